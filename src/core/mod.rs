@@ -1,0 +1,19 @@
+//! Pure domain types shared by every layer: identifiers, flags, envelopes, folders,
+//! threading, sorting, the search query language and terminal sanitising.
+//!
+//! This module owns no I/O and imports nothing else of posthorn's; every other layer
+//! may depend on it.
+
+pub mod envelope;
+pub mod flags;
+pub mod folder;
+pub mod ids;
+pub mod query;
+pub mod sanitize;
+pub mod sort;
+pub mod thread;
+
+pub use envelope::Envelope;
+pub use flags::{FlagOp, Flags};
+pub use folder::{Folder, FolderKind, FolderRole};
+pub use ids::{AccountId, FolderPath, LocalId, MessageRef, RemoteRef, RequestId};

@@ -1,0 +1,384 @@
+//! Threading: Jamie Zawinski's algorithm (jwz.org/doc/threading.html) over Message-ID,
+//! References and In-Reply-To, with the subject fallback for messages whose references
+//! were lost, producing display rows with their depth.
+//!
+//! Input and output are indices into the caller's envelope slice; nothing is cloned.
+
+use super::envelope::Envelope;
+use super::sort::{SortKey, base_subject, is_reply_subject};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// One line of the threaded list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadRow {
+    /// Index into the envelope slice.
+    pub index: usize,
+    /// 0 for a thread root, 1 for its replies, and so on.
+    pub depth: u16,
+    /// True when the row is the last child of its parent (for tree drawing).
+    pub last_child: bool,
+}
+
+/// How many References entries of one message are followed.
+const MAX_REFS: usize = 64;
+
+#[derive(Default)]
+struct Container {
+    msg: Option<usize>,
+    parent: Option<usize>,
+    children: Vec<usize>,
+}
+
+struct Arena {
+    nodes: Vec<Container>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Arena {
+    fn get_or_create(&mut self, id: &str) -> usize {
+        if let Some(&n) = self.by_id.get(id) {
+            return n;
+        }
+        let n = self.nodes.len();
+        self.nodes.push(Container::default());
+        self.by_id.insert(id.to_string(), n);
+        n
+    }
+
+    fn new_node(&mut self) -> usize {
+        self.nodes.push(Container::default());
+        self.nodes.len() - 1
+    }
+
+    /// True if `a` is `b` or an ancestor of `b`.
+    fn is_ancestor(&self, a: usize, mut b: usize) -> bool {
+        let mut steps = 0;
+        loop {
+            if a == b {
+                return true;
+            }
+            match self.nodes[b].parent {
+                Some(p) => b = p,
+                None => return false,
+            }
+            steps += 1;
+            if steps > self.nodes.len() {
+                return true; // a cycle slipped in; refuse the link
+            }
+        }
+    }
+
+    fn unlink(&mut self, child: usize) {
+        if let Some(p) = self.nodes[child].parent.take() {
+            self.nodes[p].children.retain(|&c| c != child);
+        }
+    }
+
+    fn link(&mut self, parent: usize, child: usize) {
+        if self.is_ancestor(child, parent) {
+            return;
+        }
+        self.unlink(child);
+        self.nodes[child].parent = Some(parent);
+        self.nodes[parent].children.push(child);
+    }
+}
+
+/// Threads `envs` and returns rows in display order: threads ordered by `key`
+/// (descending when `reverse`), messages inside a thread by date.
+pub fn thread(envs: &[Envelope], key: SortKey, reverse: bool) -> Vec<ThreadRow> {
+    let mut arena = Arena { nodes: Vec::with_capacity(envs.len() * 2), by_id: HashMap::new() };
+    arena.by_id.reserve(envs.len() * 2);
+
+    // Step 1: build containers and link the reference chains.
+    for (i, env) in envs.iter().enumerate() {
+        let own = if env.message_id.is_empty() {
+            arena.new_node()
+        } else {
+            let n = arena.get_or_create(&env.message_id);
+            if arena.nodes[n].msg.is_some() {
+                arena.new_node() // duplicate Message-ID: keep both messages
+            } else {
+                n
+            }
+        };
+        arena.nodes[own].msg = Some(i);
+
+        let mut prev: Option<usize> = None;
+        // Only the newest references matter for placement; a cap keeps hostile chains
+        // from building a tree deep enough to exhaust the stack.
+        let skip = env.references.len().saturating_sub(MAX_REFS);
+        let refs = env.references.iter().skip(skip).map(String::as_str);
+        let irt = (!env.in_reply_to.is_empty()
+            && env.references.last().map(String::as_str) != Some(env.in_reply_to.as_str()))
+        .then_some(env.in_reply_to.as_str());
+        for r in refs.chain(irt) {
+            if r == env.message_id {
+                continue;
+            }
+            let n = arena.get_or_create(r);
+            if let Some(p) = prev {
+                if arena.nodes[n].parent.is_none() {
+                    arena.link(p, n);
+                }
+            }
+            prev = Some(n);
+        }
+        match prev {
+            Some(p) => arena.link(p, own),
+            None => arena.unlink(own),
+        }
+    }
+
+    // Step 2: the root set.
+    let mut roots: Vec<usize> =
+        (0..arena.nodes.len()).filter(|&n| arena.nodes[n].parent.is_none()).collect();
+
+    // Step 4: prune empty containers.
+    let mut pruned = Vec::with_capacity(roots.len());
+    for r in roots.drain(..) {
+        prune(&mut arena, r, true, &mut pruned);
+    }
+    let mut roots = pruned;
+
+    // Step 5: group roots by base subject.
+    roots = group_by_subject(&mut arena, roots, envs);
+
+    // Sort siblings by date and roots by the requested key.
+    let newest = |arena: &Arena, n: usize| newest_date(arena, n, envs);
+    let mut keyed: Vec<(usize, i64)> = roots.iter().map(|&r| (r, newest(&arena, r))).collect();
+    keyed.sort_by(|a, b| {
+        let ord = match key {
+            SortKey::Date | SortKey::ThreadActivity => a.1.cmp(&b.1),
+            _ => match (first_msg(&arena, a.0), first_msg(&arena, b.0)) {
+                (Some(x), Some(y)) => key.compare(&envs[x], &envs[y]),
+                _ => Ordering::Equal,
+            },
+        };
+        if reverse { ord.reverse() } else { ord }
+    });
+
+    let mut rows = Vec::with_capacity(envs.len());
+    for (r, _) in keyed {
+        emit(&arena, envs, r, 0, true, &mut rows);
+    }
+    rows
+}
+
+fn prune(arena: &mut Arena, n: usize, at_root: bool, out: &mut Vec<usize>) {
+    // Prune children first.
+    let children = std::mem::take(&mut arena.nodes[n].children);
+    let mut kept = Vec::with_capacity(children.len());
+    for c in children {
+        prune(arena, c, false, &mut kept);
+    }
+    if arena.nodes[n].msg.is_none() {
+        // Empty container: drop it, promoting its children (at root only if just one).
+        if kept.is_empty() {
+            return;
+        }
+        if !at_root || kept.len() == 1 {
+            for &c in &kept {
+                arena.nodes[c].parent = arena.nodes[n].parent;
+            }
+            out.extend(kept);
+            return;
+        }
+    }
+    for &c in &kept {
+        arena.nodes[c].parent = Some(n);
+    }
+    arena.nodes[n].children = kept;
+    out.push(n);
+}
+
+fn first_msg(arena: &Arena, n: usize) -> Option<usize> {
+    if let Some(m) = arena.nodes[n].msg {
+        return Some(m);
+    }
+    arena.nodes[n].children.iter().find_map(|&c| first_msg(arena, c))
+}
+
+fn subject_of<'a>(arena: &Arena, n: usize, envs: &'a [Envelope]) -> Option<&'a str> {
+    first_msg(arena, n).map(|m| envs[m].subject.as_str())
+}
+
+fn group_by_subject(arena: &mut Arena, roots: Vec<usize>, envs: &[Envelope]) -> Vec<usize> {
+    let mut table: HashMap<String, usize> = HashMap::new();
+    for &r in &roots {
+        let Some(subj) = subject_of(arena, r, envs) else { continue };
+        let base = base_subject(subj).to_lowercase();
+        if base.is_empty() {
+            continue;
+        }
+        let replace = match table.get(&base) {
+            None => true,
+            Some(&old) => {
+                let old_is_reply =
+                    subject_of(arena, old, envs).map(is_reply_subject).unwrap_or(true);
+                (arena.nodes[r].msg.is_none() && arena.nodes[old].msg.is_some())
+                    || (old_is_reply && !is_reply_subject(subj) && arena.nodes[r].msg.is_some())
+            }
+        };
+        if replace {
+            table.insert(base, r);
+        }
+    }
+    let mut out = Vec::with_capacity(roots.len());
+    for r in roots {
+        let Some(subj) = subject_of(arena, r, envs) else {
+            out.push(r);
+            continue;
+        };
+        let base = base_subject(subj).to_lowercase();
+        match table.get(&base) {
+            Some(&head) if head != r => {
+                // Only attach replies under a thread head; two unrelated messages with
+                // the same subject stay separate threads.
+                if is_reply_subject(subj) || arena.nodes[r].msg.is_none() {
+                    arena.link(head, r);
+                    if arena.nodes[r].parent == Some(head) {
+                        continue;
+                    }
+                }
+                out.push(r);
+            }
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+fn newest_date(arena: &Arena, n: usize, envs: &[Envelope]) -> i64 {
+    let own = arena.nodes[n].msg.map(|m| envs[m].date).unwrap_or(i64::MIN);
+    arena.nodes[n].children.iter().map(|&c| newest_date(arena, c, envs)).fold(own, i64::max)
+}
+
+fn emit(arena: &Arena, envs: &[Envelope], n: usize, depth: u16, last: bool, rows: &mut Vec<ThreadRow>) {
+    let mut child_depth = depth;
+    if let Some(m) = arena.nodes[n].msg {
+        rows.push(ThreadRow { index: m, depth, last_child: last });
+        child_depth = depth.saturating_add(1);
+    }
+    let mut kids = arena.nodes[n].children.clone();
+    kids.sort_by_key(|&c| first_msg(arena, c).map(|m| envs[m].date).unwrap_or(0));
+    let count = kids.len();
+    for (i, c) in kids.into_iter().enumerate() {
+        emit(arena, envs, c, child_depth, i + 1 == count, rows);
+    }
+}
+
+/// Rows without threading, sorted by `key` (descending when `reverse`).
+pub fn flat(envs: &[Envelope], key: SortKey, reverse: bool) -> Vec<ThreadRow> {
+    let mut idx: Vec<usize> = (0..envs.len()).collect();
+    idx.sort_by(|&a, &b| {
+        let o = key.compare(&envs[a], &envs[b]);
+        if reverse { o.reverse() } else { o }
+    });
+    idx.into_iter().map(|index| ThreadRow { index, depth: 0, last_child: true }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{AccountId, Flags, FolderPath, LocalId};
+
+    fn env(id: &str, subject: &str, date: i64, refs: &[&str], irt: &str) -> Envelope {
+        Envelope {
+            account: AccountId("a".into()),
+            folder: FolderPath::inbox(),
+            id: LocalId(id.into()),
+            date,
+            from: "x".into(),
+            from_addr: "x@example.org".into(),
+            to: String::new(),
+            subject: subject.into(),
+            message_id: if id.is_empty() { String::new() } else { format!("<{id}>") },
+            in_reply_to: irt.into(),
+            references: refs.iter().map(|s| s.to_string()).collect(),
+            size: 1,
+            flags: Flags::empty(),
+            has_attachments: false,
+        }
+    }
+
+    fn shape(envs: &[Envelope], rows: &[ThreadRow]) -> Vec<String> {
+        rows.iter().map(|r| format!("{}{}", " ".repeat(r.depth as usize), envs[r.index].id)).collect()
+    }
+
+    #[test]
+    fn references_build_a_tree() {
+        let envs = vec![
+            env("a", "Plan", 1, &[], ""),
+            env("b", "Re: Plan", 2, &["<a>"], "<a>"),
+            env("c", "Re: Plan", 3, &["<a>", "<b>"], "<b>"),
+            env("d", "Re: Plan", 4, &["<a>"], ""),
+            env("e", "Other", 5, &[], ""),
+        ];
+        let rows = thread(&envs, SortKey::Date, false);
+        assert_eq!(shape(&envs, &rows), vec!["a", " b", "  c", " d", "e"]);
+    }
+
+    #[test]
+    fn missing_parent_becomes_a_dummy_that_is_pruned() {
+        // b and c both reply to a message we do not have.
+        let envs = vec![
+            env("b", "Re: Lost", 2, &["<gone>"], ""),
+            env("c", "Re: Lost", 3, &["<gone>"], ""),
+        ];
+        let rows = thread(&envs, SortKey::Date, false);
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.depth <= 1));
+    }
+
+    #[test]
+    fn subject_fallback_joins_replies_without_references() {
+        let envs = vec![
+            env("a", "Lunch?", 1, &[], ""),
+            env("b", "Re: Lunch?", 2, &[], ""),
+            env("c", "Lunch?", 3, &[], ""),
+        ];
+        let rows = thread(&envs, SortKey::Date, false);
+        let s = shape(&envs, &rows);
+        assert!(s.contains(&" b".to_string()), "{s:?}");
+        assert!(s.contains(&"c".to_string()), "unrelated same subject stays a root: {s:?}");
+    }
+
+    #[test]
+    fn reference_loops_and_self_references_do_not_hang() {
+        let envs = vec![
+            env("a", "x", 1, &["<b>"], ""),
+            env("b", "y", 2, &["<a>"], ""),
+            env("c", "z", 3, &["<c>"], "<c>"),
+        ];
+        let rows = thread(&envs, SortKey::Date, false);
+        assert_eq!(rows.len(), 3);
+    }
+
+    #[test]
+    fn duplicate_message_ids_keep_both_messages() {
+        let envs = vec![env("a", "x", 1, &[], ""), env("a", "x", 2, &[], "")];
+        assert_eq!(thread(&envs, SortKey::Date, false).len(), 2);
+    }
+
+    #[test]
+    fn threads_sort_by_newest_activity_descending() {
+        let envs = vec![
+            env("a", "old thread", 1, &[], ""),
+            env("b", "new", 5, &[], ""),
+            env("c", "Re: old thread", 9, &["<a>"], ""),
+        ];
+        let rows = thread(&envs, SortKey::ThreadActivity, true);
+        assert_eq!(shape(&envs, &rows), vec!["a", " c", "b"]);
+    }
+
+    #[test]
+    fn flat_sort_by_sender_and_size() {
+        let mut envs = vec![env("a", "s", 1, &[], ""), env("b", "s", 2, &[], "")];
+        envs[0].size = 10;
+        envs[1].size = 5;
+        let rows = flat(&envs, SortKey::Size, false);
+        assert_eq!(rows[0].index, 1);
+    }
+}

@@ -1,0 +1,174 @@
+//! Header decoding: the fields the index keeps, with fallbacks so that a date or an
+//! address mailparse rejects never drops the message.
+
+use crate::core::sanitize;
+use mailparse::{MailAddr, MailHeaderMap};
+
+/// What the index stores from a message's header block.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderFields {
+    pub date: i64,
+    pub from: String,
+    pub from_addr: String,
+    pub to: String,
+    pub subject: String,
+    pub message_id: String,
+    pub in_reply_to: String,
+    pub references: Vec<String>,
+    pub has_attachments: bool,
+}
+
+/// Parses a header block (the bytes up to the first empty line; more is fine).
+/// Never fails: an unparseable block yields the fields that could be read.
+pub fn header_fields(raw: &[u8]) -> HeaderFields {
+    let headers = match mailparse::parse_headers(raw) {
+        Ok((h, _)) => h,
+        Err(_) => return HeaderFields { subject: "(unreadable headers)".into(), ..Default::default() },
+    };
+    let get = |name: &str| headers.get_first_value(name).unwrap_or_default();
+    let (from, from_addr) = first_address(&get("From"));
+    let to = address_list_display(&get("To"));
+    let message_id = msg_ids(&get("Message-ID")).into_iter().next().unwrap_or_default();
+    let in_reply_to = msg_ids(&get("In-Reply-To")).into_iter().next().unwrap_or_default();
+    let references = msg_ids(&get("References"));
+    let ctype = get("Content-Type").to_ascii_lowercase();
+    let has_attachments =
+        ctype.starts_with("multipart/mixed") || ctype.starts_with("application/");
+    HeaderFields {
+        date: parse_date(&get("Date")).unwrap_or(0),
+        from,
+        from_addr,
+        to,
+        subject: sanitize::line(get("Subject").trim()).into_owned(),
+        message_id,
+        in_reply_to,
+        references,
+        has_attachments,
+    }
+}
+
+/// Parses an RFC 5322 §3.3 date into seconds since the epoch: mailparse first, then
+/// chrono's RFC 2822 parser (which keeps the zone), else None.
+pub fn parse_date(value: &str) -> Option<i64> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if let Ok(d) = chrono::DateTime::parse_from_rfc2822(v) {
+        return Some(d.timestamp());
+    }
+    mailparse::dateparse(v).ok()
+}
+
+/// The display name (or address) and the lower-cased address of the first mailbox.
+/// Falls back to the raw header text when mailparse rejects it (`MAILER-DAEMON <>`).
+pub fn first_address(value: &str) -> (String, String) {
+    if let Ok(list) = mailparse::addrparse(value) {
+        for a in list.iter() {
+            let single = match a {
+                MailAddr::Single(s) => Some(s),
+                MailAddr::Group(g) => g.addrs.first(),
+            };
+            if let Some(s) = single {
+                let addr = s.addr.to_lowercase();
+                let name = s.display_name.clone().filter(|n| !n.trim().is_empty());
+                return (clean(&name.unwrap_or_else(|| s.addr.clone())), clean(&addr));
+            }
+        }
+    }
+    let raw = value.trim();
+    let addr = raw
+        .rfind('<')
+        .and_then(|l| raw[l + 1..].find('>').map(|r| raw[l + 1..l + 1 + r].to_lowercase()))
+        .unwrap_or_default();
+    let name = raw.split('<').next().unwrap_or(raw).trim().trim_matches('"').trim();
+    let shown = if name.is_empty() { if addr.is_empty() { raw } else { &addr } } else { name };
+    (clean(shown), clean(&addr))
+}
+
+/// A one-line display of an address list.
+pub fn address_list_display(value: &str) -> String {
+    match mailparse::addrparse(value) {
+        Ok(list) => {
+            let parts: Vec<String> = list
+                .iter()
+                .map(|a| match a {
+                    MailAddr::Single(s) => match &s.display_name {
+                        Some(n) if !n.trim().is_empty() => format!("{n} <{}>", s.addr),
+                        _ => s.addr.clone(),
+                    },
+                    MailAddr::Group(g) => g.group_name.clone(),
+                })
+                .collect();
+            clean(&parts.join(", "))
+        }
+        Err(_) => clean(value.trim()),
+    }
+}
+
+fn clean(s: &str) -> String {
+    sanitize::line(s).into_owned()
+}
+
+/// Extracts `<...>` message identifiers (RFC 5322 §3.6.4), in order.
+pub fn msg_ids(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(l) = rest.find('<') {
+        let Some(r) = rest[l..].find('>') else { break };
+        let id = &rest[l..l + r + 1];
+        if id.len() > 2 && !id.contains(char::is_whitespace) {
+            out.push(id.to_string());
+        }
+        rest = &rest[l + r + 1..];
+    }
+    if out.is_empty() {
+        let bare = value.trim();
+        if !bare.is_empty() && !bare.contains(char::is_whitespace) {
+            out.push(format!("<{}>", bare.trim_matches(['<', '>'])));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_from_a_header_block() {
+        let raw = b"From: =?UTF-8?Q?Zo=C3=AB_M=C3=BCller?= <Zoe@Example.org>\r\n\
+To: bob@example.net, \"Carol C\" <carol@example.net>\r\n\
+Subject: =?ISO-8859-1?Q?R=E9union?=\r\n\
+Date: Tue, 14 Nov 2023 22:13:20 +0100\r\n\
+Message-ID: <m1@example.org>\r\n\
+In-Reply-To: <m0@example.org>\r\n\
+References: <a@x> <m0@example.org>\r\n\
+Content-Type: multipart/mixed; boundary=x\r\n\r\nbody";
+        let f = header_fields(raw);
+        assert_eq!(f.from, "Zoë Müller");
+        assert_eq!(f.from_addr, "zoe@example.org");
+        assert_eq!(f.subject, "Réunion");
+        assert_eq!(f.date, 1_699_996_400);
+        assert_eq!(f.references, vec!["<a@x>", "<m0@example.org>"]);
+        assert_eq!(f.in_reply_to, "<m0@example.org>");
+        assert!(f.to.contains("Carol C <carol@example.net>"));
+        assert!(f.has_attachments);
+    }
+
+    #[test]
+    fn bad_dates_and_addresses_fall_back() {
+        let f = header_fields(b"From: MAILER-DAEMON <>\r\nDate: someday soon\r\nSubject: x\r\n\r\n");
+        assert_eq!(f.date, 0);
+        assert_eq!(f.from, "MAILER-DAEMON");
+        let f = header_fields(b"From: just a name\r\n\r\n");
+        assert_eq!(f.from, "just a name");
+    }
+
+    #[test]
+    fn hostile_subject_is_sanitised() {
+        let f = header_fields(b"Subject: hi\x1b[2J\x1b]0;pwned\x07\r\n\r\n");
+        assert!(!f.subject.contains('\u{1b}'));
+        assert!(!f.subject.contains('\u{7}'));
+    }
+}

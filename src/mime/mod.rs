@@ -1,0 +1,23 @@
+//! MIME: parses raw messages (with mailparse) into the display model the reader shows,
+//! and header blocks into the fields the index stores.
+//!
+//! Depends only on `core`. Every string this module hands out is already sanitised for
+//! the terminal (`core::sanitize`), and nothing here fails on bad input: a message that
+//! cannot be parsed still becomes a view, with the problem listed.
+
+mod flowed;
+mod headers;
+mod html;
+mod model;
+mod parse;
+mod save;
+
+pub use flowed::unflow;
+pub use headers::{HeaderFields, header_fields, parse_date};
+pub use html::html_to_text;
+pub use model::{Attachment, BodyMode, MessageView, Section};
+pub use parse::{attachment_bytes, parse_message};
+pub use save::safe_file_name;
+
+/// Nested multiparts and message/rfc822 parts deeper than this are listed, not opened.
+pub const MAX_DEPTH: usize = 16;

@@ -1,0 +1,218 @@
+//! Walks a parsed MIME tree into a `MessageView` (RFC 2045–2049, RFC 2046 §5.1.4
+//! multipart/alternative, RFC 2183 Content-Disposition, RFC 2231 parameters via
+//! mailparse, RFC 3676 format=flowed).
+
+use super::flowed::unflow;
+use super::headers::{address_list_display, parse_date};
+use super::html::html_to_text;
+use super::model::{Attachment, MessageView, Section};
+use super::MAX_DEPTH;
+use crate::core::sanitize;
+use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
+
+/// Width HTML is rendered at; the reader wraps longer lines itself.
+const HTML_WIDTH: usize = 78;
+
+/// Parses a raw message into its display model. Never fails.
+pub fn parse_message(raw: &[u8]) -> MessageView {
+    let mut view = MessageView::default();
+    let mail = match mailparse::parse_mail(raw) {
+        Ok(m) => m,
+        Err(e) => {
+            view.problems.push(format!("could not parse the MIME structure: {e}"));
+            view.subject = "(unparseable message)".into();
+            view.sections.push(Section::Text(sanitize::text(&String::from_utf8_lossy(raw))));
+            return view;
+        }
+    };
+    let get = |n: &str| mail.headers.get_first_value(n).unwrap_or_default();
+    view.subject = sanitize::line(get("Subject").trim()).into_owned();
+    view.from = address_list_display(&get("From"));
+    view.to = address_list_display(&get("To"));
+    view.cc = address_list_display(&get("Cc"));
+    let date = get("Date");
+    view.date = match parse_date(&date) {
+        Some(_) => sanitize::line(date.trim()).into_owned(),
+        None if date.trim().is_empty() => String::new(),
+        None => {
+            view.problems.push("the Date header could not be parsed; shown as sent".into());
+            sanitize::line(date.trim()).into_owned()
+        }
+    };
+    view.headers = all_headers(&mail);
+    let mut walker = Walker { attachments: Vec::new(), problems: Vec::new(), want: None, found: None };
+    view.sections = walker.walk(&mail, 0);
+    view.attachments = walker.attachments;
+    view.problems.extend(walker.problems);
+    view
+}
+
+/// The decoded bytes and display name of the `n`th attachment (as listed in the view).
+pub fn attachment_bytes(raw: &[u8], n: usize) -> Option<(String, Vec<u8>)> {
+    let mail = mailparse::parse_mail(raw).ok()?;
+    let mut walker = Walker { attachments: Vec::new(), problems: Vec::new(), want: Some(n), found: None };
+    walker.walk(&mail, 0);
+    let bytes = walker.found?;
+    Some((walker.attachments.get(n)?.name.clone(), bytes))
+}
+
+fn all_headers(mail: &ParsedMail) -> Vec<(String, String)> {
+    mail.headers
+        .iter()
+        .map(|h| (sanitize::line(&h.get_key()).into_owned(), sanitize::line(h.get_value().trim()).into_owned()))
+        .collect()
+}
+
+struct Walker {
+    attachments: Vec<Attachment>,
+    problems: Vec<String>,
+    want: Option<usize>,
+    found: Option<Vec<u8>>,
+}
+
+impl Walker {
+    fn walk(&mut self, part: &ParsedMail, depth: usize) -> Vec<Section> {
+        let mut out = Vec::new();
+        if depth > MAX_DEPTH {
+            out.push(Section::Note(format!("parts nested deeper than {MAX_DEPTH} levels are not shown")));
+            return out;
+        }
+        let mime = part.ctype.mimetype.to_ascii_lowercase();
+        let disposition = part.get_content_disposition();
+        let is_attachment = disposition.disposition == DispositionType::Attachment;
+
+        if mime.starts_with("multipart/") {
+            if part.subparts.is_empty() {
+                self.problems.push(format!("{mime} part without any subparts (missing boundary?)"));
+                out.push(Section::Text(self.text_of(part)));
+            } else if mime == "multipart/alternative" {
+                out.push(self.alternative(part, depth));
+            } else {
+                for sub in &part.subparts {
+                    out.extend(self.walk(sub, depth + 1));
+                }
+            }
+        } else if mime == "message/rfc822" || mime == "message/global" {
+            let raw = part.get_body_raw().unwrap_or_default();
+            let name = filename(part).unwrap_or_else(|| "forwarded-message.eml".into());
+            self.add_attachment(name, &mime, raw.clone());
+            match mailparse::parse_mail(&raw) {
+                Ok(inner) => {
+                    let headers = ["From", "Date", "Subject", "To"]
+                        .iter()
+                        .filter_map(|k| {
+                            inner.headers.get_first_value(k).map(|v| {
+                                (k.to_string(), sanitize::line(v.trim()).into_owned())
+                            })
+                        })
+                        .collect();
+                    let sections = self.walk(&inner, depth + 1);
+                    out.push(Section::Nested { headers, sections });
+                }
+                Err(e) => self.problems.push(format!("attached message could not be parsed: {e}")),
+            }
+        } else if (mime == "text/plain" || mime == "text") && !is_attachment {
+            out.push(Section::Text(self.text_of(part)));
+        } else if mime == "text/html" && !is_attachment {
+            let html = self.decoded_string(part);
+            out.push(Section::Html(sanitize::text(&html_to_text(html.as_bytes(), HTML_WIDTH))));
+        } else {
+            let raw = part.get_body_raw().unwrap_or_else(|e| {
+                self.problems.push(format!("{mime} part could not be decoded: {e}"));
+                part.raw_bytes.to_vec()
+            });
+            let name = filename(part).unwrap_or_else(|| {
+                format!("part-{}.{}", self.attachments.len() + 1, extension_for(&mime))
+            });
+            self.add_attachment(name, &mime, raw);
+        }
+        out
+    }
+
+    fn alternative(&mut self, part: &ParsedMail, depth: usize) -> Section {
+        let mut plain = None;
+        let mut html = None;
+        for sub in &part.subparts {
+            let mime = sub.ctype.mimetype.to_ascii_lowercase();
+            if mime == "text/plain" && plain.is_none() {
+                plain = Some(self.text_of(sub));
+            } else if mime == "text/html" {
+                let h = self.decoded_string(sub);
+                html = Some(sanitize::text(&html_to_text(h.as_bytes(), HTML_WIDTH)));
+            } else {
+                // multipart/related and friends: take their text, keep their attachments.
+                let inner = self.walk(sub, depth + 1);
+                let mut text = String::new();
+                for s in &inner {
+                    if let Section::Html(t) | Section::Text(t) = s {
+                        text.push_str(t);
+                    }
+                }
+                if !text.is_empty() {
+                    html = Some(text);
+                }
+            }
+        }
+        Section::Alternative { plain, html }
+    }
+
+    fn decoded_string(&mut self, part: &ParsedMail) -> String {
+        match part.get_body() {
+            Ok(s) => s,
+            Err(e) => {
+                self.problems.push(format!(
+                    "{} part could not be decoded ({e}); shown as raw bytes",
+                    part.ctype.mimetype
+                ));
+                String::from_utf8_lossy(&part.get_body_raw().unwrap_or_default()).into_owned()
+            }
+        }
+    }
+
+    fn text_of(&mut self, part: &ParsedMail) -> String {
+        let body = self.decoded_string(part);
+        let flowed = part.ctype.params.get("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed"));
+        let body = if flowed {
+            let delsp = part.ctype.params.get("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes"));
+            unflow(&body, delsp)
+        } else {
+            body
+        };
+        sanitize::text(&body)
+    }
+
+    fn add_attachment(&mut self, name: String, mime: &str, bytes: Vec<u8>) {
+        let n = self.attachments.len();
+        self.attachments.push(Attachment {
+            name: sanitize::line(&name).into_owned(),
+            mime_type: sanitize::line(mime).into_owned(),
+            size: bytes.len(),
+        });
+        if self.want == Some(n) {
+            self.found = Some(bytes);
+        }
+    }
+}
+
+fn filename(part: &ParsedMail) -> Option<String> {
+    let d = part.get_content_disposition();
+    d.params
+        .get("filename")
+        .or_else(|| part.ctype.params.get("name"))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn extension_for(mime: &str) -> &'static str {
+    match mime {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "text/calendar" => "ics",
+        "text/html" => "html",
+        "text/plain" => "txt",
+        "application/zip" => "zip",
+        _ => "bin",
+    }
+}

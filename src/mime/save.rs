@@ -1,0 +1,48 @@
+//! Safe file names for saving attachments.
+
+/// Turns a sender-chosen attachment name into a safe file name: no path separators,
+/// no `..`, no leading dot, no control characters, not empty, at most 200 bytes.
+pub fn safe_file_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | '\0' | ':' => '_',
+            c if c.is_control() => '_',
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '_',
+            c => c,
+        })
+        .collect();
+    while out.contains("..") {
+        out = out.replace("..", "_");
+    }
+    let trimmed = out.trim_start_matches(['.', ' ', '-']).trim_end();
+    let mut out = trimmed.to_string();
+    if out.is_empty() {
+        out = "attachment".into();
+    }
+    if out.len() > 200 {
+        let mut cut = 200;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_are_neutralised() {
+        let p = safe_file_name("../../etc/passwd");
+        assert!(!p.contains('/') && !p.contains("..") && p.ends_with("etc_passwd"), "{p}");
+        assert_eq!(safe_file_name(".bashrc"), "bashrc");
+        assert_eq!(safe_file_name("a\u{1b}[31mb.txt"), "a_[31mb.txt");
+        assert_eq!(safe_file_name(""), "attachment");
+        assert_eq!(safe_file_name("..."), "_.");
+        assert_eq!(safe_file_name("report.pdf"), "report.pdf");
+        assert!(!safe_file_name("x\u{202e}fdp.exe").contains('\u{202e}'));
+    }
+}
