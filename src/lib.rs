@@ -7,3 +7,5 @@
 
 pub mod core;
 pub mod mime;
+pub mod store;
+pub mod config;

@@ -32,3 +32,18 @@ impl Envelope {
         !self.flags.contains(Flags::SEEN)
     }
 }
+
+/// The envelope fields read from a message's header block (by `mime`), before the
+/// store adds where the message lives.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderFields {
+    pub date: i64,
+    pub from: String,
+    pub from_addr: String,
+    pub to: String,
+    pub subject: String,
+    pub message_id: String,
+    pub in_reply_to: String,
+    pub references: Vec<String>,
+    pub has_attachments: bool,
+}

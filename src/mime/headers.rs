@@ -1,22 +1,9 @@
 //! Header decoding: the fields the index keeps, with fallbacks so that a date or an
 //! address mailparse rejects never drops the message.
 
+pub use crate::core::envelope::HeaderFields;
 use crate::core::sanitize;
 use mailparse::{MailAddr, MailHeaderMap};
-
-/// What the index stores from a message's header block.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HeaderFields {
-    pub date: i64,
-    pub from: String,
-    pub from_addr: String,
-    pub to: String,
-    pub subject: String,
-    pub message_id: String,
-    pub in_reply_to: String,
-    pub references: Vec<String>,
-    pub has_attachments: bool,
-}
 
 /// Parses a header block (the bytes up to the first empty line; more is fine).
 /// Never fails: an unparseable block yields the fields that could be read.

@@ -1,0 +1,18 @@
+//! The local store: Maildir folders (the cache every account writes into, readable by
+//! mutt, notmuch and Python's `mailbox`) and the SQLite envelope index that lets a folder
+//! open without parsing its messages.
+//!
+//! Depends only on `core` (and `mime` for header parsing); no tokio, no terminal, no
+//! sockets. Every function here is blocking and is called from blocking threads.
+
+mod error;
+pub mod index;
+pub mod layout;
+pub mod maildir;
+pub mod scan;
+
+pub use error::StoreError;
+pub use index::{Index, SharedIndex};
+pub use layout::{FolderDir, Layout, MaildirTree};
+pub use maildir::{Maildir, MaildirEntry};
+pub use scan::{ScanProgress, ScanReport, scan_folder};
