@@ -9,3 +9,5 @@ pub mod core;
 pub mod mime;
 pub mod store;
 pub mod config;
+pub mod account;
+pub mod app;

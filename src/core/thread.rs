@@ -85,14 +85,16 @@ impl Arena {
     }
 }
 
-/// Threads `envs` and returns rows in display order: threads ordered by `key`
-/// (descending when `reverse`), messages inside a thread by date.
-pub fn thread(envs: &[Envelope], key: SortKey, reverse: bool) -> Vec<ThreadRow> {
-    let mut arena = Arena { nodes: Vec::with_capacity(envs.len() * 2), by_id: HashMap::new() };
-    arena.by_id.reserve(envs.len() * 2);
+/// Threads the envelopes at `subset` (indices into `envs`) and returns rows in display
+/// order: threads ordered by `key` (descending when `reverse`), messages inside a thread
+/// by date.
+pub fn thread(envs: &[Envelope], subset: &[usize], key: SortKey, reverse: bool) -> Vec<ThreadRow> {
+    let mut arena = Arena { nodes: Vec::with_capacity(subset.len() * 2), by_id: HashMap::new() };
+    arena.by_id.reserve(subset.len() * 2);
 
     // Step 1: build containers and link the reference chains.
-    for (i, env) in envs.iter().enumerate() {
+    for &i in subset {
+        let env = &envs[i];
         let own = if env.message_id.is_empty() {
             arena.new_node()
         } else {
@@ -269,9 +271,9 @@ fn emit(arena: &Arena, envs: &[Envelope], n: usize, depth: u16, last: bool, rows
     }
 }
 
-/// Rows without threading, sorted by `key` (descending when `reverse`).
-pub fn flat(envs: &[Envelope], key: SortKey, reverse: bool) -> Vec<ThreadRow> {
-    let mut idx: Vec<usize> = (0..envs.len()).collect();
+/// Rows without threading for `subset`, sorted by `key` (descending when `reverse`).
+pub fn flat(envs: &[Envelope], subset: &[usize], key: SortKey, reverse: bool) -> Vec<ThreadRow> {
+    let mut idx: Vec<usize> = subset.to_vec();
     idx.sort_by(|&a, &b| {
         let o = key.compare(&envs[a], &envs[b]);
         if reverse { o.reverse() } else { o }
@@ -303,6 +305,10 @@ mod tests {
         }
     }
 
+    fn all(envs: &[Envelope]) -> Vec<usize> {
+        (0..envs.len()).collect()
+    }
+
     fn shape(envs: &[Envelope], rows: &[ThreadRow]) -> Vec<String> {
         rows.iter().map(|r| format!("{}{}", " ".repeat(r.depth as usize), envs[r.index].id)).collect()
     }
@@ -316,7 +322,7 @@ mod tests {
             env("d", "Re: Plan", 4, &["<a>"], ""),
             env("e", "Other", 5, &[], ""),
         ];
-        let rows = thread(&envs, SortKey::Date, false);
+        let rows = thread(&envs, &all(&envs), SortKey::Date, false);
         assert_eq!(shape(&envs, &rows), vec!["a", " b", "  c", " d", "e"]);
     }
 
@@ -327,7 +333,7 @@ mod tests {
             env("b", "Re: Lost", 2, &["<gone>"], ""),
             env("c", "Re: Lost", 3, &["<gone>"], ""),
         ];
-        let rows = thread(&envs, SortKey::Date, false);
+        let rows = thread(&envs, &all(&envs), SortKey::Date, false);
         assert_eq!(rows.len(), 2);
         assert!(rows.iter().all(|r| r.depth <= 1));
     }
@@ -339,7 +345,7 @@ mod tests {
             env("b", "Re: Lunch?", 2, &[], ""),
             env("c", "Lunch?", 3, &[], ""),
         ];
-        let rows = thread(&envs, SortKey::Date, false);
+        let rows = thread(&envs, &all(&envs), SortKey::Date, false);
         let s = shape(&envs, &rows);
         assert!(s.contains(&" b".to_string()), "{s:?}");
         assert!(s.contains(&"c".to_string()), "unrelated same subject stays a root: {s:?}");
@@ -352,14 +358,14 @@ mod tests {
             env("b", "y", 2, &["<a>"], ""),
             env("c", "z", 3, &["<c>"], "<c>"),
         ];
-        let rows = thread(&envs, SortKey::Date, false);
+        let rows = thread(&envs, &all(&envs), SortKey::Date, false);
         assert_eq!(rows.len(), 3);
     }
 
     #[test]
     fn duplicate_message_ids_keep_both_messages() {
         let envs = vec![env("a", "x", 1, &[], ""), env("a", "x", 2, &[], "")];
-        assert_eq!(thread(&envs, SortKey::Date, false).len(), 2);
+        assert_eq!(thread(&envs, &all(&envs), SortKey::Date, false).len(), 2);
     }
 
     #[test]
@@ -369,7 +375,7 @@ mod tests {
             env("b", "new", 5, &[], ""),
             env("c", "Re: old thread", 9, &["<a>"], ""),
         ];
-        let rows = thread(&envs, SortKey::ThreadActivity, true);
+        let rows = thread(&envs, &all(&envs), SortKey::ThreadActivity, true);
         assert_eq!(shape(&envs, &rows), vec!["a", " c", "b"]);
     }
 
@@ -378,7 +384,7 @@ mod tests {
         let mut envs = vec![env("a", "s", 1, &[], ""), env("b", "s", 2, &[], "")];
         envs[0].size = 10;
         envs[1].size = 5;
-        let rows = flat(&envs, SortKey::Size, false);
+        let rows = flat(&envs, &all(&envs), SortKey::Size, false);
         assert_eq!(rows[0].index, 1);
     }
 }

@@ -1,0 +1,82 @@
+//! Every action a key can trigger, with its config name, its help text and the context
+//! it belongs to.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Folder pane and envelope list.
+    List,
+    /// The message reader.
+    Reader,
+}
+
+macro_rules! actions {
+    ($($variant:ident $name:literal $ctx:ident $help:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+            pub fn help(self) -> &'static str {
+                match self { $(Action::$variant => $help),* }
+            }
+            pub fn context(self) -> Context {
+                match self { $(Action::$variant => Context::$ctx),* }
+            }
+            pub fn from_name(name: &str) -> Option<Action> {
+                Action::ALL.iter().copied().find(|a| a.name() == name)
+            }
+        }
+    };
+}
+
+actions! {
+    Down "down" List "next message / folder";
+    Up "up" List "previous message / folder";
+    PageDown "page-down" List "page down";
+    PageUp "page-up" List "page up";
+    Top "top" List "first message";
+    Bottom "bottom" List "last message";
+    Open "open" List "open the message or folder";
+    FocusSwitch "focus-switch" List "switch between folders and messages";
+    NextFolder "next-folder" List "next folder";
+    PrevFolder "prev-folder" List "previous folder";
+    ToggleRead "toggle-read" List "mark read / unread";
+    ToggleFlag "toggle-flag" List "flag / unflag";
+    Delete "delete" List "move to Trash";
+    Undelete "undelete" List "restore from Trash";
+    Archive "archive" List "move to Archive";
+    MoveTo "move" List "move to a folder…";
+    Tag "tag" List "tag / untag (actions then apply to all tagged)";
+    TagThread "tag-thread" List "tag / untag the whole thread";
+    ClearTags "clear-tags" List "untag everything";
+    Limit "limit" List "limit to matching messages (from: subject: is:unread …)";
+    ClearLimit "clear-limit" List "show all messages again";
+    Undo "undo" List "undo the last triage action";
+    Sort "sort" List "cycle sort: date, sender, subject, size, thread activity";
+    Reverse "reverse" List "reverse the sort order";
+    ToggleThreads "toggle-threads" List "threaded / flat list";
+    Refresh "refresh" List "rescan the folder";
+    Notices "notices" List "show the notices log";
+    Help "help" List "this help";
+    Quit "quit" List "quit";
+    ScrollDown "scroll-down" Reader "scroll down";
+    ScrollUp "scroll-up" Reader "scroll up";
+    ReaderPageDown "reader-page-down" Reader "page down";
+    ReaderPageUp "reader-page-up" Reader "page up";
+    ReaderTop "reader-top" Reader "top of message";
+    ReaderBottom "reader-bottom" Reader "end of message";
+    NextMessage "next-message" Reader "next message";
+    PrevMessage "prev-message" Reader "previous message";
+    ToggleHeaders "toggle-headers" Reader "full headers on / off";
+    ToggleHtml "toggle-html" Reader "switch HTML / plain alternative";
+    Attachments "attachments" Reader "attachment list on / off";
+    SaveAttachment "save-attachment" Reader "save the selected attachment as…";
+    ReaderToggleRead "reader-toggle-read" Reader "mark read / unread";
+    ReaderToggleFlag "reader-toggle-flag" Reader "flag / unflag";
+    ReaderDelete "reader-delete" Reader "move to Trash";
+    ReaderArchive "reader-archive" Reader "move to Archive";
+    Close "close" Reader "back to the list";
+}

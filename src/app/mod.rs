@@ -1,0 +1,23 @@
+//! The application model: `AppState`, the events that reach it, the effects it asks
+//! for, the keymap, and the pure `update` function that connects them.
+//!
+//! Depends on `core`, `mime` (the message view type) and `config`; never on tokio,
+//! ratatui, the store or the network. Everything here is tested without a terminal.
+
+pub mod action;
+pub mod event;
+pub mod key;
+pub mod keymap;
+pub mod layout;
+mod prompt;
+pub mod state;
+mod triage;
+pub mod update;
+mod view;
+
+pub use action::{Action, Context};
+pub use event::{AppEvent, Effect, MouseKind, TriageOp};
+pub use key::{Key, KeyCode};
+pub use keymap::Keymap;
+pub use state::{AppState, Focus, Notice, Settings, ViewSource};
+pub use update::update;

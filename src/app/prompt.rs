@@ -1,0 +1,142 @@
+//! The one-line prompts: move to a folder (with completion), limit, save attachment as.
+
+use super::event::Effect;
+use super::key::{Key, KeyCode};
+use super::state::{AppState, Pending, Prompt, PromptKind};
+use super::triage::{self, Dest};
+use super::view;
+use crate::core::query::Query;
+use crate::core::FolderPath;
+use std::path::PathBuf;
+
+pub(super) fn open(state: &mut AppState, kind: PromptKind, input: String) {
+    let mut p = Prompt { kind, input, completions: Vec::new(), selected: None };
+    refresh_completions(state, &mut p);
+    state.prompt = Some(p);
+}
+
+/// Folder names of the account the action applies to, matching the input.
+fn refresh_completions(state: &AppState, p: &mut Prompt) {
+    if p.kind != PromptKind::MoveTo {
+        return;
+    }
+    let account = triage::targets(state, state.reader.is_some()).first().map(|e| (e.account.clone(), e.folder.clone()));
+    let needle = p.input.to_lowercase();
+    p.completions = state
+        .folders
+        .iter()
+        .filter(|f| account.as_ref().is_none_or(|(a, cur)| f.account == *a && f.path != *cur))
+        .map(|f| f.path.0.clone())
+        .filter(|name| name.to_lowercase().contains(&needle))
+        .collect();
+    p.selected = None;
+}
+
+pub(super) fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
+    let Some(mut p) = state.prompt.take() else { return };
+    match key.code {
+        KeyCode::Esc => {
+            state.info("Cancelled");
+            return;
+        }
+        KeyCode::Enter => {
+            submit(state, p, fx);
+            return;
+        }
+        KeyCode::Tab | KeyCode::Down if !p.completions.is_empty() => {
+            let next = p.selected.map_or(0, |s| (s + 1) % p.completions.len());
+            p.selected = Some(next);
+        }
+        KeyCode::BackTab | KeyCode::Up if !p.completions.is_empty() => {
+            let n = p.completions.len();
+            p.selected = Some(p.selected.map_or(n - 1, |s| (s + n - 1) % n));
+        }
+        KeyCode::Backspace => {
+            if let Some(s) = p.selected.take() {
+                p.input = p.completions[s].clone();
+            }
+            p.input.pop();
+            refresh_completions(state, &mut p);
+        }
+        KeyCode::Char('u') if key.ctrl => {
+            p.input.clear();
+            refresh_completions(state, &mut p);
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => {
+            if let Some(s) = p.selected.take() {
+                p.input = p.completions[s].clone();
+            }
+            p.input.push(c);
+            refresh_completions(state, &mut p);
+        }
+        _ => {}
+    }
+    state.prompt = Some(p);
+}
+
+fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
+    let reader = state.reader.is_some();
+    match p.kind {
+        PromptKind::MoveTo => {
+            let chosen = p.selected.and_then(|s| p.completions.get(s).cloned()).unwrap_or_else(|| p.input.trim().to_string());
+            let chosen = chosen.trim_matches('/').to_string();
+            if chosen.is_empty() || chosen.split('/').any(|c| c.is_empty() || c.starts_with('.')) {
+                state.error(format!("{chosen:?} is not a folder name"));
+                state.prompt = Some(p);
+                return;
+            }
+            triage::move_targets(state, Dest::Folder(FolderPath(chosen)), reader, fx);
+            if reader {
+                close_reader(state);
+            }
+        }
+        PromptKind::Limit => {
+            match Query::parse(&p.input) {
+                Ok(q) if q.is_empty() => {
+                    state.limit = None;
+                    state.body_matches = None;
+                    view::rebuild(state);
+                    state.info("Showing all messages");
+                }
+                Ok(q) => {
+                    let needs_body = q.needs_body();
+                    state.limit = Some(q);
+                    state.body_matches = None;
+                    state.cursor = 0;
+                    view::rebuild(state);
+                    if needs_body {
+                        let candidates = view::candidates(state);
+                        let req = state.request(Pending::BodySearch);
+                        state.info(format!("Searching the bodies of {} messages…", candidates.len()));
+                        fx.push(Effect::BodySearch { req, query: state.limit.clone().unwrap_or_default(), candidates });
+                    } else {
+                        let n = state.rows.len();
+                        state.info(format!("{n} messages match (esc shows all)"));
+                    }
+                }
+                Err(e) => {
+                    state.error(e.to_string());
+                    state.prompt = Some(p);
+                }
+            }
+        }
+        PromptKind::SaveAs { attachment } => {
+            let Some(r) = state.reader.as_ref() else { return };
+            let dest = p.input.trim();
+            if dest.is_empty() {
+                state.error("No file name given");
+                state.prompt = Some(p);
+                return;
+            }
+            let env = Box::new(r.env.clone());
+            let req = state.request(Pending::Save);
+            fx.push(Effect::SaveAttachment { req, env, index: attachment, dest: PathBuf::from(dest) });
+        }
+    }
+}
+
+pub(super) fn close_reader(state: &mut AppState) {
+    state.reader = None;
+    state.focus = super::state::Focus::List;
+    view::clamp(state);
+}

@@ -1,0 +1,252 @@
+//! `AppState`: everything the screen shows, owned by the UI task and changed only by
+//! `update`.
+
+use super::keymap::Keymap;
+use super::layout;
+use crate::core::query::Query;
+use crate::core::sort::SortKey;
+use crate::core::thread::ThreadRow;
+use crate::core::{AccountId, Envelope, Folder, FolderPath, LocalId, RequestId};
+use crate::mime::{BodyMode, MessageView};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Folders,
+    List,
+    Reader,
+}
+
+/// What the envelope list shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViewSource {
+    Folder(AccountId, FolderPath),
+    /// Every account's INBOX.
+    UnifiedInbox,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub trash: FolderPath,
+    pub archive: FolderPath,
+    pub mark_read_on_open: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { trash: FolderPath("Trash".into()), archive: FolderPath("Archive".into()), mark_read_on_open: true }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reader {
+    pub env: Envelope,
+    pub req: RequestId,
+    /// None while loading.
+    pub view: Option<MessageView>,
+    pub error: Option<String>,
+    pub scroll: usize,
+    pub full_headers: bool,
+    pub mode: BodyMode,
+    pub show_attachments: bool,
+    pub attachment_cursor: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    MoveTo,
+    Limit,
+    SaveAs { attachment: usize },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: String,
+    /// Completion candidates for the current input (move prompt).
+    pub completions: Vec<String>,
+    pub selected: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub label: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// One undoable triage step: the operations that reverse it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndoEntry {
+    pub description: String,
+    pub inverse: Vec<(AccountId, super::event::TriageOp)>,
+}
+
+/// What an outstanding request was for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    Envelopes,
+    Message,
+    /// Triage; reload the list when done if `reload`.
+    Triage { reload: bool },
+    BodySearch,
+    Save,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub accounts: Vec<AccountId>,
+    pub folders: Vec<Folder>,
+    pub folder_cursor: usize,
+    pub source: Option<ViewSource>,
+    pub envelopes: Vec<Envelope>,
+    pub rows: Vec<ThreadRow>,
+    pub cursor: usize,
+    pub scroll: usize,
+    pub tagged: HashSet<(AccountId, LocalId)>,
+    pub limit: Option<Query>,
+    /// Envelopes whose bodies matched the limit's `body:` terms (None: not searched).
+    pub body_matches: Option<HashSet<(AccountId, LocalId)>>,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub threaded: bool,
+    pub focus: Focus,
+    pub reader: Option<Reader>,
+    pub prompt: Option<Prompt>,
+    pub help: bool,
+    pub help_scroll: usize,
+    pub show_notices: bool,
+    pub notices: Vec<Notice>,
+    pub status: Option<Notice>,
+    pub progress: HashMap<(AccountId, FolderPath), Progress>,
+    pub undo: Vec<UndoEntry>,
+    pub width: u16,
+    pub height: u16,
+    pub keymap: Keymap,
+    pub settings: Settings,
+    pub next_req: u64,
+    pub pending: HashMap<RequestId, Pending>,
+    /// The request whose envelopes the list is waiting for.
+    pub envelopes_req: Option<RequestId>,
+    pub now: i64,
+    /// Seconds east of UTC for displaying dates.
+    pub tz_offset: i32,
+    pub quit: bool,
+}
+
+/// How many undo steps are kept.
+pub const UNDO_DEPTH: usize = 50;
+
+impl AppState {
+    pub fn new(keymap: Keymap, settings: Settings) -> AppState {
+        AppState {
+            accounts: Vec::new(),
+            folders: Vec::new(),
+            folder_cursor: 0,
+            source: None,
+            envelopes: Vec::new(),
+            rows: Vec::new(),
+            cursor: 0,
+            scroll: 0,
+            tagged: HashSet::new(),
+            limit: None,
+            body_matches: None,
+            sort: SortKey::ThreadActivity,
+            reverse: true,
+            threaded: true,
+            focus: Focus::List,
+            reader: None,
+            prompt: None,
+            help: false,
+            help_scroll: 0,
+            show_notices: false,
+            notices: Vec::new(),
+            status: None,
+            progress: HashMap::new(),
+            undo: Vec::new(),
+            width: 80,
+            height: 24,
+            keymap,
+            settings,
+            next_req: 1,
+            pending: HashMap::new(),
+            envelopes_req: None,
+            now: 0,
+            tz_offset: 0,
+            quit: false,
+        }
+    }
+
+    pub fn request(&mut self, what: Pending) -> RequestId {
+        let r = RequestId(self.next_req);
+        self.next_req += 1;
+        self.pending.insert(r, what);
+        r
+    }
+
+    /// The envelope under the cursor.
+    pub fn current(&self) -> Option<&Envelope> {
+        self.rows.get(self.cursor).map(|r| &self.envelopes[r.index])
+    }
+
+    pub fn is_tagged(&self, env: &Envelope) -> bool {
+        self.tagged.contains(&(env.account.clone(), env.id.clone()))
+    }
+
+    pub fn list_height(&self) -> usize {
+        layout::areas(self.width, self.height, self.focus == Focus::Reader).list.height as usize
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.notify(false, text.into());
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notify(true, text.into());
+    }
+
+    fn notify(&mut self, error: bool, text: String) {
+        let n = Notice { error, text: crate::core::sanitize::line(&text).into_owned() };
+        self.notices.push(n.clone());
+        if self.notices.len() > 500 {
+            self.notices.remove(0);
+        }
+        self.status = Some(n);
+    }
+
+    /// The unified inbox is offered when there is more than one account.
+    pub fn has_unified(&self) -> bool {
+        self.accounts.len() > 1
+    }
+
+    /// Label and count of the unified inbox.
+    pub fn unified_counts(&self) -> (u32, u32) {
+        self.folders
+            .iter()
+            .filter(|f| f.path.is_inbox())
+            .fold((0, 0), |(t, u), f| (t + f.total, u + f.unread))
+    }
+
+    /// Number of entries in the folder pane (unified inbox first when offered).
+    pub fn folder_entries(&self) -> usize {
+        self.folders.len() + usize::from(self.has_unified())
+    }
+
+    /// The view source of a folder-pane entry.
+    pub fn folder_entry_source(&self, i: usize) -> Option<ViewSource> {
+        if self.has_unified() {
+            if i == 0 {
+                return Some(ViewSource::UnifiedInbox);
+            }
+            self.folders.get(i - 1).map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
+        } else {
+            self.folders.get(i).map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
+        }
+    }
+}

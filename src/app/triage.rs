@@ -1,0 +1,222 @@
+//! Triage: flag changes and moves on the tagged messages (or the current one), applied
+//! to the list at once, sent to the accounts as effects, and recorded for undo.
+
+use super::event::{Effect, TriageOp};
+use super::state::{AppState, Pending, UNDO_DEPTH, UndoEntry};
+use super::view;
+use crate::core::{AccountId, Envelope, FlagOp, Flags, FolderPath, FolderRole, MessageRef};
+use std::collections::BTreeMap;
+
+/// Where a move sends messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Dest {
+    Folder(FolderPath),
+    Trash,
+    Archive,
+    /// Out of Trash to where each came from.
+    Restore,
+}
+
+/// The messages an action applies to: all tagged ones in the list, else the current
+/// one (or the reader's, when `reader`).
+pub(super) fn targets(state: &AppState, reader: bool) -> Vec<Envelope> {
+    if reader {
+        return state.reader.iter().map(|r| r.env.clone()).collect();
+    }
+    if !state.tagged.is_empty() {
+        return state.envelopes.iter().filter(|e| state.is_tagged(e)).cloned().collect();
+    }
+    state.current().cloned().into_iter().collect()
+}
+
+type Groups = BTreeMap<(AccountId, FolderPath), Vec<MessageRef>>;
+
+fn group(envs: &[Envelope]) -> Groups {
+    let mut g: Groups = BTreeMap::new();
+    for e in envs {
+        g.entry((e.account.clone(), e.folder.clone())).or_default().push(MessageRef::local(e.id.clone()));
+    }
+    g
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 { "1 message".into() } else { format!("{n} messages") }
+}
+
+fn push_undo(state: &mut AppState, description: String, inverse: Vec<(AccountId, TriageOp)>) {
+    state.undo.push(UndoEntry { description, inverse });
+    if state.undo.len() > UNDO_DEPTH {
+        state.undo.remove(0);
+    }
+}
+
+/// Toggles a flag: set on all targets unless all already have it, then clear.
+pub(super) fn toggle_flag(state: &mut AppState, flag: Flags, reader: bool, fx: &mut Vec<Effect>) {
+    let envs = targets(state, reader);
+    if envs.is_empty() {
+        state.info("No message selected");
+        return;
+    }
+    let set = !envs.iter().all(|e| e.flags.contains(flag));
+    let op = if set { FlagOp::Add(flag) } else { FlagOp::Remove(flag) };
+    let changed: Vec<Envelope> = envs.into_iter().filter(|e| e.flags.apply(op) != e.flags).collect();
+    let what = match (flag, set) {
+        (Flags::SEEN, true) => "Marked read",
+        (Flags::SEEN, false) => "Marked unread",
+        (Flags::FLAGGED, true) => "Flagged",
+        _ => "Unflagged",
+    };
+    set_flags(state, &changed, op, fx);
+    let inverse = group(&changed)
+        .into_iter()
+        .map(|((a, f), ids)| (a, TriageOp::SetFlags { folder: f, ids, op: op.inverse() }))
+        .collect();
+    let desc = format!("{what} {}", plural(changed.len()));
+    state.info(desc.clone());
+    push_undo(state, desc, inverse);
+}
+
+/// Sends flag changes and applies them to the list (no undo entry).
+pub(super) fn set_flags(state: &mut AppState, envs: &[Envelope], op: FlagOp, fx: &mut Vec<Effect>) {
+    for ((account, folder), ids) in group(envs) {
+        let req = state.request(Pending::Triage { reload: false });
+        fx.push(Effect::Triage { req, account, op: TriageOp::SetFlags { folder, ids, op } });
+    }
+    for e in state.envelopes.iter_mut() {
+        if envs.iter().any(|t| t.id == e.id && t.account == e.account) {
+            e.flags = e.flags.apply(op);
+        }
+    }
+    if let Some(r) = state.reader.as_mut() {
+        if envs.iter().any(|t| t.id == r.env.id && t.account == r.env.account) {
+            r.env.flags = r.env.flags.apply(op);
+        }
+    }
+    adjust_counts(state, envs, op);
+}
+
+fn adjust_counts(state: &mut AppState, envs: &[Envelope], op: FlagOp) {
+    let delta: i64 = match op {
+        FlagOp::Add(f) if f.contains(Flags::SEEN) => -1,
+        FlagOp::Remove(f) if f.contains(Flags::SEEN) => 1,
+        _ => return,
+    };
+    for e in envs {
+        if let Some(f) = state.folders.iter_mut().find(|f| f.account == e.account && f.path == e.folder) {
+            f.unread = (f.unread as i64 + delta).clamp(0, f.total as i64) as u32;
+        }
+    }
+}
+
+/// Moves the targets (see `Dest`), removes them from the list, records the undo.
+pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &mut Vec<Effect>) {
+    let envs = targets(state, reader);
+    if envs.is_empty() {
+        state.info("No message selected");
+        return;
+    }
+    let trash = state.settings.trash.clone();
+    let to = match &dest {
+        Dest::Folder(p) => Some(p.clone()),
+        Dest::Trash => Some(trash.clone()),
+        Dest::Archive => Some(state.settings.archive.clone()),
+        Dest::Restore => None,
+    };
+    let in_trash = |e: &Envelope| e.folder == trash || FolderRole::from_name(&e.folder.0) == Some(FolderRole::Trash);
+    let moving: Vec<Envelope> = envs
+        .into_iter()
+        .filter(|e| match &to {
+            Some(t) => e.folder != *t,
+            None => in_trash(e),
+        })
+        .collect();
+    if moving.is_empty() {
+        state.info(match dest {
+            Dest::Trash => "Already in Trash (U restores it)".to_string(),
+            Dest::Restore => "Undelete works on messages in Trash".to_string(),
+            _ => format!("Already in {}", to.map(|t| t.0).unwrap_or_default()),
+        });
+        return;
+    }
+    let mut inverse = Vec::new();
+    for ((account, from), ids) in group(&moving) {
+        let op = match &to {
+            Some(t) => {
+                inverse.push((account.clone(), TriageOp::Move { from: t.clone(), ids: ids.clone(), to: from.clone() }));
+                TriageOp::Move { from, ids, to: t.clone() }
+            }
+            None => TriageOp::Restore { from, ids },
+        };
+        let req = state.request(Pending::Triage { reload: false });
+        fx.push(Effect::Triage { req, account, op });
+    }
+    // Optimistic: the messages leave this list now.
+    state.envelopes.retain(|e| !moving.iter().any(|m| m.id == e.id && m.account == e.account));
+    for m in &moving {
+        state.tagged.remove(&(m.account.clone(), m.id.clone()));
+        let unread = m.is_unread();
+        if let Some(f) = state.folders.iter_mut().find(|f| f.account == m.account && f.path == m.folder) {
+            f.total = f.total.saturating_sub(1);
+            f.unread = f.unread.saturating_sub(u32::from(unread));
+        }
+    }
+    view::rebuild(state);
+    let desc = match &to {
+        Some(t) => format!("Moved {} to {t}", plural(moving.len())),
+        None => format!("Restored {} from Trash", plural(moving.len())),
+    };
+    state.info(format!("{desc} (u undoes)"));
+    if to.is_some() {
+        push_undo(state, desc, inverse);
+    }
+}
+
+/// Undoes the most recent triage step.
+pub(super) fn undo(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let Some(entry) = state.undo.pop() else {
+        state.info("Nothing to undo");
+        return;
+    };
+    for (account, op) in entry.inverse {
+        let req = state.request(Pending::Triage { reload: true });
+        fx.push(Effect::Triage { req, account, op });
+    }
+    let left = state.undo.len();
+    state.info(format!("Undone: {} ({left} more to undo)", entry.description));
+}
+
+/// Tags or untags the current message (or its whole thread).
+pub(super) fn toggle_tag(state: &mut AppState, thread: bool) {
+    let Some(row) = state.rows.get(state.cursor) else { return };
+    let mut span = vec![state.cursor];
+    if thread {
+        // The thread: back to its root, then forward while deeper than the root.
+        let mut start = state.cursor;
+        while start > 0 && state.rows[start].depth > 0 {
+            start -= 1;
+        }
+        let mut end = start + 1;
+        while end < state.rows.len() && state.rows[end].depth > 0 {
+            end += 1;
+        }
+        span = (start..end).collect();
+    }
+    let _ = row;
+    let keys: Vec<_> = span
+        .iter()
+        .map(|&i| {
+            let e = &state.envelopes[state.rows[i].index];
+            (e.account.clone(), e.id.clone())
+        })
+        .collect();
+    let untag = keys.iter().all(|k| state.tagged.contains(k));
+    for k in keys {
+        if untag {
+            state.tagged.remove(&k);
+        } else {
+            state.tagged.insert(k);
+        }
+    }
+    let n = state.tagged.len();
+    state.info(if n == 0 { "No tagged messages".to_string() } else { format!("{} tagged; actions apply to all tagged", plural(n)) });
+}

@@ -1,0 +1,454 @@
+//! `update`: the only place `AppState` changes. Pure: an event in, effects out.
+
+use super::action::{Action, Context};
+use super::event::{AppEvent, Effect, MouseKind};
+use super::key::Key;
+use super::layout;
+use super::prompt;
+use super::state::{AppState, Focus, Pending, PromptKind, Reader, ViewSource};
+use super::triage::{self, Dest};
+use super::view;
+use crate::core::{AccountId, Flags, FolderPath, FlagOp};
+use crate::mime::{BodyMode, safe_file_name};
+
+pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match event {
+        AppEvent::Key(k) => on_key(state, k, &mut fx),
+        AppEvent::Mouse { kind, column, row } => on_mouse(state, kind, column, row, &mut fx),
+        AppEvent::Resize(w, h) => {
+            state.width = w;
+            state.height = h;
+            view::clamp(state);
+        }
+        AppEvent::Folders { account, folders } => {
+            if !state.accounts.contains(&account) {
+                state.accounts.push(account.clone());
+            }
+            let order = |a: &AccountId| state.accounts.iter().position(|x| x == a).unwrap_or(usize::MAX);
+            let mut all: Vec<_> = state.folders.drain(..).filter(|f| f.account != account).collect();
+            all.extend(folders);
+            all.sort_by_key(|f| order(&f.account));
+            state.folders = all;
+            if state.source.is_none() {
+                if let Some(src) = state.folder_entry_source(0) {
+                    open_source(state, src, &mut fx);
+                }
+            }
+            state.folder_cursor = state.folder_cursor.min(state.folder_entries().saturating_sub(1));
+        }
+        AppEvent::EnvelopesLoaded { req, envelopes } => {
+            state.pending.remove(&req);
+            if state.envelopes_req == Some(req) {
+                state.envelopes_req = None;
+                state.envelopes = envelopes;
+                let live: std::collections::HashSet<_> =
+                    state.envelopes.iter().map(|e| (e.account.clone(), e.id.clone())).collect();
+                state.tagged.retain(|k| live.contains(k));
+                view::rebuild(state);
+            }
+        }
+        AppEvent::MessageLoaded { req, result } => {
+            state.pending.remove(&req);
+            if let Some(r) = state.reader.as_mut().filter(|r| r.req == req) {
+                match result {
+                    Ok(v) => {
+                        if !v.problems.is_empty() {
+                            let p = v.problems.join("; ");
+                            r.view = Some(v);
+                            state.error(format!("This message is damaged: {p}"));
+                        } else {
+                            r.view = Some(v);
+                        }
+                    }
+                    Err(e) => {
+                        r.error = Some(e.clone());
+                        state.error(e);
+                    }
+                }
+            }
+        }
+        AppEvent::ScanProgress { account, folder, done, total } => {
+            let label = format!("Indexing {account}/{folder}");
+            state.progress.insert((account, folder), super::state::Progress { label, done, total });
+        }
+        AppEvent::ScanDone { account, folder, changed, result } => {
+            state.progress.remove(&(account.clone(), folder.clone()));
+            if let Err(e) = result {
+                state.error(format!("Scanning {account}/{folder} failed: {e}"));
+            }
+            if changed {
+                fx.push(Effect::LoadFolders { account: account.clone() });
+                if shows(state, &account, &folder) {
+                    reload(state, &mut fx);
+                }
+            }
+        }
+        AppEvent::TriageDone { req, result } => {
+            let what = state.pending.remove(&req);
+            let accounts = state.accounts.clone();
+            match result {
+                Err(e) => {
+                    state.error(format!("Could not change the message: {e}; reloading"));
+                    reload(state, &mut fx);
+                }
+                Ok(()) => {
+                    if matches!(what, Some(Pending::Triage { reload: true })) {
+                        reload(state, &mut fx);
+                    }
+                }
+            }
+            fx.extend(accounts.into_iter().map(|account| Effect::LoadFolders { account }));
+        }
+        AppEvent::BodySearchDone { req, matches } => {
+            if state.pending.remove(&req).is_some() && state.limit.is_some() {
+                state.body_matches = Some(matches);
+                view::rebuild(state);
+                let n = state.rows.len();
+                state.info(format!("{n} messages match (esc shows all)"));
+            }
+        }
+        AppEvent::AttachmentSaved { req, result } => {
+            state.pending.remove(&req);
+            match result {
+                Ok(p) => state.info(format!("Saved {}", p.display())),
+                Err(e) => state.error(e),
+            }
+        }
+        AppEvent::Error(e) => state.error(e),
+        AppEvent::Now(t) => state.now = t,
+    }
+    fx
+}
+
+/// Whether the list currently shows this folder.
+fn shows(state: &AppState, account: &AccountId, folder: &FolderPath) -> bool {
+    match &state.source {
+        Some(ViewSource::Folder(a, f)) => a == account && f == folder,
+        Some(ViewSource::UnifiedInbox) => folder.is_inbox(),
+        None => false,
+    }
+}
+
+fn source_folders(state: &AppState, src: &ViewSource) -> Vec<(AccountId, FolderPath)> {
+    match src {
+        ViewSource::Folder(a, f) => vec![(a.clone(), f.clone())],
+        ViewSource::UnifiedInbox => state
+            .folders
+            .iter()
+            .filter(|f| f.path.is_inbox())
+            .map(|f| (f.account.clone(), f.path.clone()))
+            .collect(),
+    }
+}
+
+/// Re-reads the current folder's envelopes from the index.
+fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let Some(src) = state.source.clone() else { return };
+    let req = state.request(Pending::Envelopes);
+    state.envelopes_req = Some(req);
+    fx.push(Effect::LoadEnvelopes { req, folders: source_folders(state, &src) });
+}
+
+fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
+    let folders = source_folders(state, &src);
+    state.source = Some(src);
+    state.envelopes.clear();
+    state.rows.clear();
+    state.tagged.clear();
+    state.limit = None;
+    state.body_matches = None;
+    state.cursor = 0;
+    state.scroll = 0;
+    let req = state.request(Pending::Envelopes);
+    state.envelopes_req = Some(req);
+    fx.push(Effect::LoadEnvelopes { req, folders: folders.clone() });
+    for (account, folder) in folders {
+        fx.push(Effect::Scan { account, folder });
+    }
+}
+
+fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
+    if state.prompt.is_some() {
+        return prompt::on_key(state, key, fx);
+    }
+    if state.help || state.show_notices {
+        let close = matches!(state.keymap.lookup(Context::List, key), Some(Action::Help | Action::Quit | Action::Notices | Action::ClearLimit));
+        match state.keymap.lookup(Context::List, key) {
+            _ if close => {
+                state.help = false;
+                state.show_notices = false;
+            }
+            Some(Action::Down) => state.help_scroll += 1,
+            Some(Action::Up) => state.help_scroll = state.help_scroll.saturating_sub(1),
+            Some(Action::PageDown) => state.help_scroll += 10,
+            Some(Action::PageUp) => state.help_scroll = state.help_scroll.saturating_sub(10),
+            _ => {}
+        }
+        return;
+    }
+    let ctx = if state.focus == Focus::Reader { Context::Reader } else { Context::List };
+    match state.keymap.lookup(ctx, key) {
+        Some(a) => act(state, a, fx),
+        None => state.info(format!("{key} is not bound here (? shows the keys)")),
+    }
+}
+
+fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    let page = state.list_height().max(1) as isize;
+    let in_folders = state.focus == Focus::Folders;
+    match action {
+        Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom if in_folders => {
+            let n = state.folder_entries() as isize;
+            let c = state.folder_cursor as isize;
+            let to = match action {
+                Action::Down => c + 1,
+                Action::Up => c - 1,
+                Action::PageDown => c + page,
+                Action::PageUp => c - page,
+                Action::Top => 0,
+                _ => n - 1,
+            };
+            state.folder_cursor = to.clamp(0, (n - 1).max(0)) as usize;
+        }
+        Action::Down => view::move_cursor(state, 1),
+        Action::Up => view::move_cursor(state, -1),
+        Action::PageDown => view::move_cursor(state, page),
+        Action::PageUp => view::move_cursor(state, -page),
+        Action::Top => view::move_cursor(state, isize::MIN / 2),
+        Action::Bottom => view::move_cursor(state, isize::MAX / 2),
+        Action::Open if in_folders => open_folder(state, state.folder_cursor, fx),
+        Action::Open => open_message(state, fx),
+        Action::FocusSwitch => {
+            state.focus = if in_folders { Focus::List } else { Focus::Folders };
+        }
+        Action::NextFolder | Action::PrevFolder => {
+            let n = state.folder_entries();
+            if n > 0 {
+                let step = if action == Action::NextFolder { 1 } else { n - 1 };
+                let next = (state.folder_cursor + step) % n;
+                open_folder(state, next, fx);
+            }
+        }
+        Action::ToggleRead => triage::toggle_flag(state, Flags::SEEN, false, fx),
+        Action::ToggleFlag => triage::toggle_flag(state, Flags::FLAGGED, false, fx),
+        Action::Delete => triage::move_targets(state, Dest::Trash, false, fx),
+        Action::Undelete => triage::move_targets(state, Dest::Restore, false, fx),
+        Action::Archive => triage::move_targets(state, Dest::Archive, false, fx),
+        Action::MoveTo => {
+            if triage::targets(state, state.reader.is_some()).is_empty() {
+                state.info("No message selected");
+            } else {
+                prompt::open(state, PromptKind::MoveTo, String::new());
+            }
+        }
+        Action::Tag => {
+            triage::toggle_tag(state, false);
+            view::move_cursor(state, 1);
+        }
+        Action::TagThread => triage::toggle_tag(state, true),
+        Action::ClearTags => {
+            state.tagged.clear();
+            state.info("Tags cleared");
+        }
+        Action::Limit => {
+            let current = state.limit.as_ref().map(|q| q.source.clone()).unwrap_or_default();
+            prompt::open(state, PromptKind::Limit, current);
+        }
+        Action::ClearLimit => {
+            if state.limit.is_some() {
+                state.limit = None;
+                state.body_matches = None;
+                view::rebuild(state);
+                state.info("Showing all messages");
+            } else if in_folders {
+                state.focus = Focus::List;
+            }
+        }
+        Action::Undo => triage::undo(state, fx),
+        Action::Sort => {
+            state.sort = state.sort.next();
+            view::rebuild(state);
+            state.info(format!("Sorted by {}", state.sort.name()));
+        }
+        Action::Reverse => {
+            state.reverse = !state.reverse;
+            view::rebuild(state);
+            state.info(if state.reverse { "Newest / largest first" } else { "Oldest / smallest first" });
+        }
+        Action::ToggleThreads => {
+            state.threaded = !state.threaded;
+            view::rebuild(state);
+            state.info(if state.threaded { "Threaded view" } else { "Flat view" });
+        }
+        Action::Refresh => {
+            if let Some(src) = state.source.clone() {
+                for (account, folder) in source_folders(state, &src) {
+                    fx.push(Effect::Scan { account, folder });
+                }
+                state.info("Rescanning…");
+            }
+        }
+        Action::Notices => {
+            state.show_notices = true;
+            state.help_scroll = 0;
+        }
+        Action::Help => {
+            state.help = true;
+            state.help_scroll = 0;
+        }
+        Action::Quit => {
+            state.quit = true;
+            fx.push(Effect::Quit);
+        }
+        _ => reader_act(state, action, fx),
+    }
+}
+
+fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    let page = layout::areas(state.width, state.height, true).reader.height.saturating_sub(2).max(1) as usize;
+    let Some(r) = state.reader.as_mut() else { return };
+    // While the attachment list is open, j/k choose an attachment.
+    if r.show_attachments && matches!(action, Action::ScrollDown | Action::ScrollUp) {
+        let n = r.view.as_ref().map_or(0, |v| v.attachments.len());
+        r.attachment_cursor = if action == Action::ScrollDown {
+            (r.attachment_cursor + 1).min(n.saturating_sub(1))
+        } else {
+            r.attachment_cursor.saturating_sub(1)
+        };
+        return;
+    }
+    match action {
+        Action::ScrollDown => r.scroll += 1,
+        Action::ScrollUp => r.scroll = r.scroll.saturating_sub(1),
+        Action::ReaderPageDown => r.scroll += page,
+        Action::ReaderPageUp => r.scroll = r.scroll.saturating_sub(page),
+        Action::ReaderTop => r.scroll = 0,
+        Action::ReaderBottom => r.scroll = usize::MAX / 2,
+        Action::ToggleHeaders => r.full_headers = !r.full_headers,
+        Action::ToggleHtml => {
+            let has = r.view.as_ref().is_some_and(|v| v.has_html());
+            r.mode = if r.mode == BodyMode::Plain { BodyMode::Html } else { BodyMode::Plain };
+            r.scroll = 0;
+            let msg = match (has, r.mode) {
+                (false, _) => "This message has no HTML alternative",
+                (true, BodyMode::Html) => "Showing the HTML part",
+                (true, BodyMode::Plain) => "Showing the plain-text part",
+            };
+            state.info(msg);
+        }
+        Action::Attachments => {
+            let n = r.view.as_ref().map_or(0, |v| v.attachments.len());
+            if n == 0 {
+                state.info("No attachments");
+            } else {
+                r.show_attachments = !r.show_attachments;
+            }
+        }
+        Action::SaveAttachment => {
+            let Some(v) = r.view.as_ref() else { return };
+            if v.attachments.is_empty() {
+                state.info("No attachments");
+                return;
+            }
+            if !r.show_attachments {
+                r.show_attachments = true;
+                state.info("Choose an attachment with j/k, then s to save");
+                return;
+            }
+            let i = r.attachment_cursor.min(v.attachments.len() - 1);
+            let name = safe_file_name(&v.attachments[i].name);
+            prompt::open(state, PromptKind::SaveAs { attachment: i }, name);
+        }
+        Action::NextMessage | Action::PrevMessage => {
+            view::move_cursor(state, if action == Action::NextMessage { 1 } else { -1 });
+            open_message(state, fx);
+        }
+        Action::ReaderToggleRead => triage::toggle_flag(state, Flags::SEEN, true, fx),
+        Action::ReaderToggleFlag => triage::toggle_flag(state, Flags::FLAGGED, true, fx),
+        Action::ReaderDelete | Action::ReaderArchive => {
+            let dest = if action == Action::ReaderDelete { Dest::Trash } else { Dest::Archive };
+            triage::move_targets(state, dest, true, fx);
+            prompt::close_reader(state);
+        }
+        Action::Close => prompt::close_reader(state),
+        _ => {}
+    }
+}
+
+fn open_folder(state: &mut AppState, entry: usize, fx: &mut Vec<Effect>) {
+    state.folder_cursor = entry;
+    if let Some(src) = state.folder_entry_source(entry) {
+        if state.source.as_ref() != Some(&src) || state.envelopes_req.is_none() {
+            open_source(state, src, fx);
+        }
+        state.focus = Focus::List;
+        state.reader = None;
+    }
+}
+
+fn open_message(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let Some(env) = state.current().cloned() else {
+        state.info("No message here");
+        return;
+    };
+    let req = state.request(Pending::Message);
+    fx.push(Effect::LoadMessage { req, env: Box::new(env.clone()) });
+    let unread = env.is_unread();
+    state.reader = Some(Reader {
+        env: env.clone(),
+        req,
+        view: None,
+        error: None,
+        scroll: 0,
+        full_headers: false,
+        mode: BodyMode::Plain,
+        show_attachments: false,
+        attachment_cursor: 0,
+    });
+    state.focus = Focus::Reader;
+    if unread && state.settings.mark_read_on_open {
+        triage::set_flags(state, &[env], FlagOp::Add(Flags::SEEN), fx);
+    }
+}
+
+fn on_mouse(state: &mut AppState, kind: MouseKind, column: u16, row: u16, fx: &mut Vec<Effect>) {
+    let a = layout::areas(state.width, state.height, state.focus == Focus::Reader);
+    match kind {
+        MouseKind::ScrollDown | MouseKind::ScrollUp => {
+            let d: isize = if kind == MouseKind::ScrollDown { 3 } else { -3 };
+            if let Some(r) = state.reader.as_mut() {
+                r.scroll = (r.scroll as isize + d).max(0) as usize;
+            } else if a.folders.contains(column, row) {
+                let n = state.folder_entries() as isize;
+                state.folder_cursor = (state.folder_cursor as isize + d.signum()).clamp(0, (n - 1).max(0)) as usize;
+            } else {
+                view::move_cursor(state, d);
+            }
+        }
+        MouseKind::Click => {
+            if a.folders.contains(column, row) && row > a.folders.y {
+                let entry = (row - a.folders.y - 1) as usize + folder_scroll(state);
+                if entry < state.folder_entries() {
+                    open_folder(state, entry, fx);
+                }
+            } else if state.focus != Focus::Reader && a.list.contains(column, row) {
+                let i = state.scroll + (row - a.list.y) as usize;
+                if i < state.rows.len() {
+                    let again = i == state.cursor && state.focus == Focus::List;
+                    state.cursor = i;
+                    state.focus = Focus::List;
+                    if again {
+                        open_message(state, fx);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// First visible folder-pane entry (the pane scrolls to keep the cursor visible).
+pub fn folder_scroll(state: &AppState) -> usize {
+    let h = layout::areas(state.width, state.height, state.focus == Focus::Reader).folders.height.saturating_sub(1) as usize;
+    (state.folder_cursor + 1).saturating_sub(h.max(1))
+}

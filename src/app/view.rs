@@ -1,0 +1,83 @@
+//! Rebuilding the visible rows (limit, threading, sort) and keeping the cursor on the
+//! same message and on screen.
+
+use super::state::AppState;
+use crate::core::query::MatchContext;
+use crate::core::sort::SortKey;
+use crate::core::thread::{flat, thread};
+use crate::core::Envelope;
+
+struct Tags<'a>(&'a AppState);
+impl MatchContext for Tags<'_> {
+    fn is_tagged(&self, env: &Envelope) -> bool {
+        self.0.is_tagged(env)
+    }
+}
+
+/// Recomputes `rows` from `envelopes`, keeping the cursor on the same message.
+pub(super) fn rebuild(state: &mut AppState) {
+    let keep = state.current().map(|e| (e.account.clone(), e.id.clone()));
+    let subset: Vec<usize> = (0..state.envelopes.len()).filter(|&i| visible(state, &state.envelopes[i])).collect();
+    let key = if state.threaded || state.sort != SortKey::ThreadActivity { state.sort } else { SortKey::Date };
+    state.rows = if state.threaded {
+        thread(&state.envelopes, &subset, key, state.reverse)
+    } else {
+        flat(&state.envelopes, &subset, key, state.reverse)
+    };
+    if let Some((a, id)) = keep {
+        if let Some(p) = state.rows.iter().position(|r| {
+            let e = &state.envelopes[r.index];
+            e.id == id && e.account == a
+        }) {
+            state.cursor = p;
+        }
+    }
+    clamp(state);
+}
+
+fn visible(state: &AppState, env: &Envelope) -> bool {
+    if let Some(q) = &state.limit {
+        if !q.matches_envelope(env, &Tags(state)) {
+            return false;
+        }
+    }
+    match &state.body_matches {
+        Some(set) => set.contains(&(env.account.clone(), env.id.clone())),
+        None => true,
+    }
+}
+
+/// Envelopes matching the limit's non-body clauses (candidates for a body search).
+pub(super) fn candidates(state: &AppState) -> Vec<Envelope> {
+    let Some(q) = &state.limit else { return Vec::new() };
+    state.envelopes.iter().filter(|e| q.matches_envelope(e, &Tags(state))).cloned().collect()
+}
+
+/// Keeps the cursor inside the rows and the scroll such that the cursor is visible.
+pub(super) fn clamp(state: &mut AppState) {
+    let n = state.rows.len();
+    if n == 0 {
+        state.cursor = 0;
+        state.scroll = 0;
+        return;
+    }
+    state.cursor = state.cursor.min(n - 1);
+    let h = state.list_height().max(1);
+    if state.cursor < state.scroll {
+        state.scroll = state.cursor;
+    } else if state.cursor >= state.scroll + h {
+        state.scroll = state.cursor + 1 - h;
+    }
+    state.scroll = state.scroll.min(n.saturating_sub(h));
+}
+
+/// Moves the cursor by `delta` rows.
+pub(super) fn move_cursor(state: &mut AppState, delta: isize) {
+    let n = state.rows.len();
+    if n == 0 {
+        return;
+    }
+    let c = (state.cursor as isize + delta).clamp(0, n as isize - 1);
+    state.cursor = c as usize;
+    clamp(state);
+}
