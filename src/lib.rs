@@ -11,3 +11,7 @@ pub mod store;
 pub mod config;
 pub mod account;
 pub mod app;
+pub mod ui;
+pub mod cli;
+pub mod run;
+pub mod terminal;

@@ -1,1 +1,102 @@
-fn main(){}
+//! The posthorn binary: parses the command line and calls into the library.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use posthorn::cli;
+use posthorn::run::{Setup, SetupError, run_tui};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A terminal mail and news client.
+#[derive(Parser)]
+#[command(name = "posthorn", version, about)]
+struct Args {
+    /// Config file (default: $XDG_CONFIG_HOME/posthorn/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Open a private copy of the bundled sample mailbox.
+    #[arg(long, global = true)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the config file and print every problem.
+    CheckConfig,
+    /// List the messages of a folder, newest first.
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one message (ID as printed by `list`).
+    Read {
+        id: String,
+        /// Print the message exactly as stored.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Search every folder: from: to: subject: body: is:unread is:flagged before: after: words.
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        folder: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn setup(args: &Args) -> Result<Setup, SetupError> {
+    if args.demo { Setup::demo() } else { Setup::find(args.config.as_deref()) }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match real_main(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("posthorn: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main(args: Args) -> Result<ExitCode> {
+    if let Some(Command::CheckConfig) = &args.command {
+        let path = args
+            .config
+            .clone()
+            .or_else(posthorn::config::default_config_path)
+            .ok_or_else(|| anyhow::anyhow!("no config path (use --config PATH)"))?;
+        let ok = cli::check_config(&path)?;
+        return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let setup = match setup(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match args.command {
+        None => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(run_tui(setup))?;
+        }
+        Some(Command::List { account, folder, json }) => cli::list(&setup, account.as_deref(), Some(&folder), json)?,
+        Some(Command::Read { id, raw }) => cli::read(&setup, &id, raw)?,
+        Some(Command::Search { query, account, folder, json }) => {
+            cli::search(&setup, &query.join(" "), account.as_deref(), folder.as_deref(), json)?
+        }
+        Some(Command::CheckConfig) => unreachable!("handled above"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

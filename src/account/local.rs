@@ -41,6 +41,14 @@ impl LocalAccount {
         self.index.lock().map_err(|_| StoreError::Invalid { path: "index".into(), reason: "index lock poisoned".into() })
     }
 
+    /// Reads a cached message's bytes (blocking).
+    pub fn read_blocking(&self, folder: &FolderPath, id: &crate::core::LocalId) -> Result<Vec<u8>, StoreError> {
+        let md = self.tree.folder(folder)?;
+        let hint = self.index()?.file_name(&self.id, folder, id)?;
+        let e = md.locate(id, hint.as_deref())?;
+        md.read(&e)
+    }
+
     /// Folder list with counts from the index (blocking).
     pub fn folders_blocking(&self) -> Result<Vec<Folder>, StoreError> {
         let dirs = self.tree.folders()?;
@@ -146,13 +154,7 @@ impl Account for LocalAccount {
 
     async fn fetch(&mut self, folder: &FolderPath, id: &MessageRef) -> Result<RawMessage, AccountError> {
         let (folder, id) = (folder.clone(), id.clone());
-        self.blocking(move |me| {
-            let md = me.tree.folder(&folder)?;
-            let hint = me.index()?.file_name(&me.id, &folder, &id.id)?;
-            let e = md.locate(&id.id, hint.as_deref())?;
-            md.read(&e).map(RawMessage)
-        })
-        .await
+        self.blocking(move |me| me.read_blocking(&folder, &id.id).map(RawMessage)).await
     }
 
     async fn set_flags(&mut self, folder: &FolderPath, ids: &[MessageRef], op: FlagOp) -> Result<(), AccountError> {

@@ -1,0 +1,11 @@
+//! The runtime: builds the accounts from the config (or the demo), runs the UI event loop
+//! and carries out the effects `update` asks for. This is the only place where the pure
+//! app meets tokio, the store and the terminal.
+
+pub mod demo;
+mod effects;
+pub mod setup;
+mod tui;
+
+pub use setup::{Setup, SetupError};
+pub use tui::run_tui;

@@ -1,0 +1,137 @@
+//! The UI event loop: terminal events, app events and account notices in one
+//! `select!`; redraw only after something changed; never await an account.
+
+use super::effects::Executor;
+use super::setup::Setup;
+use crate::account::AccountManager;
+use crate::app::{AppEvent, AppState, Key, KeyCode, Keymap, MouseKind, Settings, update};
+use crate::core::FolderPath;
+use crate::core::sort::SortKey;
+use crate::terminal::TerminalGuard;
+use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers, MouseEventKind};
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Builds the initial state from the config.
+pub fn initial_state(setup: &Setup) -> AppState {
+    let g = &setup.config.general;
+    let (keymap, problems) = Keymap::with_overrides(&setup.config.keys);
+    let settings = Settings {
+        trash: FolderPath(g.trash.clone()),
+        archive: FolderPath(g.archive.clone()),
+        mark_read_on_open: g.mark_read_on_open,
+    };
+    let mut state = AppState::new(keymap, settings);
+    state.sort = SortKey::parse(&g.sort).unwrap_or_default();
+    state.reverse = g.reverse;
+    state.threaded = g.threaded;
+    state.accounts = setup.accounts.iter().map(|a| crate::account::Account::id(a).clone()).collect();
+    for (key, reason) in problems {
+        state.error(format!("config keys.{key}: {reason}"));
+    }
+    state
+}
+
+fn convert(ev: Event) -> Option<AppEvent> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            use crossterm::event::KeyCode as C;
+            let code = match k.code {
+                C::Char(c) => KeyCode::Char(c),
+                C::Enter => KeyCode::Enter,
+                C::Esc => KeyCode::Esc,
+                C::Tab => KeyCode::Tab,
+                C::BackTab => KeyCode::BackTab,
+                C::Backspace => KeyCode::Backspace,
+                C::Delete => KeyCode::Delete,
+                C::Up => KeyCode::Up,
+                C::Down => KeyCode::Down,
+                C::Left => KeyCode::Left,
+                C::Right => KeyCode::Right,
+                C::PageUp => KeyCode::PageUp,
+                C::PageDown => KeyCode::PageDown,
+                C::Home => KeyCode::Home,
+                C::End => KeyCode::End,
+                _ => return None,
+            };
+            let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+            let alt = k.modifiers.contains(KeyModifiers::ALT);
+            Some(AppEvent::Key(Key { code, ctrl, alt }))
+        }
+        Event::Mouse(m) => {
+            let kind = match m.kind {
+                MouseEventKind::ScrollDown => MouseKind::ScrollDown,
+                MouseEventKind::ScrollUp => MouseKind::ScrollUp,
+                MouseEventKind::Down(crossterm::event::MouseButton::Left) => MouseKind::Click,
+                _ => return None,
+            };
+            Some(AppEvent::Mouse { kind, column: m.column, row: m.row })
+        }
+        Event::Resize(w, h) => Some(AppEvent::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Runs the TUI until the user quits.
+pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<AppEvent>();
+    let (ntx, mut nrx) = mpsc::unbounded_channel();
+    let mut manager = AccountManager::new(ntx);
+    for acc in &setup.accounts {
+        manager.spawn(acc.clone());
+    }
+    let mut state = initial_state(&setup);
+    let size = guard.terminal.size()?;
+    state.width = size.width;
+    state.height = size.height;
+    state.now = now();
+    state.tz_offset = chrono::Local::now().offset().local_minus_utc();
+    let mut exec = Executor::new(tx.clone(), setup.index.clone(), setup.accounts.clone(), manager);
+    for account in state.accounts.clone() {
+        exec.run(crate::app::Effect::LoadFolders { account });
+    }
+
+    let mut events = EventStream::new();
+    let mut clock = tokio::time::interval(Duration::from_secs(30));
+    let mut dirty = true;
+    loop {
+        if dirty {
+            guard.terminal.draw(|f| crate::ui::render(f, &state))?;
+            dirty = false;
+        }
+        let first = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(e)) => convert(e),
+                Some(Err(e)) => Some(AppEvent::Error(format!("terminal: {e}"))),
+                None => break,
+            },
+            Some(e) = rx.recv() => Some(e),
+            Some(n) = nrx.recv() => exec.on_notice(n),
+            _ = clock.tick() => Some(AppEvent::Now(now())),
+        };
+        // Handle everything already queued before drawing again.
+        let mut batch: Vec<AppEvent> = first.into_iter().collect();
+        while let Ok(e) = rx.try_recv() {
+            batch.push(e);
+        }
+        while let Ok(n) = nrx.try_recv() {
+            batch.extend(exec.on_notice(n));
+        }
+        for ev in batch {
+            for effect in update(&mut state, ev) {
+                exec.run(effect);
+            }
+            dirty = true;
+        }
+        if state.quit {
+            break;
+        }
+    }
+    Ok(())
+}
