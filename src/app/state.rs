@@ -192,7 +192,7 @@ impl AppState {
 
     /// The envelope under the cursor.
     pub fn current(&self) -> Option<&Envelope> {
-        self.rows.get(self.cursor).map(|r| &self.envelopes[r.index])
+        self.rows.get(self.cursor).and_then(|r| self.envelopes.get(r.index))
     }
 
     pub fn is_tagged(&self, env: &Envelope) -> bool {

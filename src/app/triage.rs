@@ -150,7 +150,15 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
         let req = state.request(Pending::Triage { reload: false });
         fx.push(Effect::Triage { req, account, op });
     }
-    // Optimistic: the messages leave this list now.
+    // Optimistic: the messages leave this list now; the cursor goes to the next message
+    // that stays (or the previous one at the end).
+    let moved = |e: &Envelope| moving.iter().any(|m| m.id == e.id && m.account == e.account);
+    let stays = |i: &usize| state.envelopes.get(state.rows[*i].index).is_some_and(|e| !moved(e));
+    let next = (state.cursor..state.rows.len()).find(stays).or_else(|| (0..state.cursor).rev().find(stays));
+    let keep = next.map(|i| {
+        let e = &state.envelopes[state.rows[i].index];
+        (e.account.clone(), e.id.clone())
+    });
     state.envelopes.retain(|e| !moving.iter().any(|m| m.id == e.id && m.account == e.account));
     for m in &moving {
         state.tagged.remove(&(m.account.clone(), m.id.clone()));
@@ -160,7 +168,7 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
             f.unread = f.unread.saturating_sub(u32::from(unread));
         }
     }
-    view::rebuild(state);
+    view::rebuild_keeping(state, keep);
     let desc = match &to {
         Some(t) => format!("Moved {} to {t}", plural(moving.len())),
         None => format!("Restored {} from Trash", plural(moving.len())),

@@ -5,7 +5,7 @@ use super::state::AppState;
 use crate::core::query::MatchContext;
 use crate::core::sort::SortKey;
 use crate::core::thread::{flat, thread};
-use crate::core::Envelope;
+use crate::core::{AccountId, Envelope, LocalId};
 
 struct Tags<'a>(&'a AppState);
 impl MatchContext for Tags<'_> {
@@ -17,6 +17,12 @@ impl MatchContext for Tags<'_> {
 /// Recomputes `rows` from `envelopes`, keeping the cursor on the same message.
 pub(super) fn rebuild(state: &mut AppState) {
     let keep = state.current().map(|e| (e.account.clone(), e.id.clone()));
+    rebuild_keeping(state, keep);
+}
+
+/// Recomputes `rows`, putting the cursor on `keep` when it is still shown. Call this
+/// (not `rebuild`) after `envelopes` changed, since the old rows index the old vector.
+pub(super) fn rebuild_keeping(state: &mut AppState, keep: Option<(AccountId, LocalId)>) {
     let subset: Vec<usize> = (0..state.envelopes.len()).filter(|&i| visible(state, &state.envelopes[i])).collect();
     let key = if state.threaded || state.sort != SortKey::ThreadActivity { state.sort } else { SortKey::Date };
     state.rows = if state.threaded {

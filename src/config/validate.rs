@@ -56,7 +56,8 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn problem(&mut self, key: &str, reason: impl Into<String>) {
-        let line = line_of(self.text, key);
+        // A missing key has no line of its own: point at its table.
+        let line = line_of(self.text, key).or_else(|| key.rsplit_once('.').and_then(|(t, _)| line_of(self.text, t)));
         self.problems.push(ConfigError { path: self.file.to_path_buf(), line, key: key.into(), reason: reason.into() });
     }
 
@@ -167,6 +168,7 @@ pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>>
         }
     }
     if !c.problems.is_empty() {
+        c.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
         return Err(c.problems);
     }
     let mut config: Config = toml::from_str(text).map_err(|e| {

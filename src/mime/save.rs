@@ -3,7 +3,9 @@
 /// Turns a sender-chosen attachment name into a safe file name: no path separators,
 /// no `..`, no leading dot, no control characters, not empty, at most 200 bytes.
 pub fn safe_file_name(name: &str) -> String {
-    let mut out: String = name
+    // Only the last path component is the sender's file name.
+    let base = name.rsplit(['/', '\\']).find(|c| !c.trim().is_empty()).unwrap_or("");
+    let mut out: String = base
         .chars()
         .map(|c| match c {
             '/' | '\\' | '\0' | ':' => '_',
@@ -37,7 +39,9 @@ mod tests {
     #[test]
     fn hostile_names_are_neutralised() {
         let p = safe_file_name("../../etc/passwd");
-        assert!(!p.contains('/') && !p.contains("..") && p.ends_with("etc_passwd"), "{p}");
+        assert_eq!(p, "passwd");
+        assert_eq!(safe_file_name("..\\..\\boot.ini"), "boot.ini");
+        assert_eq!(safe_file_name("dir/"), "dir");
         assert_eq!(safe_file_name(".bashrc"), "bashrc");
         assert_eq!(safe_file_name("a\u{1b}[31mb.txt"), "a_[31mb.txt");
         assert_eq!(safe_file_name(""), "attachment");

@@ -43,7 +43,8 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let mut cur_w = 0;
     for word in line.split_inclusive(' ') {
         let ww = word.width();
-        if cur_w + ww > width && !cur.is_empty() {
+        // A trailing space may hang past the edge; it is trimmed from the line.
+        if cur_w + word.trim_end().width() > width && !cur.is_empty() {
             out.push(std::mem::take(&mut cur).trim_end().to_string());
             cur_w = 0;
         }

@@ -1,0 +1,265 @@
+//! Pure `update` tests: key -> action -> effect -> state, no terminal, no disk.
+
+mod common;
+
+use common::*;
+use posthorn::app::state::{Focus, Pending};
+use posthorn::app::{AppEvent, Effect, MouseKind, TriageOp, update};
+use posthorn::core::{FlagOp, Flags, FolderPath};
+use std::collections::HashSet;
+
+fn three() -> Vec<posthorn::core::Envelope> {
+    let mut a = env("a", "Plan", "Ann", NOW - 3000);
+    let mut b = env("b", "Re: Plan", "Bob", NOW - 2000);
+    b.references = vec!["<a@t>".into()];
+    let mut c = env("c", "Lunch", "Zoë", NOW - 1000);
+    c.flags = Flags::empty();
+    a.has_attachments = true;
+    vec![a, b, c]
+}
+
+fn subject_at(s: &posthorn::app::AppState, i: usize) -> &str {
+    &s.envelopes[s.rows[i].index].subject
+}
+
+#[test]
+fn opening_a_folder_loads_and_scans_it() {
+    let s = state_with(three(), 80, 24);
+    assert_eq!(s.rows.len(), 3);
+    // Threads newest first: Lunch, then Plan with its reply.
+    assert_eq!(subject_at(&s, 0), "Lunch");
+    assert_eq!((subject_at(&s, 1), s.rows[2].depth), ("Plan", 1));
+}
+
+#[test]
+fn navigation_keys_move_the_cursor() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["j", "j", "j"]);
+    assert_eq!(s.cursor, 2, "stops at the end");
+    press(&mut s, &["g"]);
+    assert_eq!(s.cursor, 0);
+    press(&mut s, &["G", "k"]);
+    assert_eq!(s.cursor, 1);
+}
+
+#[test]
+fn stale_envelope_answers_are_dropped() {
+    let mut s = state_with(three(), 80, 24);
+    update(&mut s, AppEvent::EnvelopesLoaded { req: posthorn::core::RequestId(999), envelopes: vec![] });
+    assert_eq!(s.rows.len(), 3);
+}
+
+#[test]
+fn open_marks_read_and_loads_the_message() {
+    let mut s = state_with(three(), 80, 24);
+    let fx = press(&mut s, &["enter"]);
+    assert!(matches!(&fx[0], Effect::LoadMessage { env, .. } if env.subject == "Lunch"));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Triage { op: TriageOp::SetFlags { op: FlagOp::Add(f), .. }, .. } if *f == Flags::SEEN)));
+    assert_eq!(s.focus, Focus::Reader);
+    assert!(!s.envelopes.iter().find(|e| e.subject == "Lunch").unwrap().is_unread());
+    let req = req_of(&fx).unwrap();
+    update(&mut s, AppEvent::MessageLoaded { req, result: Ok(posthorn::mime::parse_message(b"Subject: Lunch\n\nnoon?")) });
+    assert!(s.reader.as_ref().unwrap().view.is_some());
+    press(&mut s, &["q"]);
+    assert_eq!(s.focus, Focus::List);
+    assert!(!s.quit, "q in the reader closes it, not the program");
+}
+
+#[test]
+fn delete_then_undo_restores_through_the_account() {
+    let mut s = state_with(three(), 80, 24);
+    let fx = press(&mut s, &["d"]);
+    let Effect::Triage { req, op: TriageOp::Move { from, ids, to }, .. } = &fx[0] else { panic!("{fx:?}") };
+    assert_eq!((from.0.as_str(), to.0.as_str(), ids.len()), ("INBOX", "Trash", 1));
+    assert_eq!(s.rows.len(), 2, "gone from the list at once");
+    update(&mut s, AppEvent::TriageDone { req: *req, result: Ok(()) });
+
+    let fx = press(&mut s, &["u"]);
+    let Effect::Triage { req, op: TriageOp::Move { from, to, .. }, .. } = &fx[0] else { panic!("{fx:?}") };
+    assert_eq!((from.0.as_str(), to.0.as_str()), ("Trash", "INBOX"));
+    assert_eq!(s.pending.get(req), Some(&Pending::Triage { reload: true }));
+    let fx = update(&mut s, AppEvent::TriageDone { req: *req, result: Ok(()) });
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadEnvelopes { .. })), "the list reloads after undo");
+}
+
+#[test]
+fn undo_has_several_levels_in_reverse_order() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["F"]); // flag Lunch
+    press(&mut s, &["j", "a"]); // archive Plan
+    press(&mut s, &["N"]); // toggle read on the next one
+    assert_eq!(s.undo.len(), 3);
+    let ops: Vec<TriageOp> = (0..3)
+        .flat_map(|_| press(&mut s, &["u"]))
+        .filter_map(|e| match e {
+            Effect::Triage { op, .. } => Some(op),
+            _ => None,
+        })
+        .collect();
+    assert!(matches!(&ops[0], TriageOp::SetFlags { op: FlagOp::Add(f), .. } if *f == Flags::SEEN), "{ops:?}");
+    assert!(matches!(&ops[1], TriageOp::Move { from, to, .. } if from.0 == "Archive" && to.0 == "INBOX"));
+    assert!(matches!(&ops[2], TriageOp::SetFlags { op: FlagOp::Remove(f), .. } if *f == Flags::FLAGGED));
+    press(&mut s, &["u"]);
+    assert_eq!(s.status.as_ref().unwrap().text, "Nothing to undo");
+}
+
+#[test]
+fn tagged_messages_are_acted_on_together() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["t", "t"]);
+    assert_eq!(s.tagged.len(), 2);
+    let fx = press(&mut s, &["a"]);
+    let moves: Vec<_> = fx.iter().filter(|e| matches!(e, Effect::Triage { .. })).collect();
+    assert_eq!(moves.len(), 1, "one move per folder");
+    let Effect::Triage { op: TriageOp::Move { ids, to, .. }, .. } = moves[0] else { panic!() };
+    assert_eq!((ids.len(), to.0.as_str()), (2, "Archive"));
+    assert!(s.tagged.is_empty());
+    assert_eq!(s.rows.len(), 1);
+}
+
+#[test]
+fn tag_thread_tags_the_whole_thread() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["j", "ctrl-t"]);
+    assert_eq!(s.tagged.len(), 2);
+}
+
+#[test]
+fn limit_filters_and_reports_bad_queries() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["/"]);
+    typed(&mut s, "from:zoë");
+    press(&mut s, &["enter"]);
+    assert_eq!(s.rows.len(), 1);
+    assert!(s.prompt.is_none());
+    press(&mut s, &["esc"]);
+    assert_eq!(s.rows.len(), 3);
+
+    press(&mut s, &["/"]);
+    typed(&mut s, "before:tomorrow");
+    press(&mut s, &["enter"]);
+    assert!(s.status.as_ref().unwrap().error);
+    assert!(s.prompt.is_some(), "the prompt stays open to fix the query");
+    press(&mut s, &["esc"]);
+
+    press(&mut s, &["/"]);
+    typed(&mut s, "is:unread");
+    press(&mut s, &["enter"]);
+    assert_eq!(s.rows.len(), 1);
+}
+
+#[test]
+fn body_search_goes_to_the_runtime_and_filters_on_return() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["/"]);
+    typed(&mut s, "body:invoice");
+    let fx = press(&mut s, &["enter"]);
+    let Effect::BodySearch { req, candidates, .. } = &fx[0] else { panic!("{fx:?}") };
+    assert_eq!(candidates.len(), 3);
+    let mut m = HashSet::new();
+    m.insert((candidates[0].account.clone(), candidates[0].id.clone()));
+    update(&mut s, AppEvent::BodySearchDone { req: *req, matches: m });
+    assert_eq!(s.rows.len(), 1);
+}
+
+#[test]
+fn move_prompt_completes_folder_names() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["m"]);
+    typed(&mut s, "ru");
+    assert_eq!(s.prompt.as_ref().unwrap().completions, ["Lists/rust"]);
+    press(&mut s, &["tab"]);
+    let fx = press(&mut s, &["enter"]);
+    assert!(matches!(&fx[0], Effect::Triage { op: TriageOp::Move { to, .. }, .. } if to.0 == "Lists/rust"));
+}
+
+#[test]
+fn trash_folder_rules() {
+    let mut envs = three();
+    for e in &mut envs {
+        e.folder = FolderPath("Trash".into());
+    }
+    let mut s = state_with(envs, 80, 24);
+    let fx = press(&mut s, &["d"]);
+    assert!(fx.is_empty());
+    assert!(s.status.as_ref().unwrap().text.contains("Already in Trash"));
+    let fx = press(&mut s, &["U"]);
+    assert!(matches!(&fx[0], Effect::Triage { op: TriageOp::Restore { .. }, .. }));
+}
+
+#[test]
+fn failed_triage_is_shown_and_the_list_reloaded() {
+    let mut s = state_with(three(), 80, 24);
+    let fx = press(&mut s, &["d"]);
+    let req = req_of(&fx).unwrap();
+    let fx = update(&mut s, AppEvent::TriageDone { req, result: Err("disk full".into()) });
+    assert!(s.status.as_ref().unwrap().error && s.status.as_ref().unwrap().text.contains("disk full"));
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadEnvelopes { .. })));
+}
+
+#[test]
+fn mouse_clicks_select_and_open_wheel_scrolls() {
+    let mut s = state_with(three(), 80, 24);
+    // The list starts below its header line, right of the 20-column folder pane.
+    update(&mut s, AppEvent::Mouse { kind: MouseKind::Click, column: 40, row: 2 });
+    assert_eq!(s.cursor, 1);
+    let fx = update(&mut s, AppEvent::Mouse { kind: MouseKind::Click, column: 40, row: 2 });
+    assert!(matches!(fx[0], Effect::LoadMessage { .. }), "a second click opens");
+    update(&mut s, AppEvent::Mouse { kind: MouseKind::ScrollDown, column: 40, row: 5 });
+    assert_eq!(s.reader.as_ref().unwrap().scroll, 3);
+    press(&mut s, &["q"]);
+    // Clicking a folder opens it.
+    let fx = update(&mut s, AppEvent::Mouse { kind: MouseKind::Click, column: 3, row: 2 });
+    assert!(matches!(&fx[0], Effect::LoadEnvelopes { folders, .. } if folders[0].1.0 == "Archive"));
+}
+
+#[test]
+fn help_overlay_opens_and_closes_without_quitting() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["?"]);
+    assert!(s.help);
+    press(&mut s, &["q"]);
+    assert!(!s.help && !s.quit);
+    let fx = press(&mut s, &["q"]);
+    assert!(s.quit && fx.contains(&Effect::Quit));
+}
+
+#[test]
+fn unbound_keys_say_so() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["ctrl-x"]);
+    assert!(s.status.as_ref().unwrap().text.contains("not bound"));
+}
+
+#[test]
+fn reader_toggles_and_saves_attachments_with_a_safe_name() {
+    let (_dir, envs, _acc) = demo_inbox();
+    let mut s = state_with(envs, 80, 24);
+    press(&mut s, &["/"]);
+    typed(&mut s, "subject:factur");
+    press(&mut s, &["enter"]);
+    let fx = press(&mut s, &["enter"]);
+    let req = req_of(&fx).unwrap();
+    let raw = _acc.read_blocking(&s.reader.as_ref().unwrap().env.folder, &s.reader.as_ref().unwrap().env.id).unwrap();
+    update(&mut s, AppEvent::MessageLoaded { req, result: Ok(posthorn::mime::parse_message(&raw)) });
+    press(&mut s, &["A", "j", "j"]);
+    assert_eq!(s.reader.as_ref().unwrap().attachment_cursor, 2);
+    press(&mut s, &["s"]);
+    assert_eq!(s.prompt.as_ref().unwrap().input, "bashrc", "../../.bashrc is made safe");
+    let fx = press(&mut s, &["enter"]);
+    assert!(matches!(&fx[0], Effect::SaveAttachment { index: 2, dest, .. } if dest.to_str() == Some("bashrc")));
+    press(&mut s, &["v"]);
+    assert!(s.status.as_ref().unwrap().text.contains("no HTML"));
+}
+
+#[test]
+fn sort_and_thread_toggles_rebuild_the_rows() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["z"]);
+    assert!(s.rows.iter().all(|r| r.depth == 0));
+    press(&mut s, &["o", "o"]); // thread-activity -> date -> sender
+    assert_eq!(s.sort.name(), "sender");
+    assert_eq!(subject_at(&s, 0), "Lunch", "Zoë sorts last, reversed first");
+    press(&mut s, &["O"]);
+    assert_eq!(subject_at(&s, 0), "Plan");
+}
