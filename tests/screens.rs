@@ -1,0 +1,118 @@
+//! Snapshots of the main screens (ratatui TestBackend) at 80x24 and 160x48, on the
+//! demo's personal INBOX with a fixed "now".
+
+mod common;
+
+use common::*;
+use posthorn::app::{AppEvent, AppState, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn draw(state: &AppState) -> String {
+    let mut t = Terminal::new(TestBackend::new(state.width, state.height)).unwrap();
+    t.draw(|f| posthorn::ui::render(f, state)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut x = 0;
+        while x < buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            // A wide character covers the next cell too.
+            x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn demo_state(w: u16, h: u16) -> (tempfile::TempDir, AppState, posthorn::account::LocalAccount) {
+    let (dir, envs, acc) = demo_inbox();
+    let mut s = state_with(envs, w, h);
+    s.accounts = vec![posthorn::core::AccountId("home".into())];
+    (dir, s, acc)
+}
+
+fn open_subject(s: &mut AppState, acc: &posthorn::account::LocalAccount, query: &str) {
+    press(s, &["/"]);
+    typed(s, query);
+    press(s, &["enter"]);
+    let fx = press(s, &["enter"]);
+    let req = req_of(&fx).unwrap();
+    let env = s.reader.as_ref().unwrap().env.clone();
+    let raw = acc.read_blocking(&env.folder, &env.id).unwrap();
+    update(s, AppEvent::MessageLoaded { req, result: Ok(posthorn::mime::parse_message(&raw)) });
+}
+
+#[test]
+fn list_80x24() {
+    let (_d, s, _a) = demo_state(80, 24);
+    insta::assert_snapshot!(draw(&s));
+}
+
+#[test]
+fn list_160x48() {
+    let (_d, mut s, _a) = demo_state(160, 48);
+    press(&mut s, &["j", "j", "t", "j", "t"]);
+    insta::assert_snapshot!(draw(&s));
+}
+
+#[test]
+fn reader_html_80x24() {
+    let (_d, mut s, a) = demo_state(80, 24);
+    open_subject(&mut s, &a, "subject:festival");
+    insta::assert_snapshot!("reader_plain_80x24", draw(&s));
+    press(&mut s, &["v"]);
+    insta::assert_snapshot!("reader_html_80x24", draw(&s));
+}
+
+#[test]
+fn reader_attachments_160x48() {
+    let (_d, mut s, a) = demo_state(160, 48);
+    open_subject(&mut s, &a, "subject:facture");
+    press(&mut s, &["A"]);
+    insta::assert_snapshot!(draw(&s));
+}
+
+#[test]
+fn hostile_subject_80x24() {
+    let (_d, mut s, a) = demo_state(80, 24);
+    open_subject(&mut s, &a, "from:mallory");
+    let screen = draw(&s);
+    assert!(!screen.contains('\u{1b}'));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn help_80x24() {
+    let (_d, mut s, _a) = demo_state(80, 24);
+    press(&mut s, &["?"]);
+    insta::assert_snapshot!(draw(&s));
+}
+
+#[test]
+fn move_prompt_80x24() {
+    let (_d, mut s, _a) = demo_state(80, 24);
+    press(&mut s, &["m"]);
+    typed(&mut s, "a");
+    insta::assert_snapshot!(draw(&s));
+}
+
+#[test]
+fn indexing_progress_80x24() {
+    let mut s = state_with(vec![], 80, 24);
+    update(
+        &mut s,
+        AppEvent::ScanProgress {
+            account: posthorn::core::AccountId("home".into()),
+            folder: posthorn::core::FolderPath::inbox(),
+            done: 41_000,
+            total: 100_000,
+        },
+    );
+    let screen = draw(&s);
+    assert!(screen.contains("41000/100000 (41%)"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
