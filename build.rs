@@ -4,7 +4,9 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -12,7 +14,13 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
         if p.is_dir() {
             collect(root, &p, out);
         } else if let Ok(rel) = p.strip_prefix(root) {
-            out.push((rel.to_string_lossy().into_owned(), p.canonicalize().unwrap_or(p.clone()).to_string_lossy().into_owned()));
+            out.push((
+                rel.to_string_lossy().into_owned(),
+                p.canonicalize()
+                    .unwrap_or(p.clone())
+                    .to_string_lossy()
+                    .into_owned(),
+            ));
         }
     }
 }

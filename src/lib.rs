@@ -5,13 +5,13 @@
 //! <- `app` <- `ui` <- `run`, `cli`.
 #![forbid(unsafe_code)]
 
-pub mod core;
-pub mod mime;
-pub mod store;
-pub mod config;
 pub mod account;
 pub mod app;
-pub mod ui;
 pub mod cli;
+pub mod config;
+pub mod core;
+pub mod mime;
 pub mod run;
+pub mod store;
 pub mod terminal;
+pub mod ui;

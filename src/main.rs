@@ -55,7 +55,11 @@ enum Command {
 }
 
 fn setup(args: &Args) -> Result<Setup, SetupError> {
-    if args.demo { Setup::demo() } else { Setup::find(args.config.as_deref()) }
+    if args.demo {
+        Setup::demo()
+    } else {
+        Setup::find(args.config.as_deref())
+    }
 }
 
 fn main() -> ExitCode {
@@ -77,7 +81,11 @@ fn real_main(args: Args) -> Result<ExitCode> {
             .or_else(posthorn::config::default_config_path)
             .ok_or_else(|| anyhow::anyhow!("no config path (use --config PATH)"))?;
         let ok = cli::check_config(&path)?;
-        return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let setup = match setup(&args) {
         Ok(s) => s,
@@ -91,11 +99,24 @@ fn real_main(args: Args) -> Result<ExitCode> {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(run_tui(setup))?;
         }
-        Some(Command::List { account, folder, json }) => cli::list(&setup, account.as_deref(), Some(&folder), json)?,
+        Some(Command::List {
+            account,
+            folder,
+            json,
+        }) => cli::list(&setup, account.as_deref(), Some(&folder), json)?,
         Some(Command::Read { id, raw }) => cli::read(&setup, &id, raw)?,
-        Some(Command::Search { query, account, folder, json }) => {
-            cli::search(&setup, &query.join(" "), account.as_deref(), folder.as_deref(), json)?
-        }
+        Some(Command::Search {
+            query,
+            account,
+            folder,
+            json,
+        }) => cli::search(
+            &setup,
+            &query.join(" "),
+            account.as_deref(),
+            folder.as_deref(),
+            json,
+        )?,
         Some(Command::CheckConfig) => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)

@@ -45,7 +45,13 @@ fn navigation_keys_move_the_cursor() {
 #[test]
 fn stale_envelope_answers_are_dropped() {
     let mut s = state_with(three(), 80, 24);
-    update(&mut s, AppEvent::EnvelopesLoaded { req: posthorn::core::RequestId(999), envelopes: vec![] });
+    update(
+        &mut s,
+        AppEvent::EnvelopesLoaded {
+            req: posthorn::core::RequestId(999),
+            envelopes: vec![],
+        },
+    );
     assert_eq!(s.rows.len(), 3);
 }
 
@@ -56,9 +62,21 @@ fn open_marks_read_and_loads_the_message() {
     assert!(matches!(&fx[0], Effect::LoadMessage { env, .. } if env.subject == "Lunch"));
     assert!(fx.iter().any(|e| matches!(e, Effect::Triage { op: TriageOp::SetFlags { op: FlagOp::Add(f), .. }, .. } if *f == Flags::SEEN)));
     assert_eq!(s.focus, Focus::Reader);
-    assert!(!s.envelopes.iter().find(|e| e.subject == "Lunch").unwrap().is_unread());
+    assert!(
+        !s.envelopes
+            .iter()
+            .find(|e| e.subject == "Lunch")
+            .unwrap()
+            .is_unread()
+    );
     let req = req_of(&fx).unwrap();
-    update(&mut s, AppEvent::MessageLoaded { req, result: Ok(posthorn::mime::parse_message(b"Subject: Lunch\n\nnoon?")) });
+    update(
+        &mut s,
+        AppEvent::MessageLoaded {
+            req,
+            result: Ok(posthorn::mime::parse_message(b"Subject: Lunch\n\nnoon?")),
+        },
+    );
     assert!(s.reader.as_ref().unwrap().view.is_some());
     press(&mut s, &["q"]);
     assert_eq!(s.focus, Focus::List);
@@ -69,17 +87,49 @@ fn open_marks_read_and_loads_the_message() {
 fn delete_then_undo_restores_through_the_account() {
     let mut s = state_with(three(), 80, 24);
     let fx = press(&mut s, &["d"]);
-    let Effect::Triage { req, op: TriageOp::Move { from, ids, to }, .. } = &fx[0] else { panic!("{fx:?}") };
-    assert_eq!((from.0.as_str(), to.0.as_str(), ids.len()), ("INBOX", "Trash", 1));
+    let Effect::Triage {
+        req,
+        op: TriageOp::Move { from, ids, to },
+        ..
+    } = &fx[0]
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        (from.0.as_str(), to.0.as_str(), ids.len()),
+        ("INBOX", "Trash", 1)
+    );
     assert_eq!(s.rows.len(), 2, "gone from the list at once");
-    update(&mut s, AppEvent::TriageDone { req: *req, result: Ok(()) });
+    update(
+        &mut s,
+        AppEvent::TriageDone {
+            req: *req,
+            result: Ok(()),
+        },
+    );
 
     let fx = press(&mut s, &["u"]);
-    let Effect::Triage { req, op: TriageOp::Move { from, to, .. }, .. } = &fx[0] else { panic!("{fx:?}") };
+    let Effect::Triage {
+        req,
+        op: TriageOp::Move { from, to, .. },
+        ..
+    } = &fx[0]
+    else {
+        panic!("{fx:?}")
+    };
     assert_eq!((from.0.as_str(), to.0.as_str()), ("Trash", "INBOX"));
     assert_eq!(s.pending.get(req), Some(&Pending::Triage { reload: true }));
-    let fx = update(&mut s, AppEvent::TriageDone { req: *req, result: Ok(()) });
-    assert!(fx.iter().any(|e| matches!(e, Effect::LoadEnvelopes { .. })), "the list reloads after undo");
+    let fx = update(
+        &mut s,
+        AppEvent::TriageDone {
+            req: *req,
+            result: Ok(()),
+        },
+    );
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadEnvelopes { .. })),
+        "the list reloads after undo"
+    );
 }
 
 #[test]
@@ -96,9 +146,16 @@ fn undo_has_several_levels_in_reverse_order() {
             _ => None,
         })
         .collect();
-    assert!(matches!(&ops[0], TriageOp::SetFlags { op: FlagOp::Add(f), .. } if *f == Flags::SEEN), "{ops:?}");
-    assert!(matches!(&ops[1], TriageOp::Move { from, to, .. } if from.0 == "Archive" && to.0 == "INBOX"));
-    assert!(matches!(&ops[2], TriageOp::SetFlags { op: FlagOp::Remove(f), .. } if *f == Flags::FLAGGED));
+    assert!(
+        matches!(&ops[0], TriageOp::SetFlags { op: FlagOp::Add(f), .. } if *f == Flags::SEEN),
+        "{ops:?}"
+    );
+    assert!(
+        matches!(&ops[1], TriageOp::Move { from, to, .. } if from.0 == "Archive" && to.0 == "INBOX")
+    );
+    assert!(
+        matches!(&ops[2], TriageOp::SetFlags { op: FlagOp::Remove(f), .. } if *f == Flags::FLAGGED)
+    );
     press(&mut s, &["u"]);
     assert_eq!(s.status.as_ref().unwrap().text, "Nothing to undo");
 }
@@ -109,9 +166,18 @@ fn tagged_messages_are_acted_on_together() {
     press(&mut s, &["t", "t"]);
     assert_eq!(s.tagged.len(), 2);
     let fx = press(&mut s, &["a"]);
-    let moves: Vec<_> = fx.iter().filter(|e| matches!(e, Effect::Triage { .. })).collect();
+    let moves: Vec<_> = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::Triage { .. }))
+        .collect();
     assert_eq!(moves.len(), 1, "one move per folder");
-    let Effect::Triage { op: TriageOp::Move { ids, to, .. }, .. } = moves[0] else { panic!() };
+    let Effect::Triage {
+        op: TriageOp::Move { ids, to, .. },
+        ..
+    } = moves[0]
+    else {
+        panic!()
+    };
     assert_eq!((ids.len(), to.0.as_str()), (2, "Archive"));
     assert!(s.tagged.is_empty());
     assert_eq!(s.rows.len(), 1);
@@ -154,11 +220,22 @@ fn body_search_goes_to_the_runtime_and_filters_on_return() {
     press(&mut s, &["/"]);
     typed(&mut s, "body:invoice");
     let fx = press(&mut s, &["enter"]);
-    let Effect::BodySearch { req, candidates, .. } = &fx[0] else { panic!("{fx:?}") };
+    let Effect::BodySearch {
+        req, candidates, ..
+    } = &fx[0]
+    else {
+        panic!("{fx:?}")
+    };
     assert_eq!(candidates.len(), 3);
     let mut m = HashSet::new();
     m.insert((candidates[0].account.clone(), candidates[0].id.clone()));
-    update(&mut s, AppEvent::BodySearchDone { req: *req, matches: m });
+    update(
+        &mut s,
+        AppEvent::BodySearchDone {
+            req: *req,
+            matches: m,
+        },
+    );
     assert_eq!(s.rows.len(), 1);
 }
 
@@ -170,7 +247,9 @@ fn move_prompt_completes_folder_names() {
     assert_eq!(s.prompt.as_ref().unwrap().completions, ["Lists/rust"]);
     press(&mut s, &["tab"]);
     let fx = press(&mut s, &["enter"]);
-    assert!(matches!(&fx[0], Effect::Triage { op: TriageOp::Move { to, .. }, .. } if to.0 == "Lists/rust"));
+    assert!(
+        matches!(&fx[0], Effect::Triage { op: TriageOp::Move { to, .. }, .. } if to.0 == "Lists/rust")
+    );
 }
 
 #[test]
@@ -184,7 +263,13 @@ fn trash_folder_rules() {
     assert!(fx.is_empty());
     assert!(s.status.as_ref().unwrap().text.contains("Already in Trash"));
     let fx = press(&mut s, &["U"]);
-    assert!(matches!(&fx[0], Effect::Triage { op: TriageOp::Restore { .. }, .. }));
+    assert!(matches!(
+        &fx[0],
+        Effect::Triage {
+            op: TriageOp::Restore { .. },
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -192,8 +277,16 @@ fn failed_triage_is_shown_and_the_list_reloaded() {
     let mut s = state_with(three(), 80, 24);
     let fx = press(&mut s, &["d"]);
     let req = req_of(&fx).unwrap();
-    let fx = update(&mut s, AppEvent::TriageDone { req, result: Err("disk full".into()) });
-    assert!(s.status.as_ref().unwrap().error && s.status.as_ref().unwrap().text.contains("disk full"));
+    let fx = update(
+        &mut s,
+        AppEvent::TriageDone {
+            req,
+            result: Err("disk full".into()),
+        },
+    );
+    assert!(
+        s.status.as_ref().unwrap().error && s.status.as_ref().unwrap().text.contains("disk full")
+    );
     assert!(fx.iter().any(|e| matches!(e, Effect::LoadEnvelopes { .. })));
 }
 
@@ -201,15 +294,46 @@ fn failed_triage_is_shown_and_the_list_reloaded() {
 fn mouse_clicks_select_and_open_wheel_scrolls() {
     let mut s = state_with(three(), 80, 24);
     // The list starts below its header line, right of the 20-column folder pane.
-    update(&mut s, AppEvent::Mouse { kind: MouseKind::Click, column: 40, row: 2 });
+    update(
+        &mut s,
+        AppEvent::Mouse {
+            kind: MouseKind::Click,
+            column: 40,
+            row: 2,
+        },
+    );
     assert_eq!(s.cursor, 1);
-    let fx = update(&mut s, AppEvent::Mouse { kind: MouseKind::Click, column: 40, row: 2 });
-    assert!(matches!(fx[0], Effect::LoadMessage { .. }), "a second click opens");
-    update(&mut s, AppEvent::Mouse { kind: MouseKind::ScrollDown, column: 40, row: 5 });
+    let fx = update(
+        &mut s,
+        AppEvent::Mouse {
+            kind: MouseKind::Click,
+            column: 40,
+            row: 2,
+        },
+    );
+    assert!(
+        matches!(fx[0], Effect::LoadMessage { .. }),
+        "a second click opens"
+    );
+    update(
+        &mut s,
+        AppEvent::Mouse {
+            kind: MouseKind::ScrollDown,
+            column: 40,
+            row: 5,
+        },
+    );
     assert_eq!(s.reader.as_ref().unwrap().scroll, 3);
     press(&mut s, &["q"]);
     // Clicking a folder opens it.
-    let fx = update(&mut s, AppEvent::Mouse { kind: MouseKind::Click, column: 3, row: 2 });
+    let fx = update(
+        &mut s,
+        AppEvent::Mouse {
+            kind: MouseKind::Click,
+            column: 3,
+            row: 2,
+        },
+    );
     assert!(matches!(&fx[0], Effect::LoadEnvelopes { folders, .. } if folders[0].1.0 == "Archive"));
 }
 
@@ -240,14 +364,31 @@ fn reader_toggles_and_saves_attachments_with_a_safe_name() {
     press(&mut s, &["enter"]);
     let fx = press(&mut s, &["enter"]);
     let req = req_of(&fx).unwrap();
-    let raw = _acc.read_blocking(&s.reader.as_ref().unwrap().env.folder, &s.reader.as_ref().unwrap().env.id).unwrap();
-    update(&mut s, AppEvent::MessageLoaded { req, result: Ok(posthorn::mime::parse_message(&raw)) });
+    let raw = _acc
+        .read_blocking(
+            &s.reader.as_ref().unwrap().env.folder,
+            &s.reader.as_ref().unwrap().env.id,
+        )
+        .unwrap();
+    update(
+        &mut s,
+        AppEvent::MessageLoaded {
+            req,
+            result: Ok(posthorn::mime::parse_message(&raw)),
+        },
+    );
     press(&mut s, &["A", "j", "j"]);
     assert_eq!(s.reader.as_ref().unwrap().attachment_cursor, 2);
     press(&mut s, &["s"]);
-    assert_eq!(s.prompt.as_ref().unwrap().input, "bashrc", "../../.bashrc is made safe");
+    assert_eq!(
+        s.prompt.as_ref().unwrap().input,
+        "bashrc",
+        "../../.bashrc is made safe"
+    );
     let fx = press(&mut s, &["enter"]);
-    assert!(matches!(&fx[0], Effect::SaveAttachment { index: 2, dest, .. } if dest.to_str() == Some("bashrc")));
+    assert!(
+        matches!(&fx[0], Effect::SaveAttachment { index: 2, dest, .. } if dest.to_str() == Some("bashrc"))
+    );
     press(&mut s, &["v"]);
     assert!(s.status.as_ref().unwrap().text.contains("no HTML"));
 }

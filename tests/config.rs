@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::Command;
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(name)
 }
 
 fn problems(name: &str) -> Vec<String> {
@@ -20,12 +22,24 @@ fn problems(name: &str) -> Vec<String> {
 fn example_config_parses_with_the_documented_defaults() {
     let home = tempfile::tempdir().unwrap();
     std::fs::create_dir(home.path().join("Maildir")).unwrap();
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+            .unwrap();
     // The example's path is ~/Maildir: point it at a directory that exists.
-    let text = text.replace("~/Maildir", &home.path().join("Maildir").display().to_string());
+    let text = text.replace(
+        "~/Maildir",
+        &home.path().join("Maildir").display().to_string(),
+    );
     let c: Config = parse_config(Path::new("config.example.toml"), &text).unwrap();
-    assert_eq!(c.general, posthorn::config::General::default(), "example values are the defaults");
-    assert_eq!(c.accounts["home"].maildir.as_ref().unwrap().path, home.path().join("Maildir"));
+    assert_eq!(
+        c.general,
+        posthorn::config::General::default(),
+        "example values are the defaults"
+    );
+    assert_eq!(
+        c.accounts["home"].maildir.as_ref().unwrap().path,
+        home.path().join("Maildir")
+    );
     assert!(c.keys.is_empty());
 }
 
@@ -68,7 +82,11 @@ fn missing_paths_and_required_keys() {
 fn syntax_errors_give_the_line() {
     let p = problems("bad-syntax.toml");
     assert_eq!(p.len(), 1);
-    assert!(p[0].starts_with("bad-syntax.toml:2: TOML syntax:"), "{}", p[0]);
+    assert!(
+        p[0].starts_with("bad-syntax.toml:2: TOML syntax:"),
+        "{}",
+        p[0]
+    );
 }
 
 #[test]
@@ -93,7 +111,10 @@ fn check_config_prints_every_problem_and_fails() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 3, "{err}");
-    assert!(err.contains("wrong-type.toml:2: general.threaded: expected true or false"), "{err}");
+    assert!(
+        err.contains("wrong-type.toml:2: general.threaded: expected true or false"),
+        "{err}"
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_posthorn"))
         .args(["check-config", "--config"])
@@ -103,16 +124,37 @@ fn check_config_prints_every_problem_and_fails() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("keys.x: unknown action \"explode\""), "{err}");
-    assert!(err.contains("keys.ctrl-: \"ctrl-\" is not a key name"), "{err}");
-    assert!(err.contains("keys.reader:v: \"delete\" is a list action"), "{err}");
+    assert!(
+        err.contains("keys.ctrl-: \"ctrl-\" is not a key name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("keys.reader:v: \"delete\" is a list action"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_valid_config_checks_ok() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, format!("[accounts.a.maildir]\npath = {:?}\n", dir.path().display().to_string())).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_posthorn")).args(["check-config", "--config"]).arg(&cfg).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        &cfg,
+        format!(
+            "[accounts.a.maildir]\npath = {:?}\n",
+            dir.path().display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_posthorn"))
+        .args(["check-config", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("OK (1 account(s))"));
 }

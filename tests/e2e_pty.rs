@@ -15,10 +15,16 @@ impl Screen {
         let home = std::env::temp_dir().join(format!("posthorn-e2e-home-{}", std::process::id()));
         std::fs::create_dir_all(&home).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_posthorn"));
-        cmd.arg("--demo").env("TERM", "xterm-256color").env("HOME", &home).env("TZ", "UTC");
+        cmd.arg("--demo")
+            .env("TERM", "xterm-256color")
+            .env("HOME", &home)
+            .env("TZ", "UTC");
         let mut session = Session::spawn(cmd).expect("spawn posthorn in a pty");
         session.get_process_mut().set_window_size(80, 24).unwrap();
-        Screen { session, parser: vt100::Parser::new(24, 80, 0) }
+        Screen {
+            session,
+            parser: vt100::Parser::new(24, 80, 0),
+        }
     }
 
     fn pump(&mut self) {
@@ -31,7 +37,9 @@ impl Screen {
             // Answer cursor-position queries (ESC [ 6 n) as a real terminal does.
             if buf[..n].windows(4).any(|w| w == b"\x1b[6n") {
                 let (row, col) = self.parser.screen().cursor_position();
-                self.session.send(format!("\x1b[{};{}R", row + 1, col + 1)).unwrap();
+                self.session
+                    .send(format!("\x1b[{};{}R", row + 1, col + 1))
+                    .unwrap();
             }
         }
     }
@@ -49,7 +57,10 @@ impl Screen {
             if pred(&t) {
                 return t;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{t}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{t}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -66,30 +77,45 @@ impl Screen {
 #[test]
 fn demo_open_move_read_delete_undo_quit() {
     let mut s = Screen::start();
-    let t = s.wait("the envelope list", |t| t.contains("All inboxes —") && t.contains("Festival newsletter"));
-    assert!(t.contains("personal/INBOX") && t.contains("work/INBOX"), "{t}");
+    let t = s.wait("the envelope list", |t| {
+        t.contains("All inboxes —") && t.contains("Festival newsletter")
+    });
+    assert!(
+        t.contains("personal/INBOX") && t.contains("work/INBOX"),
+        "{t}"
+    );
 
     // Move down two rows and open: the reader shows the headers of that message.
     s.keys("jj");
     s.keys("\r");
-    let t = s.wait("the reader", |t| t.contains("From: ") && t.contains("Subject: "));
+    let t = s.wait("the reader", |t| {
+        t.contains("From: ") && t.contains("Subject: ")
+    });
     let title = s.row(0).trim().to_string();
     assert!(!title.is_empty(), "{t}");
-    let subject = title.trim_end_matches(" [plain]").trim_end_matches(" [HTML]").to_string();
+    let subject = title
+        .trim_end_matches(" [plain]")
+        .trim_end_matches(" [HTML]")
+        .to_string();
 
     // Back to the list, delete it: it leaves the list and the status says so.
     s.keys("q");
     s.wait("the list again", |t| t.contains("All inboxes —"));
     s.keys("d");
-    let t = s.wait("the delete notice", |t| t.contains("Moved 1 message to Trash"));
+    let t = s.wait("the delete notice", |t| {
+        t.contains("Moved 1 message to Trash")
+    });
     let count_after_delete = t.lines().next().unwrap_or("").to_string();
 
     // Undo brings it back from Trash.
     s.keys("u");
-    let t = s.wait("the undo", |t| t.contains("Undone: Moved 1 message to Trash"));
+    let t = s.wait("the undo", |t| {
+        t.contains("Undone: Moved 1 message to Trash")
+    });
     let _ = t;
     let t = s.wait("the message back in the list", |t| {
-        t.lines().next().unwrap_or("") != count_after_delete && t.contains(subject.split_whitespace().next().unwrap_or(""))
+        t.lines().next().unwrap_or("") != count_after_delete
+            && t.contains(subject.split_whitespace().next().unwrap_or(""))
     });
     assert!(t.contains("All inboxes —"), "{t}");
 
@@ -118,5 +144,8 @@ fn no_config_explains_how_to_configure() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("posthorn --demo") && err.contains("[accounts.home.maildir]"), "{err}");
+    assert!(
+        err.contains("posthorn --demo") && err.contains("[accounts.home.maildir]"),
+        "{err}"
+    );
 }

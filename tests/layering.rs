@@ -5,13 +5,49 @@ use std::path::Path;
 
 /// (layer, crate-internal modules it must not use, external crates it must not use)
 const RULES: &[(&str, &[&str], &[&str])] = &[
-    ("core", &["mime", "store", "config", "account", "app", "ui", "run", "cli", "terminal"], &["tokio", "ratatui", "crossterm", "rusqlite"]),
-    ("mime", &["store", "config", "account", "app", "ui", "run", "cli", "terminal"], &["tokio", "ratatui", "crossterm", "rusqlite"]),
-    ("store", &["mime", "config", "account", "app", "ui", "run", "cli", "terminal"], &["tokio", "ratatui", "crossterm"]),
-    ("config", &["mime", "store", "account", "app", "ui", "run", "cli", "terminal"], &["tokio", "ratatui", "crossterm"]),
-    ("account", &["app", "ui", "run", "cli", "terminal"], &["ratatui", "crossterm"]),
-    ("app", &["store", "account", "ui", "run", "cli", "terminal"], &["tokio", "ratatui", "crossterm", "rusqlite"]),
-    ("ui", &["store", "account", "run", "cli", "config", "terminal"], &["tokio", "rusqlite", "std::fs"]),
+    (
+        "core",
+        &[
+            "mime", "store", "config", "account", "app", "ui", "run", "cli", "terminal",
+        ],
+        &["tokio", "ratatui", "crossterm", "rusqlite"],
+    ),
+    (
+        "mime",
+        &[
+            "store", "config", "account", "app", "ui", "run", "cli", "terminal",
+        ],
+        &["tokio", "ratatui", "crossterm", "rusqlite"],
+    ),
+    (
+        "store",
+        &[
+            "mime", "config", "account", "app", "ui", "run", "cli", "terminal",
+        ],
+        &["tokio", "ratatui", "crossterm"],
+    ),
+    (
+        "config",
+        &[
+            "mime", "store", "account", "app", "ui", "run", "cli", "terminal",
+        ],
+        &["tokio", "ratatui", "crossterm"],
+    ),
+    (
+        "account",
+        &["app", "ui", "run", "cli", "terminal"],
+        &["ratatui", "crossterm"],
+    ),
+    (
+        "app",
+        &["store", "account", "ui", "run", "cli", "terminal"],
+        &["tokio", "ratatui", "crossterm", "rusqlite"],
+    ),
+    (
+        "ui",
+        &["store", "account", "run", "cli", "config", "terminal"],
+        &["tokio", "rusqlite", "std::fs"],
+    ),
 ];
 
 fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -38,8 +74,15 @@ fn layers_only_depend_downwards() {
             for (n, line) in text.lines().enumerate() {
                 let code = line.split("//").next().unwrap_or("");
                 for m in *internal {
-                    if code.contains(&format!("crate::{m}::")) || code.contains(&format!("crate::{m};")) || code.contains(&format!("crate::{{{m}")) {
-                        breaches.push(format!("{}:{}: {layer} uses crate::{m}", f.display(), n + 1));
+                    if code.contains(&format!("crate::{m}::"))
+                        || code.contains(&format!("crate::{m};"))
+                        || code.contains(&format!("crate::{{{m}"))
+                    {
+                        breaches.push(format!(
+                            "{}:{}: {layer} uses crate::{m}",
+                            f.display(),
+                            n + 1
+                        ));
                     }
                 }
                 for x in *external {
@@ -50,7 +93,11 @@ fn layers_only_depend_downwards() {
             }
         }
     }
-    assert!(breaches.is_empty(), "layering breaches:\n{}", breaches.join("\n"));
+    assert!(
+        breaches.is_empty(),
+        "layering breaches:\n{}",
+        breaches.join("\n")
+    );
 }
 
 #[test]
@@ -60,8 +107,16 @@ fn every_module_has_a_header() {
     sources(&root, &mut files);
     let missing: Vec<String> = files
         .iter()
-        .filter(|f| !std::fs::read_to_string(f).unwrap().trim_start().starts_with("//!"))
+        .filter(|f| {
+            !std::fs::read_to_string(f)
+                .unwrap()
+                .trim_start()
+                .starts_with("//!")
+        })
         .map(|f| f.display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a //! header: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "files without a //! header: {missing:?}"
+    );
 }

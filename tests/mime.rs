@@ -5,7 +5,12 @@ use posthorn::mime::{BodyMode, Section, attachment_bytes, parse_message};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mime").join(name)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mime")
+            .join(name),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -16,7 +21,10 @@ fn alternative_prefers_plain_and_switches_to_html() {
     assert!(v.has_html());
     assert!(v.body_text(BodyMode::Plain).contains("soup €4"));
     let html = v.body_text(BodyMode::Html);
-    assert!(html.contains("[see it][1]") && html.contains("[1]: https://cafe.example/menu"), "{html}");
+    assert!(
+        html.contains("[see it][1]") && html.contains("[1]: https://cafe.example/menu"),
+        "{html}"
+    );
     assert!(v.problems.is_empty(), "{:?}", v.problems);
 }
 
@@ -26,12 +34,20 @@ fn nested_message_is_shown_inline_and_its_attachments_listed() {
     let v = parse_message(&raw);
     assert!(matches!(v.sections[1], Section::Nested { .. }));
     let text = v.body_text(BodyMode::Plain);
-    assert!(text.contains("See below.") && text.contains("Subject: Quarterly report") && text.contains("The numbers are attached."), "{text}");
+    assert!(
+        text.contains("See below.")
+            && text.contains("Subject: Quarterly report")
+            && text.contains("The numbers are attached."),
+        "{text}"
+    );
     let names: Vec<&str> = v.attachments.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["report.eml", "résumé.csv"]);
     assert_eq!(v.attachments[1].size, 8);
     let (name, bytes) = attachment_bytes(&raw, 1).unwrap();
-    assert_eq!((name.as_str(), bytes.as_slice()), ("résumé.csv", b"a,b\n1,2\n".as_slice()));
+    assert_eq!(
+        (name.as_str(), bytes.as_slice()),
+        ("résumé.csv", b"a,b\n1,2\n".as_slice())
+    );
 }
 
 #[test]
@@ -50,7 +66,13 @@ fn broken_messages_still_show() {
 fn hostile_content_is_neutralised() {
     let raw = b"From: \x1b[31mEvil\x1b[0m <e@x>\nSubject: a\x1b]0;title\x07b\xe2\x80\xaec\nContent-Type: text/html\n\n<p>x\x1b[2Jy</p><script>alert(1)</script>";
     let v = parse_message(raw);
-    let all = format!("{} {} {} {:?}", v.from, v.subject, v.body_text(BodyMode::Html), v.headers);
+    let all = format!(
+        "{} {} {} {:?}",
+        v.from,
+        v.subject,
+        v.body_text(BodyMode::Html),
+        v.headers
+    );
     for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
         assert!(!all.contains(bad), "{bad:?} got through: {all}");
     }
@@ -59,9 +81,13 @@ fn hostile_content_is_neutralised() {
 
 #[test]
 fn deep_nesting_is_bounded() {
-    let mut raw = String::from("From: x@y\nSubject: deep\nContent-Type: multipart/mixed; boundary=b0\n\n");
+    let mut raw =
+        String::from("From: x@y\nSubject: deep\nContent-Type: multipart/mixed; boundary=b0\n\n");
     for i in 0..40 {
-        raw.push_str(&format!("--b{i}\nContent-Type: multipart/mixed; boundary=b{}\n\n", i + 1));
+        raw.push_str(&format!(
+            "--b{i}\nContent-Type: multipart/mixed; boundary=b{}\n\n",
+            i + 1
+        ));
     }
     raw.push_str("--b40\nContent-Type: text/plain\n\ndeep text\n");
     let v = parse_message(raw.as_bytes());
@@ -70,11 +96,18 @@ fn deep_nesting_is_bounded() {
 
 fn cpython_corpus() -> PathBuf {
     let out = std::process::Command::new("python3")
-        .args(["-c", "import test.test_email, os; print(os.path.dirname(test.test_email.__file__))"])
+        .args([
+            "-c",
+            "import test.test_email, os; print(os.path.dirname(test.test_email.__file__))",
+        ])
         .output()
         .expect("python3 is on every machine of this kind");
     let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("data");
-    assert!(dir.is_dir(), "CPython's test_email corpus is missing at {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "CPython's test_email corpus is missing at {}",
+        dir.display()
+    );
     dir
 }
 

@@ -43,7 +43,13 @@ fn open_subject(s: &mut AppState, acc: &posthorn::account::LocalAccount, query: 
     let req = req_of(&fx).unwrap();
     let env = s.reader.as_ref().unwrap().env.clone();
     let raw = acc.read_blocking(&env.folder, &env.id).unwrap();
-    update(s, AppEvent::MessageLoaded { req, result: Ok(posthorn::mime::parse_message(&raw)) });
+    update(
+        s,
+        AppEvent::MessageLoaded {
+            req,
+            result: Ok(posthorn::mime::parse_message(&raw)),
+        },
+    );
 }
 
 #[test]

@@ -24,7 +24,11 @@ fn delivery_never_exposes_a_partial_file() {
             while !stop.load(Ordering::Relaxed) {
                 for e in md.list().unwrap() {
                     let bytes = md.read(&e).unwrap();
-                    assert!(bytes.ends_with(b"\nEND\n"), "saw a partial file: {} bytes", bytes.len());
+                    assert!(
+                        bytes.ends_with(b"\nEND\n"),
+                        "saw a partial file: {} bytes",
+                        bytes.len()
+                    );
                     checked += 1;
                 }
             }
@@ -32,12 +36,24 @@ fn delivery_never_exposes_a_partial_file() {
         })
     };
     for i in 0..200 {
-        md.deliver(&msg(i), if i % 2 == 0 { Flags::empty() } else { Flags::SEEN }).unwrap();
+        md.deliver(
+            &msg(i),
+            if i % 2 == 0 {
+                Flags::empty()
+            } else {
+                Flags::SEEN
+            },
+        )
+        .unwrap();
     }
     stop.store(true, Ordering::Relaxed);
     assert!(watcher.join().unwrap() > 0);
     assert_eq!(md.list().unwrap().len(), 200);
-    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0, "tmp/ is left empty");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0,
+        "tmp/ is left empty"
+    );
 }
 
 #[test]
@@ -47,14 +63,25 @@ fn flags_live_in_the_name_and_survive_rename_and_move() {
     let inbox = Maildir::create(&tree_root).unwrap();
     let tree = MaildirTree::open(&tree_root).unwrap();
     let e = inbox.deliver(&msg(1), Flags::empty()).unwrap();
-    assert!(dir.path().join("mail/new").join(&e.file_name).exists(), "unflagged mail goes to new/");
+    assert!(
+        dir.path().join("mail/new").join(&e.file_name).exists(),
+        "unflagged mail goes to new/"
+    );
 
-    let seen = inbox.set_flags(&e, Flags::SEEN.union(Flags::FLAGGED)).unwrap();
+    let seen = inbox
+        .set_flags(&e, Flags::SEEN.union(Flags::FLAGGED))
+        .unwrap();
     assert!(seen.file_name.ends_with(":2,FS"), "{}", seen.file_name);
-    assert!(dir.path().join("mail/cur").join(&seen.file_name).exists(), "seen mail moves to cur/");
+    assert!(
+        dir.path().join("mail/cur").join(&seen.file_name).exists(),
+        "seen mail moves to cur/"
+    );
 
     let archive = tree.ensure_folder(&FolderPath("Archive".into())).unwrap();
-    assert!(dir.path().join("mail/.Archive/maildirfolder").exists(), "Maildir++ marker");
+    assert!(
+        dir.path().join("mail/.Archive/maildirfolder").exists(),
+        "Maildir++ marker"
+    );
     let moved = inbox.move_to(&seen, &archive).unwrap();
     let listed = archive.list().unwrap();
     assert_eq!(listed.len(), 1);
@@ -70,7 +97,11 @@ fn unknown_flag_letters_are_kept() {
     let md = Maildir::create(dir.path()).unwrap();
     let e = md.deliver(&msg(1), Flags::SEEN).unwrap();
     let custom = format!("{}:2,Sa", e.id);
-    std::fs::rename(dir.path().join("cur").join(&e.file_name), dir.path().join("cur").join(&custom)).unwrap();
+    std::fs::rename(
+        dir.path().join("cur").join(&e.file_name),
+        dir.path().join("cur").join(&custom),
+    )
+    .unwrap();
     let e = md.list().unwrap().remove(0);
     let f = md.set_flags(&e, e.flags.union(Flags::FLAGGED)).unwrap();
     assert_eq!(f.file_name, format!("{}:2,FSa", e.id));
@@ -84,7 +115,13 @@ fn layouts_are_discovered() {
     Maildir::create(&pp).unwrap();
     Maildir::create(pp.join(".Lists.rust")).unwrap();
     Maildir::create(pp.join(".Sent")).unwrap();
-    let names: Vec<String> = MaildirTree::open(&pp).unwrap().folders().unwrap().into_iter().map(|f| f.path.0).collect();
+    let names: Vec<String> = MaildirTree::open(&pp)
+        .unwrap()
+        .folders()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.path.0)
+        .collect();
     assert_eq!(names, ["INBOX", "Lists/rust", "Sent"]);
     // nested
     let n = dir.path().join("nested");
@@ -93,7 +130,12 @@ fn layouts_are_discovered() {
     Maildir::create(n.join("Archive")).unwrap();
     std::fs::create_dir_all(n.join("not-a-folder")).unwrap();
     let tree = MaildirTree::open(&n).unwrap();
-    let names: Vec<String> = tree.folders().unwrap().into_iter().map(|f| f.path.0).collect();
+    let names: Vec<String> = tree
+        .folders()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.path.0)
+        .collect();
     assert_eq!(names, ["INBOX", "Archive", "Projects/Alpha"]);
     assert_eq!(tree.folder_dir(&FolderPath::inbox()), n.join("Inbox"));
     assert!(tree.ensure_folder(&FolderPath("../escape".into())).is_err());
@@ -103,20 +145,42 @@ fn layouts_are_discovered() {
 fn scan_reads_only_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let md = Maildir::create(dir.path().join("m")).unwrap();
-    let index = Index::open(&dir.path().join("index.sqlite")).unwrap().shared();
+    let index = Index::open(&dir.path().join("index.sqlite"))
+        .unwrap()
+        .shared();
     let (a, f) = (AccountId("a".into()), FolderPath::inbox());
-    let entries: Vec<_> = (0..50).map(|i| md.deliver(&msg(i), Flags::empty()).unwrap()).collect();
+    let entries: Vec<_> = (0..50)
+        .map(|i| md.deliver(&msg(i), Flags::empty()).unwrap())
+        .collect();
     let mut last = None;
-    let r = scan_folder(&index, &a, &f, &md, header_fields, &mut |p: ScanProgress| last = Some(p)).unwrap();
+    let r = scan_folder(
+        &index,
+        &a,
+        &f,
+        &md,
+        header_fields,
+        &mut |p: ScanProgress| last = Some(p),
+    )
+    .unwrap();
     assert_eq!((r.added, r.changed, r.removed), (50, 0, 0));
-    assert_eq!(last, Some(ScanProgress { done: 50, total: 50 }));
+    assert_eq!(
+        last,
+        Some(ScanProgress {
+            done: 50,
+            total: 50
+        })
+    );
 
     // Change flags of one file, delete another, add a third, and overwrite the content
     // of a fourth without renaming it: the scan must not re-read that one.
     md.set_flags(&entries[0], Flags::SEEN).unwrap();
     std::fs::remove_file(md.file_path(&entries[1])).unwrap();
     md.deliver(&msg(99), Flags::empty()).unwrap();
-    std::fs::write(md.file_path(&entries[2]), b"Subject: changed behind our back\n\n").unwrap();
+    std::fs::write(
+        md.file_path(&entries[2]),
+        b"Subject: changed behind our back\n\n",
+    )
+    .unwrap();
     let r = scan_folder(&index, &a, &f, &md, header_fields, &mut |_| {}).unwrap();
     assert_eq!((r.added, r.changed, r.removed), (1, 1, 1));
 
@@ -141,7 +205,15 @@ fn unreadable_files_are_reported_and_the_rest_indexed() {
     md.deliver(&msg(1), Flags::empty()).unwrap();
     std::os::unix::fs::symlink("/nonexistent/target", dir.path().join("m/new/dangling")).unwrap();
     let index = Index::open_in_memory().unwrap().shared();
-    let r = scan_folder(&index, &AccountId("a".into()), &FolderPath::inbox(), &md, header_fields, &mut |_| {}).unwrap();
+    let r = scan_folder(
+        &index,
+        &AccountId("a".into()),
+        &FolderPath::inbox(),
+        &md,
+        header_fields,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(r.added, 1);
     assert_eq!(r.unreadable.len(), 1);
     assert_eq!(r.unreadable[0].0, "dangling");

@@ -11,12 +11,29 @@ use tokio::sync::mpsc;
 pub enum AccountOp {
     ListFolders,
     SyncFolder(FolderPath),
-    Fetch { folder: FolderPath, id: MessageRef },
-    SetFlags { folder: FolderPath, ids: Vec<MessageRef>, op: FlagOp },
-    Move { from: FolderPath, ids: Vec<MessageRef>, to: FolderPath },
+    Fetch {
+        folder: FolderPath,
+        id: MessageRef,
+    },
+    SetFlags {
+        folder: FolderPath,
+        ids: Vec<MessageRef>,
+        op: FlagOp,
+    },
+    Move {
+        from: FolderPath,
+        ids: Vec<MessageRef>,
+        to: FolderPath,
+    },
     /// Moves messages out of Trash to where each came from.
-    Restore { from: FolderPath, ids: Vec<MessageRef> },
-    Delete { folder: FolderPath, ids: Vec<MessageRef> },
+    Restore {
+        from: FolderPath,
+        ids: Vec<MessageRef>,
+    },
+    Delete {
+        folder: FolderPath,
+        ids: Vec<MessageRef>,
+    },
 }
 
 impl AccountOp {
@@ -35,16 +52,30 @@ pub struct AccountCommand {
 #[derive(Debug)]
 pub enum AccountReply {
     Folders(Vec<Folder>),
-    Synced { folder: FolderPath, report: SyncReport },
+    Synced {
+        folder: FolderPath,
+        report: SyncReport,
+    },
     Message(RawMessage),
     /// A triage op finished; `moved_to` lists the destinations of restored messages.
-    Done { moved_to: Vec<FolderPath> },
+    Done {
+        moved_to: Vec<FolderPath>,
+    },
 }
 
 #[derive(Debug)]
 pub enum AccountNotice {
-    Reply { account: AccountId, req: RequestId, result: Result<AccountReply, AccountError> },
-    Progress { account: AccountId, folder: FolderPath, done: usize, total: usize },
+    Reply {
+        account: AccountId,
+        req: RequestId,
+        result: Result<AccountReply, AccountError>,
+    },
+    Progress {
+        account: AccountId,
+        folder: FolderPath,
+        done: usize,
+        total: usize,
+    },
 }
 
 /// Runs an account until both its queues close.
@@ -56,7 +87,11 @@ pub async fn run_actor<A: Account>(
 ) {
     let id = account.id().clone();
     if let Err(e) = account.connect().await {
-        let _ = out.send(AccountNotice::Reply { account: id.clone(), req: RequestId(0), result: Err(e) });
+        let _ = out.send(AccountNotice::Reply {
+            account: id.clone(),
+            req: RequestId(0),
+            result: Err(e),
+        });
     }
     loop {
         let cmd = tokio::select! {
@@ -66,7 +101,14 @@ pub async fn run_actor<A: Account>(
             else => break,
         };
         let result = execute(&mut account, &id, cmd.op, &out).await;
-        if out.send(AccountNotice::Reply { account: id.clone(), req: cmd.req, result }).is_err() {
+        if out
+            .send(AccountNotice::Reply {
+                account: id.clone(),
+                req: cmd.req,
+                result,
+            })
+            .is_err()
+        {
             break;
         }
     }
@@ -83,22 +125,34 @@ async fn execute<A: Account>(
         AccountOp::SyncFolder(folder) => {
             let (tx, acc, f) = (out.clone(), id.clone(), folder.clone());
             let mut sink = SyncSink::new(move |p| {
-                let _ = tx.send(AccountNotice::Progress { account: acc.clone(), folder: f.clone(), done: p.done, total: p.total });
+                let _ = tx.send(AccountNotice::Progress {
+                    account: acc.clone(),
+                    folder: f.clone(),
+                    done: p.done,
+                    total: p.total,
+                });
             });
             let report = account.sync_folder(&folder, &mut sink).await?;
             Ok(AccountReply::Synced { folder, report })
         }
-        AccountOp::Fetch { folder, id } => account.fetch(&folder, &id).await.map(AccountReply::Message),
-        AccountOp::SetFlags { folder, ids, op } => {
-            account.set_flags(&folder, &ids, op).await.map(|_| AccountReply::Done { moved_to: vec![] })
+        AccountOp::Fetch { folder, id } => {
+            account.fetch(&folder, &id).await.map(AccountReply::Message)
         }
-        AccountOp::Move { from, ids, to } => {
-            account.move_to(&from, &ids, &to).await.map(|_| AccountReply::Done { moved_to: vec![to] })
-        }
+        AccountOp::SetFlags { folder, ids, op } => account
+            .set_flags(&folder, &ids, op)
+            .await
+            .map(|_| AccountReply::Done { moved_to: vec![] }),
+        AccountOp::Move { from, ids, to } => account
+            .move_to(&from, &ids, &to)
+            .await
+            .map(|_| AccountReply::Done { moved_to: vec![to] }),
         AccountOp::Restore { from, ids } => {
             let mut by_target: BTreeMap<FolderPath, Vec<MessageRef>> = BTreeMap::new();
             for r in ids {
-                by_target.entry(account.restore_target(&r)).or_default().push(r);
+                by_target
+                    .entry(account.restore_target(&r))
+                    .or_default()
+                    .push(r);
             }
             let mut moved_to = Vec::new();
             for (to, ids) in by_target {
@@ -107,8 +161,9 @@ async fn execute<A: Account>(
             }
             Ok(AccountReply::Done { moved_to })
         }
-        AccountOp::Delete { folder, ids } => {
-            account.delete(&folder, &ids).await.map(|_| AccountReply::Done { moved_to: vec![] })
-        }
+        AccountOp::Delete { folder, ids } => account
+            .delete(&folder, &ids)
+            .await
+            .map(|_| AccountReply::Done { moved_to: vec![] }),
     }
 }

@@ -1,7 +1,10 @@
 //! A local Maildir tree as an account: folders are the tree's Maildirs, "sync" is an
 //! incremental index scan, triage renames files. All disk work runs on blocking threads.
 
-use super::{Account, AccountError, AccountErrorKind, Capabilities, Outgoing, RawMessage, SubmitKind, SyncReport, SyncSink};
+use super::{
+    Account, AccountError, AccountErrorKind, Capabilities, Outgoing, RawMessage, SubmitKind,
+    SyncReport, SyncSink,
+};
 use crate::core::{AccountId, FlagOp, Flags, Folder, FolderPath, FolderRole, MessageRef};
 use crate::store::{MaildirTree, SharedIndex, StoreError, scan_folder};
 use std::sync::{Arc, Mutex};
@@ -23,7 +26,11 @@ impl LocalAccount {
     }
 
     fn store_err(&self, e: StoreError) -> AccountError {
-        AccountError { account: self.id.clone(), kind: AccountErrorKind::Store, message: e.to_string() }
+        AccountError {
+            account: self.id.clone(),
+            kind: AccountErrorKind::Store,
+            message: e.to_string(),
+        }
     }
 
     async fn blocking<T: Send + 'static>(
@@ -33,16 +40,27 @@ impl LocalAccount {
         let me = self.clone();
         match tokio::task::spawn_blocking(move || f(&me)).await {
             Ok(r) => r.map_err(|e| self.store_err(e)),
-            Err(e) => Err(AccountError { account: self.id.clone(), kind: AccountErrorKind::Store, message: format!("worker failed: {e}") }),
+            Err(e) => Err(AccountError {
+                account: self.id.clone(),
+                kind: AccountErrorKind::Store,
+                message: format!("worker failed: {e}"),
+            }),
         }
     }
 
     fn index(&self) -> Result<std::sync::MutexGuard<'_, crate::store::Index>, StoreError> {
-        self.index.lock().map_err(|_| StoreError::Invalid { path: "index".into(), reason: "index lock poisoned".into() })
+        self.index.lock().map_err(|_| StoreError::Invalid {
+            path: "index".into(),
+            reason: "index lock poisoned".into(),
+        })
     }
 
     /// Reads a cached message's bytes (blocking).
-    pub fn read_blocking(&self, folder: &FolderPath, id: &crate::core::LocalId) -> Result<Vec<u8>, StoreError> {
+    pub fn read_blocking(
+        &self,
+        folder: &FolderPath,
+        id: &crate::core::LocalId,
+    ) -> Result<Vec<u8>, StoreError> {
         let md = self.tree.folder(folder)?;
         let hint = self.index()?.file_name(&self.id, folder, id)?;
         let e = md.locate(id, hint.as_deref())?;
@@ -62,18 +80,29 @@ impl LocalAccount {
             .collect()
     }
 
-    fn set_flags_blocking(&self, folder: &FolderPath, ids: &[MessageRef], op: FlagOp) -> Result<(), StoreError> {
+    fn set_flags_blocking(
+        &self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+        op: FlagOp,
+    ) -> Result<(), StoreError> {
         let md = self.tree.folder(folder)?;
         for r in ids {
             let hint = self.index()?.file_name(&self.id, folder, &r.id)?;
             let e = md.locate(&r.id, hint.as_deref())?;
             let new = md.set_flags(&e, e.flags.apply(op))?;
-            self.index()?.set_file(&self.id, folder, &r.id, &new.file_name, new.flags)?;
+            self.index()?
+                .set_file(&self.id, folder, &r.id, &new.file_name, new.flags)?;
         }
         Ok(())
     }
 
-    fn move_blocking(&self, from: &FolderPath, ids: &[MessageRef], to: &FolderPath) -> Result<(), StoreError> {
+    fn move_blocking(
+        &self,
+        from: &FolderPath,
+        ids: &[MessageRef],
+        to: &FolderPath,
+    ) -> Result<(), StoreError> {
         let src = self.tree.folder(from)?;
         let dest = self.tree.ensure_folder(to)?;
         let to_trash = FolderRole::from_name(&to.0) == Some(FolderRole::Trash);
@@ -110,7 +139,13 @@ impl Account for LocalAccount {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { folders: true, server_flags: true, server_delete: false, push: false, submit: SubmitKind::None }
+        Capabilities {
+            folders: true,
+            server_flags: true,
+            server_delete: false,
+            push: false,
+            submit: SubmitKind::None,
+        }
     }
 
     async fn connect(&mut self) -> Result<(), AccountError> {
@@ -121,7 +156,11 @@ impl Account for LocalAccount {
         self.blocking(|me| me.folders_blocking()).await
     }
 
-    async fn sync_folder(&mut self, folder: &FolderPath, sink: &mut SyncSink) -> Result<SyncReport, AccountError> {
+    async fn sync_folder(
+        &mut self,
+        folder: &FolderPath,
+        sink: &mut SyncSink,
+    ) -> Result<SyncReport, AccountError> {
         let folder = folder.clone();
         // The sink is not 'static; progress crosses to the blocking thread through a slot.
         let slot: Arc<Mutex<Option<crate::store::ScanProgress>>> = Arc::new(Mutex::new(None));
@@ -129,11 +168,18 @@ impl Account for LocalAccount {
         let me = self.clone();
         let mut task = tokio::task::spawn_blocking(move || {
             let md = me.tree.folder(&folder)?;
-            scan_folder(&me.index, &me.id, &folder, &md, crate::mime::header_fields, &mut |p| {
-                if let Ok(mut s) = slot2.lock() {
-                    *s = Some(p);
-                }
-            })
+            scan_folder(
+                &me.index,
+                &me.id,
+                &folder,
+                &md,
+                crate::mime::header_fields,
+                &mut |p| {
+                    if let Ok(mut s) = slot2.lock() {
+                        *s = Some(p);
+                    }
+                },
+            )
         });
         loop {
             tokio::select! {
@@ -152,26 +198,48 @@ impl Account for LocalAccount {
         }
     }
 
-    async fn fetch(&mut self, folder: &FolderPath, id: &MessageRef) -> Result<RawMessage, AccountError> {
+    async fn fetch(
+        &mut self,
+        folder: &FolderPath,
+        id: &MessageRef,
+    ) -> Result<RawMessage, AccountError> {
         let (folder, id) = (folder.clone(), id.clone());
-        self.blocking(move |me| me.read_blocking(&folder, &id.id).map(RawMessage)).await
+        self.blocking(move |me| me.read_blocking(&folder, &id.id).map(RawMessage))
+            .await
     }
 
-    async fn set_flags(&mut self, folder: &FolderPath, ids: &[MessageRef], op: FlagOp) -> Result<(), AccountError> {
+    async fn set_flags(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+        op: FlagOp,
+    ) -> Result<(), AccountError> {
         let (folder, ids) = (folder.clone(), ids.to_vec());
-        self.blocking(move |me| me.set_flags_blocking(&folder, &ids, op)).await
+        self.blocking(move |me| me.set_flags_blocking(&folder, &ids, op))
+            .await
     }
 
-    async fn move_to(&mut self, from: &FolderPath, ids: &[MessageRef], to: &FolderPath) -> Result<(), AccountError> {
+    async fn move_to(
+        &mut self,
+        from: &FolderPath,
+        ids: &[MessageRef],
+        to: &FolderPath,
+    ) -> Result<(), AccountError> {
         if from == to {
             return Ok(());
         }
         let (from, ids, to) = (from.clone(), ids.to_vec(), to.clone());
-        self.blocking(move |me| me.move_blocking(&from, &ids, &to)).await
+        self.blocking(move |me| me.move_blocking(&from, &ids, &to))
+            .await
     }
 
-    async fn delete(&mut self, folder: &FolderPath, ids: &[MessageRef]) -> Result<(), AccountError> {
-        self.set_flags(folder, ids, FlagOp::Add(Flags::TRASHED)).await
+    async fn delete(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<(), AccountError> {
+        self.set_flags(folder, ids, FlagOp::Add(Flags::TRASHED))
+            .await
     }
 
     fn restore_target(&self, id: &MessageRef) -> FolderPath {

@@ -1,8 +1,8 @@
 //! The account manager: spawns one actor per account and routes commands to it without
 //! ever waiting (a full queue is reported, not awaited).
 
-use super::actor::{AccountCommand, AccountNotice, run_actor};
 use super::Account;
+use super::actor::{AccountCommand, AccountNotice, run_actor};
 use crate::core::AccountId;
 use std::collections::BTreeMap;
 use tokio::sync::mpsc;
@@ -31,7 +31,10 @@ pub enum SendError {
 
 impl AccountManager {
     pub fn new(notices: mpsc::UnboundedSender<AccountNotice>) -> Self {
-        AccountManager { handles: BTreeMap::new(), notices }
+        AccountManager {
+            handles: BTreeMap::new(),
+            notices,
+        }
     }
 
     /// Spawns the account's actor on the current tokio runtime.
@@ -40,12 +43,25 @@ impl AccountManager {
         let (itx, irx) = mpsc::channel(QUEUE);
         let (btx, brx) = mpsc::channel(QUEUE);
         tokio::spawn(run_actor(account, irx, brx, self.notices.clone()));
-        self.handles.insert(id, Handle { interactive: itx, background: btx });
+        self.handles.insert(
+            id,
+            Handle {
+                interactive: itx,
+                background: btx,
+            },
+        );
     }
 
     pub fn send(&self, account: &AccountId, cmd: AccountCommand) -> Result<(), SendError> {
-        let h = self.handles.get(account).ok_or_else(|| SendError::NoSuchAccount(account.clone()))?;
-        let q = if cmd.op.is_background() { &h.background } else { &h.interactive };
+        let h = self
+            .handles
+            .get(account)
+            .ok_or_else(|| SendError::NoSuchAccount(account.clone()))?;
+        let q = if cmd.op.is_background() {
+            &h.background
+        } else {
+            &h.interactive
+        };
         q.try_send(cmd).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => SendError::Busy(account.clone()),
             mpsc::error::TrySendError::Closed(_) => SendError::Stopped(account.clone()),

@@ -73,7 +73,9 @@ pub struct SyncSink {
 
 impl SyncSink {
     pub fn new(report: impl FnMut(ScanProgress) + Send + 'static) -> Self {
-        SyncSink { report: Box::new(report) }
+        SyncSink {
+            report: Box::new(report),
+        }
     }
     pub fn silent() -> Self {
         SyncSink::new(|_| {})
@@ -97,12 +99,30 @@ pub trait Account: Send + 'static {
         folder: &FolderPath,
         sink: &mut SyncSink,
     ) -> impl Future<Output = Result<SyncReport, AccountError>> + Send;
-    fn fetch(&mut self, folder: &FolderPath, id: &MessageRef) -> impl Future<Output = Result<RawMessage, AccountError>> + Send;
-    fn set_flags(&mut self, folder: &FolderPath, ids: &[MessageRef], op: FlagOp) -> impl Future<Output = Result<(), AccountError>> + Send;
-    fn move_to(&mut self, from: &FolderPath, ids: &[MessageRef], to: &FolderPath) -> impl Future<Output = Result<(), AccountError>> + Send;
+    fn fetch(
+        &mut self,
+        folder: &FolderPath,
+        id: &MessageRef,
+    ) -> impl Future<Output = Result<RawMessage, AccountError>> + Send;
+    fn set_flags(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+        op: FlagOp,
+    ) -> impl Future<Output = Result<(), AccountError>> + Send;
+    fn move_to(
+        &mut self,
+        from: &FolderPath,
+        ids: &[MessageRef],
+        to: &FolderPath,
+    ) -> impl Future<Output = Result<(), AccountError>> + Send;
     /// Marks messages for removal (for a local store: the Maildir T flag; nothing is
     /// unlinked until an explicit expunge).
-    fn delete(&mut self, folder: &FolderPath, ids: &[MessageRef]) -> impl Future<Output = Result<(), AccountError>> + Send;
+    fn delete(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> impl Future<Output = Result<(), AccountError>> + Send;
     /// Where an undelete puts a message that is in Trash (default INBOX).
     fn restore_target(&self, _id: &MessageRef) -> FolderPath {
         FolderPath::inbox()

@@ -1,7 +1,9 @@
 //! What reaches `update` (events) and what it asks the runtime to do (effects).
 
 use super::key::Key;
-use crate::core::{AccountId, Envelope, FlagOp, Folder, FolderPath, LocalId, MessageRef, RequestId};
+use crate::core::{
+    AccountId, Envelope, FlagOp, Folder, FolderPath, LocalId, MessageRef, RequestId,
+};
 use crate::mime::MessageView;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -16,17 +18,49 @@ pub enum MouseKind {
 #[derive(Debug)]
 pub enum AppEvent {
     Key(Key),
-    Mouse { kind: MouseKind, column: u16, row: u16 },
+    Mouse {
+        kind: MouseKind,
+        column: u16,
+        row: u16,
+    },
     Resize(u16, u16),
     /// The folders of one account, with counts.
-    Folders { account: AccountId, folders: Vec<Folder> },
-    EnvelopesLoaded { req: RequestId, envelopes: Vec<Envelope> },
-    MessageLoaded { req: RequestId, result: Result<MessageView, String> },
-    ScanProgress { account: AccountId, folder: FolderPath, done: usize, total: usize },
-    ScanDone { account: AccountId, folder: FolderPath, changed: bool, result: Result<(), String> },
-    TriageDone { req: RequestId, result: Result<(), String> },
-    BodySearchDone { req: RequestId, matches: HashSet<(AccountId, LocalId)> },
-    AttachmentSaved { req: RequestId, result: Result<PathBuf, String> },
+    Folders {
+        account: AccountId,
+        folders: Vec<Folder>,
+    },
+    EnvelopesLoaded {
+        req: RequestId,
+        envelopes: Vec<Envelope>,
+    },
+    MessageLoaded {
+        req: RequestId,
+        result: Result<MessageView, String>,
+    },
+    ScanProgress {
+        account: AccountId,
+        folder: FolderPath,
+        done: usize,
+        total: usize,
+    },
+    ScanDone {
+        account: AccountId,
+        folder: FolderPath,
+        changed: bool,
+        result: Result<(), String>,
+    },
+    TriageDone {
+        req: RequestId,
+        result: Result<(), String>,
+    },
+    BodySearchDone {
+        req: RequestId,
+        matches: HashSet<(AccountId, LocalId)>,
+    },
+    AttachmentSaved {
+        req: RequestId,
+        result: Result<PathBuf, String>,
+    },
     /// An error from somewhere that is not a reply to a request.
     Error(String),
     /// The clock, for relative dates; sent about once a minute.
@@ -36,23 +70,58 @@ pub enum AppEvent {
 /// A change to messages of one account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TriageOp {
-    SetFlags { folder: FolderPath, ids: Vec<MessageRef>, op: FlagOp },
-    Move { from: FolderPath, ids: Vec<MessageRef>, to: FolderPath },
+    SetFlags {
+        folder: FolderPath,
+        ids: Vec<MessageRef>,
+        op: FlagOp,
+    },
+    Move {
+        from: FolderPath,
+        ids: Vec<MessageRef>,
+        to: FolderPath,
+    },
     /// Out of Trash, back where each message came from.
-    Restore { from: FolderPath, ids: Vec<MessageRef> },
+    Restore {
+        from: FolderPath,
+        ids: Vec<MessageRef>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Read the envelopes of these folders from the index.
-    LoadEnvelopes { req: RequestId, folders: Vec<(AccountId, FolderPath)> },
+    LoadEnvelopes {
+        req: RequestId,
+        folders: Vec<(AccountId, FolderPath)>,
+    },
     /// Rescan a folder (background; progress comes back as `ScanProgress`).
-    Scan { account: AccountId, folder: FolderPath },
+    Scan {
+        account: AccountId,
+        folder: FolderPath,
+    },
     /// Re-read folder counts of an account.
-    LoadFolders { account: AccountId },
-    LoadMessage { req: RequestId, env: Box<Envelope> },
-    Triage { req: RequestId, account: AccountId, op: TriageOp },
-    BodySearch { req: RequestId, query: crate::core::query::Query, candidates: Vec<Envelope> },
-    SaveAttachment { req: RequestId, env: Box<Envelope>, index: usize, dest: PathBuf },
+    LoadFolders {
+        account: AccountId,
+    },
+    LoadMessage {
+        req: RequestId,
+        env: Box<Envelope>,
+    },
+    Triage {
+        req: RequestId,
+        account: AccountId,
+        op: TriageOp,
+    },
+    BodySearch {
+        req: RequestId,
+        query: crate::core::query::Query,
+        candidates: Vec<Envelope>,
+    },
+    SaveAttachment {
+        req: RequestId,
+        env: Box<Envelope>,
+        index: usize,
+        dest: PathBuf,
+    },
     Quit,
 }

@@ -14,36 +14,89 @@ pub struct Keymap {
 }
 
 const DEFAULTS: &[(&str, Action)] = &[
-    ("j", Action::Down), ("down", Action::Down), ("k", Action::Up), ("up", Action::Up),
-    ("ctrl-d", Action::PageDown), ("pgdn", Action::PageDown), ("ctrl-u", Action::PageUp), ("pgup", Action::PageUp),
-    ("g", Action::Top), ("home", Action::Top), ("G", Action::Bottom), ("end", Action::Bottom),
-    ("enter", Action::Open), ("l", Action::Open), ("right", Action::Open),
-    ("tab", Action::FocusSwitch), ("h", Action::FocusSwitch), ("left", Action::FocusSwitch),
-    ("]", Action::NextFolder), ("[", Action::PrevFolder),
-    ("N", Action::ToggleRead), ("F", Action::ToggleFlag), ("d", Action::Delete), ("del", Action::Delete),
-    ("U", Action::Undelete), ("a", Action::Archive), ("m", Action::MoveTo),
-    ("t", Action::Tag), ("ctrl-t", Action::TagThread), ("T", Action::ClearTags),
-    ("/", Action::Limit), ("esc", Action::ClearLimit), ("u", Action::Undo),
-    ("o", Action::Sort), ("O", Action::Reverse), ("z", Action::ToggleThreads),
-    ("R", Action::Refresh), ("L", Action::Notices), ("?", Action::Help), ("q", Action::Quit),
+    ("j", Action::Down),
+    ("down", Action::Down),
+    ("k", Action::Up),
+    ("up", Action::Up),
+    ("ctrl-d", Action::PageDown),
+    ("pgdn", Action::PageDown),
+    ("ctrl-u", Action::PageUp),
+    ("pgup", Action::PageUp),
+    ("g", Action::Top),
+    ("home", Action::Top),
+    ("G", Action::Bottom),
+    ("end", Action::Bottom),
+    ("enter", Action::Open),
+    ("l", Action::Open),
+    ("right", Action::Open),
+    ("tab", Action::FocusSwitch),
+    ("h", Action::FocusSwitch),
+    ("left", Action::FocusSwitch),
+    ("]", Action::NextFolder),
+    ("[", Action::PrevFolder),
+    ("N", Action::ToggleRead),
+    ("F", Action::ToggleFlag),
+    ("d", Action::Delete),
+    ("del", Action::Delete),
+    ("U", Action::Undelete),
+    ("a", Action::Archive),
+    ("m", Action::MoveTo),
+    ("t", Action::Tag),
+    ("ctrl-t", Action::TagThread),
+    ("T", Action::ClearTags),
+    ("/", Action::Limit),
+    ("esc", Action::ClearLimit),
+    ("u", Action::Undo),
+    ("o", Action::Sort),
+    ("O", Action::Reverse),
+    ("z", Action::ToggleThreads),
+    ("R", Action::Refresh),
+    ("L", Action::Notices),
+    ("?", Action::Help),
+    ("q", Action::Quit),
 ];
 
 const READER_DEFAULTS: &[(&str, Action)] = &[
-    ("j", Action::ScrollDown), ("down", Action::ScrollDown), ("k", Action::ScrollUp), ("up", Action::ScrollUp),
-    ("space", Action::ReaderPageDown), ("pgdn", Action::ReaderPageDown), ("ctrl-d", Action::ReaderPageDown),
-    ("b", Action::ReaderPageUp), ("pgup", Action::ReaderPageUp), ("ctrl-u", Action::ReaderPageUp),
-    ("g", Action::ReaderTop), ("home", Action::ReaderTop), ("G", Action::ReaderBottom), ("end", Action::ReaderBottom),
-    ("J", Action::NextMessage), ("K", Action::PrevMessage),
-    ("H", Action::ToggleHeaders), ("v", Action::ToggleHtml), ("A", Action::Attachments), ("s", Action::SaveAttachment),
-    ("N", Action::ReaderToggleRead), ("F", Action::ReaderToggleFlag), ("d", Action::ReaderDelete), ("a", Action::ReaderArchive),
-    ("q", Action::Close), ("esc", Action::Close), ("h", Action::Close), ("left", Action::Close),
-    ("u", Action::Undo), ("?", Action::Help), ("L", Action::Notices),
+    ("j", Action::ScrollDown),
+    ("down", Action::ScrollDown),
+    ("k", Action::ScrollUp),
+    ("up", Action::ScrollUp),
+    ("space", Action::ReaderPageDown),
+    ("pgdn", Action::ReaderPageDown),
+    ("ctrl-d", Action::ReaderPageDown),
+    ("b", Action::ReaderPageUp),
+    ("pgup", Action::ReaderPageUp),
+    ("ctrl-u", Action::ReaderPageUp),
+    ("g", Action::ReaderTop),
+    ("home", Action::ReaderTop),
+    ("G", Action::ReaderBottom),
+    ("end", Action::ReaderBottom),
+    ("J", Action::NextMessage),
+    ("K", Action::PrevMessage),
+    ("H", Action::ToggleHeaders),
+    ("v", Action::ToggleHtml),
+    ("A", Action::Attachments),
+    ("s", Action::SaveAttachment),
+    ("N", Action::ReaderToggleRead),
+    ("F", Action::ReaderToggleFlag),
+    ("d", Action::ReaderDelete),
+    ("a", Action::ReaderArchive),
+    ("q", Action::Close),
+    ("esc", Action::Close),
+    ("h", Action::Close),
+    ("left", Action::Close),
+    ("u", Action::Undo),
+    ("?", Action::Help),
+    ("L", Action::Notices),
 ];
 
 impl Default for Keymap {
     fn default() -> Self {
         let mut bindings = BTreeMap::new();
-        for (ctx, table) in [(Context::List, DEFAULTS), (Context::Reader, READER_DEFAULTS)] {
+        for (ctx, table) in [
+            (Context::List, DEFAULTS),
+            (Context::Reader, READER_DEFAULTS),
+        ] {
             for (k, a) in table {
                 if let Some(key) = Key::parse(k) {
                     bindings.insert((ctx, key), *a);
@@ -66,7 +119,10 @@ impl Keymap {
                 None => (Context::List, spec.as_str()),
             };
             let Some(key) = Key::parse(key_name) else {
-                problems.push((spec.clone(), format!("{key_name:?} is not a key name (try j, G, ctrl-d, enter, space)")));
+                problems.push((
+                    spec.clone(),
+                    format!("{key_name:?} is not a key name (try j, G, ctrl-d, enter, space)"),
+                ));
                 continue;
             };
             if action_name == "none" {
@@ -74,14 +130,35 @@ impl Keymap {
                 continue;
             }
             match Action::from_name(action_name) {
-                Some(a) if a.context() == ctx || a == Action::Undo || a == Action::Help || a == Action::Notices => {
+                Some(a)
+                    if a.context() == ctx
+                        || a == Action::Undo
+                        || a == Action::Help
+                        || a == Action::Notices =>
+                {
                     map.bindings.insert((ctx, key), a);
                 }
                 Some(a) => problems.push((
                     spec.clone(),
-                    format!("{:?} is a {} action; bind it as \"{}{key_name}\"", a.name(), if a.context() == Context::Reader { "reader" } else { "list" }, if a.context() == Context::Reader { "reader:" } else { "" }),
+                    format!(
+                        "{:?} is a {} action; bind it as \"{}{key_name}\"",
+                        a.name(),
+                        if a.context() == Context::Reader {
+                            "reader"
+                        } else {
+                            "list"
+                        },
+                        if a.context() == Context::Reader {
+                            "reader:"
+                        } else {
+                            ""
+                        }
+                    ),
                 )),
-                None => problems.push((spec.clone(), format!("unknown action {action_name:?} (see `?` in posthorn for the list)"))),
+                None => problems.push((
+                    spec.clone(),
+                    format!("unknown action {action_name:?} (see `?` in posthorn for the list)"),
+                )),
             }
         }
         (map, problems)
@@ -127,17 +204,34 @@ mod tests {
         o.insert("y".to_string(), "explode".to_string());
         o.insert("w".to_string(), "toggle-html".to_string());
         let (map, problems) = Keymap::with_overrides(&o);
-        assert_eq!(map.lookup(Context::List, Key::ch('x')), Some(Action::Delete));
-        assert_eq!(map.lookup(Context::Reader, Key::ch('x')), Some(Action::ToggleHtml));
+        assert_eq!(
+            map.lookup(Context::List, Key::ch('x')),
+            Some(Action::Delete)
+        );
+        assert_eq!(
+            map.lookup(Context::Reader, Key::ch('x')),
+            Some(Action::ToggleHtml)
+        );
         assert_eq!(map.lookup(Context::List, Key::ch('d')), None);
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems.iter().any(|(k, r)| k == "y" && r.contains("unknown action")));
-        assert!(problems.iter().any(|(k, r)| k == "w" && r.contains("reader:")));
+        assert!(
+            problems
+                .iter()
+                .any(|(k, r)| k == "y" && r.contains("unknown action"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|(k, r)| k == "w" && r.contains("reader:"))
+        );
     }
 
     #[test]
     fn help_lists_every_bound_action() {
         let help = Keymap::default().help(Context::List);
-        assert!(help.iter().any(|(k, h)| k.contains('d') && h.contains("Trash")));
+        assert!(
+            help.iter()
+                .any(|(k, h)| k.contains('d') && h.contains("Trash"))
+        );
     }
 }

@@ -28,7 +28,13 @@ pub struct Areas {
 }
 
 pub fn folder_pane_width(width: u16) -> u16 {
-    if width >= 120 { 28 } else if width >= 60 { 20 } else { 0 }
+    if width >= 120 {
+        28
+    } else if width >= 60 {
+        20
+    } else {
+        0
+    }
 }
 
 pub fn areas(width: u16, height: u16, reading: bool) -> Areas {
@@ -37,12 +43,34 @@ pub fn areas(width: u16, height: u16, reading: bool) -> Areas {
     if reading && width < 120 {
         fw = 0;
     }
-    let main = Rect { x: fw, y: 0, width: width.saturating_sub(fw), height: body_h };
+    let main = Rect {
+        x: fw,
+        y: 0,
+        width: width.saturating_sub(fw),
+        height: body_h,
+    };
     Areas {
-        folders: Rect { x: 0, y: 0, width: fw, height: body_h },
-        list_header: Rect { height: 1.min(body_h), ..main },
-        list: Rect { y: 1, height: body_h.saturating_sub(1), ..main },
+        folders: Rect {
+            x: 0,
+            y: 0,
+            width: fw,
+            height: body_h,
+        },
+        list_header: Rect {
+            height: 1.min(body_h),
+            ..main
+        },
+        list: Rect {
+            y: 1,
+            height: body_h.saturating_sub(1),
+            ..main
+        },
         reader: main,
-        status: Rect { x: 0, y: body_h, width, height: height.min(1) },
+        status: Rect {
+            x: 0,
+            y: body_h,
+            width,
+            height: height.min(1),
+        },
     }
 }

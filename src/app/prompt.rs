@@ -5,12 +5,17 @@ use super::key::{Key, KeyCode};
 use super::state::{AppState, Pending, Prompt, PromptKind};
 use super::triage::{self, Dest};
 use super::view;
-use crate::core::query::Query;
 use crate::core::FolderPath;
+use crate::core::query::Query;
 use std::path::PathBuf;
 
 pub(super) fn open(state: &mut AppState, kind: PromptKind, input: String) {
-    let mut p = Prompt { kind, input, completions: Vec::new(), selected: None };
+    let mut p = Prompt {
+        kind,
+        input,
+        completions: Vec::new(),
+        selected: None,
+    };
     refresh_completions(state, &mut p);
     state.prompt = Some(p);
 }
@@ -20,12 +25,18 @@ fn refresh_completions(state: &AppState, p: &mut Prompt) {
     if p.kind != PromptKind::MoveTo {
         return;
     }
-    let account = triage::targets(state, state.reader.is_some()).first().map(|e| (e.account.clone(), e.folder.clone()));
+    let account = triage::targets(state, state.reader.is_some())
+        .first()
+        .map(|e| (e.account.clone(), e.folder.clone()));
     let needle = p.input.to_lowercase();
     p.completions = state
         .folders
         .iter()
-        .filter(|f| account.as_ref().is_none_or(|(a, cur)| f.account == *a && f.path != *cur))
+        .filter(|f| {
+            account
+                .as_ref()
+                .is_none_or(|(a, cur)| f.account == *a && f.path != *cur)
+        })
         .map(|f| f.path.0.clone())
         .filter(|name| name.to_lowercase().contains(&needle))
         .collect();
@@ -33,7 +44,9 @@ fn refresh_completions(state: &AppState, p: &mut Prompt) {
 }
 
 pub(super) fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
-    let Some(mut p) = state.prompt.take() else { return };
+    let Some(mut p) = state.prompt.take() else {
+        return;
+    };
     match key.code {
         KeyCode::Esc => {
             state.info("Cancelled");
@@ -78,9 +91,16 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
     let reader = state.reader.is_some();
     match p.kind {
         PromptKind::MoveTo => {
-            let chosen = p.selected.and_then(|s| p.completions.get(s).cloned()).unwrap_or_else(|| p.input.trim().to_string());
+            let chosen = p
+                .selected
+                .and_then(|s| p.completions.get(s).cloned())
+                .unwrap_or_else(|| p.input.trim().to_string());
             let chosen = chosen.trim_matches('/').to_string();
-            if chosen.is_empty() || chosen.split('/').any(|c| c.is_empty() || c.starts_with('.')) {
+            if chosen.is_empty()
+                || chosen
+                    .split('/')
+                    .any(|c| c.is_empty() || c.starts_with('.'))
+            {
                 state.error(format!("{chosen:?} is not a folder name"));
                 state.prompt = Some(p);
                 return;
@@ -90,38 +110,45 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
                 close_reader(state);
             }
         }
-        PromptKind::Limit => {
-            match Query::parse(&p.input) {
-                Ok(q) if q.is_empty() => {
-                    state.limit = None;
-                    state.body_matches = None;
-                    view::rebuild(state);
-                    state.info("Showing all messages");
-                }
-                Ok(q) => {
-                    let needs_body = q.needs_body();
-                    state.limit = Some(q);
-                    state.body_matches = None;
-                    state.cursor = 0;
-                    view::rebuild(state);
-                    if needs_body {
-                        let candidates = view::candidates(state);
-                        let req = state.request(Pending::BodySearch);
-                        state.info(format!("Searching the bodies of {} messages…", candidates.len()));
-                        fx.push(Effect::BodySearch { req, query: state.limit.clone().unwrap_or_default(), candidates });
-                    } else {
-                        let n = state.rows.len();
-                        state.info(format!("{n} messages match (esc shows all)"));
-                    }
-                }
-                Err(e) => {
-                    state.error(e.to_string());
-                    state.prompt = Some(p);
+        PromptKind::Limit => match Query::parse(&p.input) {
+            Ok(q) if q.is_empty() => {
+                state.limit = None;
+                state.body_matches = None;
+                view::rebuild(state);
+                state.info("Showing all messages");
+            }
+            Ok(q) => {
+                let needs_body = q.needs_body();
+                state.limit = Some(q);
+                state.body_matches = None;
+                state.cursor = 0;
+                view::rebuild(state);
+                if needs_body {
+                    let candidates = view::candidates(state);
+                    let req = state.request(Pending::BodySearch);
+                    state.info(format!(
+                        "Searching the bodies of {} messages…",
+                        candidates.len()
+                    ));
+                    fx.push(Effect::BodySearch {
+                        req,
+                        query: state.limit.clone().unwrap_or_default(),
+                        candidates,
+                    });
+                } else {
+                    let n = state.rows.len();
+                    state.info(format!("{n} messages match (esc shows all)"));
                 }
             }
-        }
+            Err(e) => {
+                state.error(e.to_string());
+                state.prompt = Some(p);
+            }
+        },
         PromptKind::SaveAs { attachment } => {
-            let Some(r) = state.reader.as_ref() else { return };
+            let Some(r) = state.reader.as_ref() else {
+                return;
+            };
             let dest = p.input.trim();
             if dest.is_empty() {
                 state.error("No file name given");
@@ -130,7 +157,12 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
             }
             let env = Box::new(r.env.clone());
             let req = state.request(Pending::Save);
-            fx.push(Effect::SaveAttachment { req, env, index: attachment, dest: PathBuf::from(dest) });
+            fx.push(Effect::SaveAttachment {
+                req,
+                env,
+                index: attachment,
+                dest: PathBuf::from(dest),
+            });
         }
     }
 }

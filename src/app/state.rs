@@ -40,7 +40,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { trash: FolderPath("Trash".into()), archive: FolderPath("Archive".into()), mark_read_on_open: true }
+        Settings {
+            trash: FolderPath("Trash".into()),
+            archive: FolderPath("Archive".into()),
+            mark_read_on_open: true,
+        }
     }
 }
 
@@ -94,7 +98,9 @@ pub enum Pending {
     Envelopes,
     Message,
     /// Triage; reload the list when done if `reload`.
-    Triage { reload: bool },
+    Triage {
+        reload: bool,
+    },
     BodySearch,
     Save,
 }
@@ -192,7 +198,9 @@ impl AppState {
 
     /// The envelope under the cursor.
     pub fn current(&self) -> Option<&Envelope> {
-        self.rows.get(self.cursor).and_then(|r| self.envelopes.get(r.index))
+        self.rows
+            .get(self.cursor)
+            .and_then(|r| self.envelopes.get(r.index))
     }
 
     pub fn is_tagged(&self, env: &Envelope) -> bool {
@@ -200,7 +208,9 @@ impl AppState {
     }
 
     pub fn list_height(&self) -> usize {
-        layout::areas(self.width, self.height, self.focus == Focus::Reader).list.height as usize
+        layout::areas(self.width, self.height, self.focus == Focus::Reader)
+            .list
+            .height as usize
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
@@ -212,7 +222,10 @@ impl AppState {
     }
 
     fn notify(&mut self, error: bool, text: String) {
-        let n = Notice { error, text: crate::core::sanitize::line(&text).into_owned() };
+        let n = Notice {
+            error,
+            text: crate::core::sanitize::line(&text).into_owned(),
+        };
         self.notices.push(n.clone());
         if self.notices.len() > 500 {
             self.notices.remove(0);
@@ -244,9 +257,13 @@ impl AppState {
             if i == 0 {
                 return Some(ViewSource::UnifiedInbox);
             }
-            self.folders.get(i - 1).map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
+            self.folders
+                .get(i - 1)
+                .map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
         } else {
-            self.folders.get(i).map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
+            self.folders
+                .get(i)
+                .map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
         }
     }
 }

@@ -24,7 +24,12 @@ pub(super) fn targets(state: &AppState, reader: bool) -> Vec<Envelope> {
         return state.reader.iter().map(|r| r.env.clone()).collect();
     }
     if !state.tagged.is_empty() {
-        return state.envelopes.iter().filter(|e| state.is_tagged(e)).cloned().collect();
+        return state
+            .envelopes
+            .iter()
+            .filter(|e| state.is_tagged(e))
+            .cloned()
+            .collect();
     }
     state.current().cloned().into_iter().collect()
 }
@@ -34,17 +39,26 @@ type Groups = BTreeMap<(AccountId, FolderPath), Vec<MessageRef>>;
 fn group(envs: &[Envelope]) -> Groups {
     let mut g: Groups = BTreeMap::new();
     for e in envs {
-        g.entry((e.account.clone(), e.folder.clone())).or_default().push(MessageRef::local(e.id.clone()));
+        g.entry((e.account.clone(), e.folder.clone()))
+            .or_default()
+            .push(MessageRef::local(e.id.clone()));
     }
     g
 }
 
 fn plural(n: usize) -> String {
-    if n == 1 { "1 message".into() } else { format!("{n} messages") }
+    if n == 1 {
+        "1 message".into()
+    } else {
+        format!("{n} messages")
+    }
 }
 
 fn push_undo(state: &mut AppState, description: String, inverse: Vec<(AccountId, TriageOp)>) {
-    state.undo.push(UndoEntry { description, inverse });
+    state.undo.push(UndoEntry {
+        description,
+        inverse,
+    });
     if state.undo.len() > UNDO_DEPTH {
         state.undo.remove(0);
     }
@@ -58,8 +72,15 @@ pub(super) fn toggle_flag(state: &mut AppState, flag: Flags, reader: bool, fx: &
         return;
     }
     let set = !envs.iter().all(|e| e.flags.contains(flag));
-    let op = if set { FlagOp::Add(flag) } else { FlagOp::Remove(flag) };
-    let changed: Vec<Envelope> = envs.into_iter().filter(|e| e.flags.apply(op) != e.flags).collect();
+    let op = if set {
+        FlagOp::Add(flag)
+    } else {
+        FlagOp::Remove(flag)
+    };
+    let changed: Vec<Envelope> = envs
+        .into_iter()
+        .filter(|e| e.flags.apply(op) != e.flags)
+        .collect();
     let what = match (flag, set) {
         (Flags::SEEN, true) => "Marked read",
         (Flags::SEEN, false) => "Marked unread",
@@ -69,7 +90,16 @@ pub(super) fn toggle_flag(state: &mut AppState, flag: Flags, reader: bool, fx: &
     set_flags(state, &changed, op, fx);
     let inverse = group(&changed)
         .into_iter()
-        .map(|((a, f), ids)| (a, TriageOp::SetFlags { folder: f, ids, op: op.inverse() }))
+        .map(|((a, f), ids)| {
+            (
+                a,
+                TriageOp::SetFlags {
+                    folder: f,
+                    ids,
+                    op: op.inverse(),
+                },
+            )
+        })
         .collect();
     let desc = format!("{what} {}", plural(changed.len()));
     state.info(desc.clone());
@@ -80,17 +110,23 @@ pub(super) fn toggle_flag(state: &mut AppState, flag: Flags, reader: bool, fx: &
 pub(super) fn set_flags(state: &mut AppState, envs: &[Envelope], op: FlagOp, fx: &mut Vec<Effect>) {
     for ((account, folder), ids) in group(envs) {
         let req = state.request(Pending::Triage { reload: false });
-        fx.push(Effect::Triage { req, account, op: TriageOp::SetFlags { folder, ids, op } });
+        fx.push(Effect::Triage {
+            req,
+            account,
+            op: TriageOp::SetFlags { folder, ids, op },
+        });
     }
     for e in state.envelopes.iter_mut() {
         if envs.iter().any(|t| t.id == e.id && t.account == e.account) {
             e.flags = e.flags.apply(op);
         }
     }
-    if let Some(r) = state.reader.as_mut() {
-        if envs.iter().any(|t| t.id == r.env.id && t.account == r.env.account) {
-            r.env.flags = r.env.flags.apply(op);
-        }
+    if let Some(r) = state.reader.as_mut()
+        && envs
+            .iter()
+            .any(|t| t.id == r.env.id && t.account == r.env.account)
+    {
+        r.env.flags = r.env.flags.apply(op);
     }
     adjust_counts(state, envs, op);
 }
@@ -102,7 +138,11 @@ fn adjust_counts(state: &mut AppState, envs: &[Envelope], op: FlagOp) {
         _ => return,
     };
     for e in envs {
-        if let Some(f) = state.folders.iter_mut().find(|f| f.account == e.account && f.path == e.folder) {
+        if let Some(f) = state
+            .folders
+            .iter_mut()
+            .find(|f| f.account == e.account && f.path == e.folder)
+        {
             f.unread = (f.unread as i64 + delta).clamp(0, f.total as i64) as u32;
         }
     }
@@ -122,7 +162,9 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
         Dest::Archive => Some(state.settings.archive.clone()),
         Dest::Restore => None,
     };
-    let in_trash = |e: &Envelope| e.folder == trash || FolderRole::from_name(&e.folder.0) == Some(FolderRole::Trash);
+    let in_trash = |e: &Envelope| {
+        e.folder == trash || FolderRole::from_name(&e.folder.0) == Some(FolderRole::Trash)
+    };
     let moving: Vec<Envelope> = envs
         .into_iter()
         .filter(|e| match &to {
@@ -142,8 +184,19 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
     for ((account, from), ids) in group(&moving) {
         let op = match &to {
             Some(t) => {
-                inverse.push((account.clone(), TriageOp::Move { from: t.clone(), ids: ids.clone(), to: from.clone() }));
-                TriageOp::Move { from, ids, to: t.clone() }
+                inverse.push((
+                    account.clone(),
+                    TriageOp::Move {
+                        from: t.clone(),
+                        ids: ids.clone(),
+                        to: from.clone(),
+                    },
+                ));
+                TriageOp::Move {
+                    from,
+                    ids,
+                    to: t.clone(),
+                }
             }
             None => TriageOp::Restore { from, ids },
         };
@@ -152,18 +205,37 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
     }
     // Optimistic: the messages leave this list now; the cursor goes to the next message
     // that stays (or the previous one at the end).
-    let moved = |e: &Envelope| moving.iter().any(|m| m.id == e.id && m.account == e.account);
-    let stays = |i: &usize| state.envelopes.get(state.rows[*i].index).is_some_and(|e| !moved(e));
-    let next = (state.cursor..state.rows.len()).find(stays).or_else(|| (0..state.cursor).rev().find(stays));
+    let moved = |e: &Envelope| {
+        moving
+            .iter()
+            .any(|m| m.id == e.id && m.account == e.account)
+    };
+    let stays = |i: &usize| {
+        state
+            .envelopes
+            .get(state.rows[*i].index)
+            .is_some_and(|e| !moved(e))
+    };
+    let next = (state.cursor..state.rows.len())
+        .find(stays)
+        .or_else(|| (0..state.cursor).rev().find(stays));
     let keep = next.map(|i| {
         let e = &state.envelopes[state.rows[i].index];
         (e.account.clone(), e.id.clone())
     });
-    state.envelopes.retain(|e| !moving.iter().any(|m| m.id == e.id && m.account == e.account));
+    state.envelopes.retain(|e| {
+        !moving
+            .iter()
+            .any(|m| m.id == e.id && m.account == e.account)
+    });
     for m in &moving {
         state.tagged.remove(&(m.account.clone(), m.id.clone()));
         let unread = m.is_unread();
-        if let Some(f) = state.folders.iter_mut().find(|f| f.account == m.account && f.path == m.folder) {
+        if let Some(f) = state
+            .folders
+            .iter_mut()
+            .find(|f| f.account == m.account && f.path == m.folder)
+        {
             f.total = f.total.saturating_sub(1);
             f.unread = f.unread.saturating_sub(u32::from(unread));
         }
@@ -190,12 +262,17 @@ pub(super) fn undo(state: &mut AppState, fx: &mut Vec<Effect>) {
         fx.push(Effect::Triage { req, account, op });
     }
     let left = state.undo.len();
-    state.info(format!("Undone: {} ({left} more to undo)", entry.description));
+    state.info(format!(
+        "Undone: {} ({left} more to undo)",
+        entry.description
+    ));
 }
 
 /// Tags or untags the current message (or its whole thread).
 pub(super) fn toggle_tag(state: &mut AppState, thread: bool) {
-    let Some(row) = state.rows.get(state.cursor) else { return };
+    let Some(row) = state.rows.get(state.cursor) else {
+        return;
+    };
     let mut span = vec![state.cursor];
     if thread {
         // The thread: back to its root, then forward while deeper than the root.
@@ -226,5 +303,9 @@ pub(super) fn toggle_tag(state: &mut AppState, thread: bool) {
         }
     }
     let n = state.tagged.len();
-    state.info(if n == 0 { "No tagged messages".to_string() } else { format!("{} tagged; actions apply to all tagged", plural(n)) });
+    state.info(if n == 0 {
+        "No tagged messages".to_string()
+    } else {
+        format!("{} tagged; actions apply to all tagged", plural(n))
+    });
 }

@@ -8,7 +8,7 @@ use super::prompt;
 use super::state::{AppState, Focus, Pending, PromptKind, Reader, ViewSource};
 use super::triage::{self, Dest};
 use super::view;
-use crate::core::{AccountId, Flags, FolderPath, FlagOp};
+use crate::core::{AccountId, FlagOp, Flags, FolderPath};
 use crate::mime::{BodyMode, safe_file_name};
 
 pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
@@ -25,25 +25,40 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             if !state.accounts.contains(&account) {
                 state.accounts.push(account.clone());
             }
-            let order = |a: &AccountId| state.accounts.iter().position(|x| x == a).unwrap_or(usize::MAX);
-            let mut all: Vec<_> = state.folders.drain(..).filter(|f| f.account != account).collect();
+            let order = |a: &AccountId| {
+                state
+                    .accounts
+                    .iter()
+                    .position(|x| x == a)
+                    .unwrap_or(usize::MAX)
+            };
+            let mut all: Vec<_> = state
+                .folders
+                .drain(..)
+                .filter(|f| f.account != account)
+                .collect();
             all.extend(folders);
             all.sort_by_key(|f| order(&f.account));
             state.folders = all;
-            if state.source.is_none() {
-                if let Some(src) = state.folder_entry_source(0) {
-                    open_source(state, src, &mut fx);
-                }
+            if state.source.is_none()
+                && let Some(src) = state.folder_entry_source(0)
+            {
+                open_source(state, src, &mut fx);
             }
-            state.folder_cursor = state.folder_cursor.min(state.folder_entries().saturating_sub(1));
+            state.folder_cursor = state
+                .folder_cursor
+                .min(state.folder_entries().saturating_sub(1));
         }
         AppEvent::EnvelopesLoaded { req, envelopes } => {
             state.pending.remove(&req);
             if state.envelopes_req == Some(req) {
                 state.envelopes_req = None;
                 state.envelopes = envelopes;
-                let live: std::collections::HashSet<_> =
-                    state.envelopes.iter().map(|e| (e.account.clone(), e.id.clone())).collect();
+                let live: std::collections::HashSet<_> = state
+                    .envelopes
+                    .iter()
+                    .map(|e| (e.account.clone(), e.id.clone()))
+                    .collect();
                 state.tagged.retain(|k| live.contains(k));
                 view::rebuild(state);
             }
@@ -68,17 +83,32 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                 }
             }
         }
-        AppEvent::ScanProgress { account, folder, done, total } => {
+        AppEvent::ScanProgress {
+            account,
+            folder,
+            done,
+            total,
+        } => {
             let label = format!("Indexing {account}/{folder}");
-            state.progress.insert((account, folder), super::state::Progress { label, done, total });
+            state.progress.insert(
+                (account, folder),
+                super::state::Progress { label, done, total },
+            );
         }
-        AppEvent::ScanDone { account, folder, changed, result } => {
+        AppEvent::ScanDone {
+            account,
+            folder,
+            changed,
+            result,
+        } => {
             state.progress.remove(&(account.clone(), folder.clone()));
             if let Err(e) = result {
                 state.error(format!("Scanning {account}/{folder} failed: {e}"));
             }
             if changed {
-                fx.push(Effect::LoadFolders { account: account.clone() });
+                fx.push(Effect::LoadFolders {
+                    account: account.clone(),
+                });
                 if shows(state, &account, &folder) {
                     reload(state, &mut fx);
                 }
@@ -98,7 +128,11 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                     }
                 }
             }
-            fx.extend(accounts.into_iter().map(|account| Effect::LoadFolders { account }));
+            fx.extend(
+                accounts
+                    .into_iter()
+                    .map(|account| Effect::LoadFolders { account }),
+            );
         }
         AppEvent::BodySearchDone { req, matches } => {
             if state.pending.remove(&req).is_some() && state.limit.is_some() {
@@ -144,10 +178,15 @@ fn source_folders(state: &AppState, src: &ViewSource) -> Vec<(AccountId, FolderP
 
 /// Re-reads the current folder's envelopes from the index.
 fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
-    let Some(src) = state.source.clone() else { return };
+    let Some(src) = state.source.clone() else {
+        return;
+    };
     let req = state.request(Pending::Envelopes);
     state.envelopes_req = Some(req);
-    fx.push(Effect::LoadEnvelopes { req, folders: source_folders(state, &src) });
+    fx.push(Effect::LoadEnvelopes {
+        req,
+        folders: source_folders(state, &src),
+    });
 }
 
 fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
@@ -162,7 +201,10 @@ fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
     state.scroll = 0;
     let req = state.request(Pending::Envelopes);
     state.envelopes_req = Some(req);
-    fx.push(Effect::LoadEnvelopes { req, folders: folders.clone() });
+    fx.push(Effect::LoadEnvelopes {
+        req,
+        folders: folders.clone(),
+    });
     for (account, folder) in folders {
         fx.push(Effect::Scan { account, folder });
     }
@@ -173,7 +215,10 @@ fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
         return prompt::on_key(state, key, fx);
     }
     if state.help || state.show_notices {
-        let close = matches!(state.keymap.lookup(Context::List, key), Some(Action::Help | Action::Quit | Action::Notices | Action::ClearLimit));
+        let close = matches!(
+            state.keymap.lookup(Context::List, key),
+            Some(Action::Help | Action::Quit | Action::Notices | Action::ClearLimit)
+        );
         match state.keymap.lookup(Context::List, key) {
             _ if close => {
                 state.help = false;
@@ -187,7 +232,11 @@ fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
         }
         return;
     }
-    let ctx = if state.focus == Focus::Reader { Context::Reader } else { Context::List };
+    let ctx = if state.focus == Focus::Reader {
+        Context::Reader
+    } else {
+        Context::List
+    };
     match state.keymap.lookup(ctx, key) {
         Some(a) => act(state, a, fx),
         None => state.info(format!("{key} is not bound here (? shows the keys)")),
@@ -198,7 +247,14 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     let page = state.list_height().max(1) as isize;
     let in_folders = state.focus == Focus::Folders;
     match action {
-        Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom if in_folders => {
+        Action::Down
+        | Action::Up
+        | Action::PageDown
+        | Action::PageUp
+        | Action::Top
+        | Action::Bottom
+            if in_folders =>
+        {
             let n = state.folder_entries() as isize;
             let c = state.folder_cursor as isize;
             let to = match action {
@@ -220,12 +276,20 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::Open if in_folders => open_folder(state, state.folder_cursor, fx),
         Action::Open => open_message(state, fx),
         Action::FocusSwitch => {
-            state.focus = if in_folders { Focus::List } else { Focus::Folders };
+            state.focus = if in_folders {
+                Focus::List
+            } else {
+                Focus::Folders
+            };
         }
         Action::NextFolder | Action::PrevFolder => {
             let n = state.folder_entries();
             if n > 0 {
-                let step = if action == Action::NextFolder { 1 } else { n - 1 };
+                let step = if action == Action::NextFolder {
+                    1
+                } else {
+                    n - 1
+                };
                 let next = (state.folder_cursor + step) % n;
                 open_folder(state, next, fx);
             }
@@ -252,7 +316,11 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             state.info("Tags cleared");
         }
         Action::Limit => {
-            let current = state.limit.as_ref().map(|q| q.source.clone()).unwrap_or_default();
+            let current = state
+                .limit
+                .as_ref()
+                .map(|q| q.source.clone())
+                .unwrap_or_default();
             prompt::open(state, PromptKind::Limit, current);
         }
         Action::ClearLimit => {
@@ -274,12 +342,20 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::Reverse => {
             state.reverse = !state.reverse;
             view::rebuild(state);
-            state.info(if state.reverse { "Newest / largest first" } else { "Oldest / smallest first" });
+            state.info(if state.reverse {
+                "Newest / largest first"
+            } else {
+                "Oldest / smallest first"
+            });
         }
         Action::ToggleThreads => {
             state.threaded = !state.threaded;
             view::rebuild(state);
-            state.info(if state.threaded { "Threaded view" } else { "Flat view" });
+            state.info(if state.threaded {
+                "Threaded view"
+            } else {
+                "Flat view"
+            });
         }
         Action::Refresh => {
             if let Some(src) = state.source.clone() {
@@ -306,8 +382,14 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
 }
 
 fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
-    let page = layout::areas(state.width, state.height, true).reader.height.saturating_sub(2).max(1) as usize;
-    let Some(r) = state.reader.as_mut() else { return };
+    let page = layout::areas(state.width, state.height, true)
+        .reader
+        .height
+        .saturating_sub(2)
+        .max(1) as usize;
+    let Some(r) = state.reader.as_mut() else {
+        return;
+    };
     // While the attachment list is open, j/k choose an attachment.
     if r.show_attachments && matches!(action, Action::ScrollDown | Action::ScrollUp) {
         let n = r.view.as_ref().map_or(0, |v| v.attachments.len());
@@ -328,7 +410,11 @@ fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::ToggleHeaders => r.full_headers = !r.full_headers,
         Action::ToggleHtml => {
             let has = r.view.as_ref().is_some_and(|v| v.has_html());
-            r.mode = if r.mode == BodyMode::Plain { BodyMode::Html } else { BodyMode::Plain };
+            r.mode = if r.mode == BodyMode::Plain {
+                BodyMode::Html
+            } else {
+                BodyMode::Plain
+            };
             r.scroll = 0;
             let msg = match (has, r.mode) {
                 (false, _) => "This message has no HTML alternative",
@@ -367,7 +453,11 @@ fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::ReaderToggleRead => triage::toggle_flag(state, Flags::SEEN, true, fx),
         Action::ReaderToggleFlag => triage::toggle_flag(state, Flags::FLAGGED, true, fx),
         Action::ReaderDelete | Action::ReaderArchive => {
-            let dest = if action == Action::ReaderDelete { Dest::Trash } else { Dest::Archive };
+            let dest = if action == Action::ReaderDelete {
+                Dest::Trash
+            } else {
+                Dest::Archive
+            };
             triage::move_targets(state, dest, true, fx);
             prompt::close_reader(state);
         }
@@ -393,7 +483,10 @@ fn open_message(state: &mut AppState, fx: &mut Vec<Effect>) {
         return;
     };
     let req = state.request(Pending::Message);
-    fx.push(Effect::LoadMessage { req, env: Box::new(env.clone()) });
+    fx.push(Effect::LoadMessage {
+        req,
+        env: Box::new(env.clone()),
+    });
     let unread = env.is_unread();
     state.reader = Some(Reader {
         env: env.clone(),
@@ -421,7 +514,8 @@ fn on_mouse(state: &mut AppState, kind: MouseKind, column: u16, row: u16, fx: &m
                 r.scroll = (r.scroll as isize + d).max(0) as usize;
             } else if a.folders.contains(column, row) {
                 let n = state.folder_entries() as isize;
-                state.folder_cursor = (state.folder_cursor as isize + d.signum()).clamp(0, (n - 1).max(0)) as usize;
+                state.folder_cursor =
+                    (state.folder_cursor as isize + d.signum()).clamp(0, (n - 1).max(0)) as usize;
             } else {
                 view::move_cursor(state, d);
             }
@@ -449,6 +543,9 @@ fn on_mouse(state: &mut AppState, kind: MouseKind, column: u16, row: u16, fx: &m
 
 /// First visible folder-pane entry (the pane scrolls to keep the cursor visible).
 pub fn folder_scroll(state: &AppState) -> usize {
-    let h = layout::areas(state.width, state.height, state.focus == Focus::Reader).folders.height.saturating_sub(1) as usize;
+    let h = layout::areas(state.width, state.height, state.focus == Focus::Reader)
+        .folders
+        .height
+        .saturating_sub(1) as usize;
     (state.folder_cursor + 1).saturating_sub(h.max(1))
 }

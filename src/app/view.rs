@@ -23,29 +23,35 @@ pub(super) fn rebuild(state: &mut AppState) {
 /// Recomputes `rows`, putting the cursor on `keep` when it is still shown. Call this
 /// (not `rebuild`) after `envelopes` changed, since the old rows index the old vector.
 pub(super) fn rebuild_keeping(state: &mut AppState, keep: Option<(AccountId, LocalId)>) {
-    let subset: Vec<usize> = (0..state.envelopes.len()).filter(|&i| visible(state, &state.envelopes[i])).collect();
-    let key = if state.threaded || state.sort != SortKey::ThreadActivity { state.sort } else { SortKey::Date };
+    let subset: Vec<usize> = (0..state.envelopes.len())
+        .filter(|&i| visible(state, &state.envelopes[i]))
+        .collect();
+    let key = if state.threaded || state.sort != SortKey::ThreadActivity {
+        state.sort
+    } else {
+        SortKey::Date
+    };
     state.rows = if state.threaded {
         thread(&state.envelopes, &subset, key, state.reverse)
     } else {
         flat(&state.envelopes, &subset, key, state.reverse)
     };
-    if let Some((a, id)) = keep {
-        if let Some(p) = state.rows.iter().position(|r| {
+    if let Some((a, id)) = keep
+        && let Some(p) = state.rows.iter().position(|r| {
             let e = &state.envelopes[r.index];
             e.id == id && e.account == a
-        }) {
-            state.cursor = p;
-        }
+        })
+    {
+        state.cursor = p;
     }
     clamp(state);
 }
 
 fn visible(state: &AppState, env: &Envelope) -> bool {
-    if let Some(q) = &state.limit {
-        if !q.matches_envelope(env, &Tags(state)) {
-            return false;
-        }
+    if let Some(q) = &state.limit
+        && !q.matches_envelope(env, &Tags(state))
+    {
+        return false;
     }
     match &state.body_matches {
         Some(set) => set.contains(&(env.account.clone(), env.id.clone())),
@@ -55,8 +61,15 @@ fn visible(state: &AppState, env: &Envelope) -> bool {
 
 /// Envelopes matching the limit's non-body clauses (candidates for a body search).
 pub(super) fn candidates(state: &AppState) -> Vec<Envelope> {
-    let Some(q) = &state.limit else { return Vec::new() };
-    state.envelopes.iter().filter(|e| q.matches_envelope(e, &Tags(state))).cloned().collect()
+    let Some(q) = &state.limit else {
+        return Vec::new();
+    };
+    state
+        .envelopes
+        .iter()
+        .filter(|e| q.matches_envelope(e, &Tags(state)))
+        .cloned()
+        .collect()
 }
 
 /// Keeps the cursor inside the rows and the scroll such that the cursor is visible.

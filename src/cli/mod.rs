@@ -29,7 +29,11 @@ pub fn check_config(path: &Path) -> Result<bool, CliError> {
                 eprintln!("{}: keys.{key}: {reason}", path.display());
             }
             if problems.is_empty() {
-                println!("{}: OK ({} account(s))", path.display(), config.accounts.len());
+                println!(
+                    "{}: OK ({} account(s))",
+                    path.display(),
+                    config.accounts.len()
+                );
             }
             Ok(problems.is_empty())
         }
@@ -46,18 +50,33 @@ fn pick_account<'a>(setup: &'a Setup, name: Option<&str>) -> Result<&'a LocalAcc
     match name {
         Some(n) => setup.account(&AccountId(n.into())).ok_or_else(|| {
             let names: Vec<String> = setup.accounts.iter().map(|a| a.id().0.clone()).collect();
-            CliError(format!("no account named {n:?} (accounts: {})", names.join(", ")))
+            CliError(format!(
+                "no account named {n:?} (accounts: {})",
+                names.join(", ")
+            ))
         }),
-        None => setup.accounts.first().ok_or_else(|| CliError("no accounts configured".into())),
+        None => setup
+            .accounts
+            .first()
+            .ok_or_else(|| CliError("no accounts configured".into())),
     }
 }
 
 /// Brings one folder's index up to date, with progress on stderr when it is a terminal.
 fn refresh(setup: &Setup, acc: &LocalAccount, folder: &FolderPath) -> Result<(), CliError> {
     let md = acc.tree().folder(folder).map_err(|_| {
-        let names: Vec<String> =
-            acc.tree().folders().unwrap_or_default().into_iter().map(|f| f.path.0).collect();
-        CliError(format!("account {} has no folder \"{folder}\" (folders: {})", acc.id(), names.join(", ")))
+        let names: Vec<String> = acc
+            .tree()
+            .folders()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.path.0)
+            .collect();
+        CliError(format!(
+            "account {} has no folder \"{folder}\" (folders: {})",
+            acc.id(),
+            names.join(", ")
+        ))
     })?;
     let tty = std::io::stderr().is_terminal();
     let mut progress = |p: ScanProgress| {
@@ -65,8 +84,15 @@ fn refresh(setup: &Setup, acc: &LocalAccount, folder: &FolderPath) -> Result<(),
             eprint!("\rindexing {}/{folder}: {}/{}", acc.id(), p.done, p.total);
         }
     };
-    let report = scan_folder(&setup.index, acc.id(), folder, &md, crate::mime::header_fields, &mut progress)
-        .map_err(|e| CliError(e.to_string()))?;
+    let report = scan_folder(
+        &setup.index,
+        acc.id(),
+        folder,
+        &md,
+        crate::mime::header_fields,
+        &mut progress,
+    )
+    .map_err(|e| CliError(e.to_string()))?;
     if tty && report.added > 500 {
         eprintln!();
     }
@@ -78,8 +104,12 @@ fn refresh(setup: &Setup, acc: &LocalAccount, folder: &FolderPath) -> Result<(),
 
 fn load(setup: &Setup, acc: &LocalAccount, folder: &FolderPath) -> Result<Vec<Envelope>, CliError> {
     refresh(setup, acc, folder)?;
-    let ix = setup.index.lock().map_err(|_| CliError("index lock poisoned".into()))?;
-    ix.envelopes(acc.id(), folder).map_err(|e| CliError(e.to_string()))
+    let ix = setup
+        .index
+        .lock()
+        .map_err(|_| CliError("index lock poisoned".into()))?;
+    ix.envelopes(acc.id(), folder)
+        .map_err(|e| CliError(e.to_string()))
 }
 
 fn newest_first(envs: &mut [Envelope]) {
@@ -87,7 +117,12 @@ fn newest_first(envs: &mut [Envelope]) {
 }
 
 /// `posthorn list`.
-pub fn list(setup: &Setup, account: Option<&str>, folder: Option<&str>, json: bool) -> Result<(), CliError> {
+pub fn list(
+    setup: &Setup,
+    account: Option<&str>,
+    folder: Option<&str>,
+    json: bool,
+) -> Result<(), CliError> {
     let acc = pick_account(setup, account)?;
     let folder = FolderPath(folder.unwrap_or("INBOX").to_string());
     let mut envs = load(setup, acc, &folder)?;
@@ -96,10 +131,18 @@ pub fn list(setup: &Setup, account: Option<&str>, folder: Option<&str>, json: bo
 }
 
 /// `posthorn search`: every folder of every account (or the ones named).
-pub fn search(setup: &Setup, query: &str, account: Option<&str>, folder: Option<&str>, json: bool) -> Result<(), CliError> {
+pub fn search(
+    setup: &Setup,
+    query: &str,
+    account: Option<&str>,
+    folder: Option<&str>,
+    json: bool,
+) -> Result<(), CliError> {
     let q = Query::parse(query).map_err(|e| CliError(e.to_string()))?;
     if q.is_empty() {
-        return Err(CliError("empty query (try: posthorn search from:alice is:unread)".into()));
+        return Err(CliError(
+            "empty query (try: posthorn search from:alice is:unread)".into(),
+        ));
     }
     let accounts: Vec<&LocalAccount> = match account {
         Some(_) => vec![pick_account(setup, account)?],
@@ -109,7 +152,13 @@ pub fn search(setup: &Setup, query: &str, account: Option<&str>, folder: Option<
     for acc in accounts {
         let folders = match folder {
             Some(f) => vec![FolderPath(f.into())],
-            None => acc.tree().folders().map_err(|e| CliError(e.to_string()))?.into_iter().map(|f| f.path).collect(),
+            None => acc
+                .tree()
+                .folders()
+                .map_err(|e| CliError(e.to_string()))?
+                .into_iter()
+                .map(|f| f.path)
+                .collect(),
         };
         for f in folders {
             for e in load(setup, acc, &f)? {
@@ -117,9 +166,15 @@ pub fn search(setup: &Setup, query: &str, account: Option<&str>, folder: Option<
                     continue;
                 }
                 if q.needs_body() {
-                    let Ok(raw) = acc.read_blocking(&e.folder, &e.id) else { continue };
+                    let Ok(raw) = acc.read_blocking(&e.folder, &e.id) else {
+                        continue;
+                    };
                     let v = parse_message(&raw);
-                    let text = format!("{}\n{}", v.body_text(BodyMode::Plain), v.body_text(BodyMode::Html));
+                    let text = format!(
+                        "{}\n{}",
+                        v.body_text(BodyMode::Plain),
+                        v.body_text(BodyMode::Html)
+                    );
                     if !q.matches_body(&text) {
                         continue;
                     }
@@ -136,7 +191,9 @@ pub fn search(setup: &Setup, query: &str, account: Option<&str>, folder: Option<
 /// as `list` prints it.
 pub fn read(setup: &Setup, id: &str, raw: bool) -> Result<(), CliError> {
     if id.is_empty() || id.contains('/') {
-        return Err(CliError(format!("{id:?} is not a message id (use an ID from `posthorn list`)")));
+        return Err(CliError(format!(
+            "{id:?} is not a message id (use an ID from `posthorn list`)"
+        )));
     }
     // Make sure the index knows every folder before looking the id up.
     for acc in &setup.accounts {
@@ -144,18 +201,38 @@ pub fn read(setup: &Setup, id: &str, raw: bool) -> Result<(), CliError> {
             refresh(setup, acc, &f.path)?;
         }
     }
-    let found = setup.index.lock().map_err(|_| CliError("index lock poisoned".into()))?.locate(id).map_err(|e| CliError(e.to_string()))?;
+    let found = setup
+        .index
+        .lock()
+        .map_err(|_| CliError("index lock poisoned".into()))?
+        .locate(id)
+        .map_err(|e| CliError(e.to_string()))?;
     let (account, folder, uid) = match found.as_slice() {
         [] => return Err(CliError(format!("no message with id {id:?}"))),
         [one] => one.clone(),
-        many if many.iter().any(|(_, _, u)| u == id) => many.iter().find(|(_, _, u)| u == id).cloned().unwrap_or_else(|| many[0].clone()),
-        many => return Err(CliError(format!("id {id:?} is ambiguous ({} messages); give more of it", many.len()))),
+        many if many.iter().any(|(_, _, u)| u == id) => many
+            .iter()
+            .find(|(_, _, u)| u == id)
+            .cloned()
+            .unwrap_or_else(|| many[0].clone()),
+        many => {
+            return Err(CliError(format!(
+                "id {id:?} is ambiguous ({} messages); give more of it",
+                many.len()
+            )));
+        }
     };
-    let acc = setup.account(&account).ok_or_else(|| CliError(format!("no account {account}")))?;
-    let bytes = acc.read_blocking(&folder, &crate::core::LocalId(uid)).map_err(|e| CliError(e.to_string()))?;
+    let acc = setup
+        .account(&account)
+        .ok_or_else(|| CliError(format!("no account {account}")))?;
+    let bytes = acc
+        .read_blocking(&folder, &crate::core::LocalId(uid))
+        .map_err(|e| CliError(e.to_string()))?;
     if raw {
         use std::io::Write;
-        std::io::stdout().write_all(&bytes).map_err(|e| CliError(e.to_string()))?;
+        std::io::stdout()
+            .write_all(&bytes)
+            .map_err(|e| CliError(e.to_string()))?;
         return Ok(());
     }
     print_message(&parse_message(&bytes))

@@ -10,7 +10,9 @@ use std::io::Write;
 fn emit(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError(format!("writing output: {e}"))),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError(format!("writing output: {e}")))
+        }
         _ => Ok(()),
     }
 }
@@ -33,7 +35,9 @@ struct JsonEnvelope<'a> {
 }
 
 fn iso(ts: i64) -> Option<String> {
-    (ts != 0).then(|| chrono::DateTime::from_timestamp(ts, 0).map(|d| d.to_rfc3339())).flatten()
+    (ts != 0)
+        .then(|| chrono::DateTime::from_timestamp(ts, 0).map(|d| d.to_rfc3339()))
+        .flatten()
 }
 
 pub fn print_envelopes(envs: &[Envelope], json: bool) -> Result<(), CliError> {
@@ -66,7 +70,10 @@ pub fn print_envelopes(envs: &[Envelope], json: bool) -> Result<(), CliError> {
             .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_else(|| "????-??-?? ??:??".into());
         let flag = if e.is_unread() { 'N' } else { ' ' };
-        text.push_str(&format!("{}\t{flag}\t{date}\t{}\t{}\n", e.id, e.from, e.subject));
+        text.push_str(&format!(
+            "{}\t{flag}\t{date}\t{}\t{}\n",
+            e.id, e.from, e.subject
+        ));
     }
     emit(&text)
 }
@@ -78,7 +85,10 @@ pub fn print_message(v: &MessageView) -> Result<(), CliError> {
     }
     s.push_str(&format!("Date: {}\nSubject: {}\n", v.date, v.subject));
     for a in &v.attachments {
-        s.push_str(&format!("Attachment: {} ({}, {} bytes)\n", a.name, a.mime_type, a.size));
+        s.push_str(&format!(
+            "Attachment: {} ({}, {} bytes)\n",
+            a.name, a.mime_type, a.size
+        ));
     }
     s.push('\n');
     s.push_str(&v.body_text(BodyMode::Plain));

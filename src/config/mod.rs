@@ -17,7 +17,12 @@ use std::path::Path;
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![ConfigError { path: path.to_path_buf(), line: None, key: String::new(), reason: format!("cannot read: {e}") }]
+        vec![ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            key: String::new(),
+            reason: format!("cannot read: {e}"),
+        }]
     })?;
     parse_config(path, &text)
 }

@@ -37,7 +37,10 @@ enum Kind {
 }
 
 const GENERAL: &[(&str, Kind)] = &[
-    ("sort", Kind::OneOf(&["date", "sender", "subject", "size", "thread-activity"])),
+    (
+        "sort",
+        Kind::OneOf(&["date", "sender", "subject", "size", "thread-activity"]),
+    ),
     ("reverse", Kind::Bool),
     ("threaded", Kind::Bool),
     ("trash", Kind::Str),
@@ -57,8 +60,16 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn problem(&mut self, key: &str, reason: impl Into<String>) {
         // A missing key has no line of its own: point at its table.
-        let line = line_of(self.text, key).or_else(|| key.rsplit_once('.').and_then(|(t, _)| line_of(self.text, t)));
-        self.problems.push(ConfigError { path: self.file.to_path_buf(), line, key: key.into(), reason: reason.into() });
+        let line = line_of(self.text, key).or_else(|| {
+            key.rsplit_once('.')
+                .and_then(|(t, _)| line_of(self.text, t))
+        });
+        self.problems.push(ConfigError {
+            path: self.file.to_path_buf(),
+            line,
+            key: key.into(),
+            reason: reason.into(),
+        });
     }
 
     fn table<'t>(&mut self, key: &str, v: &'t Value) -> Option<&'t Table> {
@@ -77,7 +88,10 @@ impl Checker<'_> {
             match schema.iter().find(|(n, _)| n == k) {
                 None => {
                     let names: Vec<&str> = schema.iter().map(|(n, _)| *n).collect();
-                    self.problem(&key, format!("unknown key (expected one of: {})", names.join(", ")));
+                    self.problem(
+                        &key,
+                        format!("unknown key (expected one of: {})", names.join(", ")),
+                    );
                 }
                 Some((_, kind)) => self.value(&key, v, *kind),
             }
@@ -104,8 +118,14 @@ impl Checker<'_> {
                     self.problem(key, format!("path {} is not a directory", p.display()));
                 }
             }
-            (Kind::Bool, other) => self.problem(key, format!("expected true or false, found {}", other.type_str())),
-            (_, other) => self.problem(key, format!("expected a string, found {}", other.type_str())),
+            (Kind::Bool, other) => self.problem(
+                key,
+                format!("expected true or false, found {}", other.type_str()),
+            ),
+            (_, other) => self.problem(
+                key,
+                format!("expected a string, found {}", other.type_str()),
+            ),
         }
     }
 }
@@ -113,7 +133,9 @@ impl Checker<'_> {
 /// Parses and validates config text; `file` is only used in messages.
 pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>> {
     let root: Table = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         vec![ConfigError {
             path: file.to_path_buf(),
             line,
@@ -121,7 +143,11 @@ pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>>
             reason: format!("TOML syntax: {}", e.message()),
         }]
     })?;
-    let mut c = Checker { file, text, problems: Vec::new() };
+    let mut c = Checker {
+        file,
+        text,
+        problems: Vec::new(),
+    };
     for (k, v) in &root {
         match k.as_str() {
             "general" => {
@@ -133,9 +159,17 @@ pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>>
                 if let Some(accounts) = c.table("accounts", v) {
                     for (name, acc) in accounts {
                         let key = format!("accounts.{name}");
-                        let Some(t) = c.table(&key, acc) else { continue };
+                        let Some(t) = c.table(&key, acc) else {
+                            continue;
+                        };
                         if t.is_empty() {
-                            c.problem(&key, format!("no account type (expected one of: {})", ACCOUNT_KINDS.join(", ")));
+                            c.problem(
+                                &key,
+                                format!(
+                                    "no account type (expected one of: {})",
+                                    ACCOUNT_KINDS.join(", ")
+                                ),
+                            );
                         }
                         for (kind, body) in t {
                             let k2 = format!("{key}.{kind}");
@@ -147,9 +181,17 @@ pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>>
                                 }
                                 "imap" | "pop3" | "nntp" | "smtp" => c.problem(
                                     &k2,
-                                    format!("{kind} accounts are not supported by this version yet"),
+                                    format!(
+                                        "{kind} accounts are not supported by this version yet"
+                                    ),
                                 ),
-                                _ => c.problem(&k2, format!("unknown account type (expected one of: {})", ACCOUNT_KINDS.join(", "))),
+                                _ => c.problem(
+                                    &k2,
+                                    format!(
+                                        "unknown account type (expected one of: {})",
+                                        ACCOUNT_KINDS.join(", ")
+                                    ),
+                                ),
                             }
                         }
                     }
@@ -159,12 +201,18 @@ pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>>
                 if let Some(t) = c.table("keys", v) {
                     for (key, action) in t {
                         if !action.is_str() {
-                            c.problem(&format!("keys.{key}"), format!("expected an action name, found {}", action.type_str()));
+                            c.problem(
+                                &format!("keys.{key}"),
+                                format!("expected an action name, found {}", action.type_str()),
+                            );
                         }
                     }
                 }
             }
-            other => c.problem(other, "unknown section (expected one of: general, accounts, keys)"),
+            other => c.problem(
+                other,
+                "unknown section (expected one of: general, accounts, keys)",
+            ),
         }
     }
     if !c.problems.is_empty() {
@@ -172,7 +220,12 @@ pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>>
         return Err(c.problems);
     }
     let mut config: Config = toml::from_str(text).map_err(|e| {
-        vec![ConfigError { path: file.to_path_buf(), line: None, key: String::new(), reason: e.message().to_string() }]
+        vec![ConfigError {
+            path: file.to_path_buf(),
+            line: None,
+            key: String::new(),
+            reason: e.message().to_string(),
+        }]
     })?;
     for acc in config.accounts.values_mut() {
         if let Some(m) = acc.maildir.as_mut() {
@@ -195,7 +248,13 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if let Some(h) = line.strip_prefix('[') {
-            let name = h.trim_start_matches('[').split(']').next().unwrap_or("").trim().replace('"', "");
+            let name = h
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .replace('"', "");
             if name == key {
                 return Some(i + 1);
             }
@@ -203,7 +262,12 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
             continue;
         }
         if in_table {
-            let lhs = line.split('=').next().unwrap_or("").trim().trim_matches('"');
+            let lhs = line
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"');
             if line.contains('=') && lhs == *last {
                 return Some(i + 1);
             }

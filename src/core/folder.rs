@@ -26,14 +26,16 @@ pub enum FolderRole {
 impl FolderRole {
     /// Guesses a role from a folder name, for stores without SPECIAL-USE.
     pub fn from_name(name: &str) -> Option<FolderRole> {
-        let leaf = name.rsplit(['/', '.']).next().unwrap_or(name).to_ascii_lowercase();
+        let leaf = name
+            .rsplit(['/', '.'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_lowercase();
         Some(match leaf.as_str() {
             "inbox" => FolderRole::Inbox,
             "sent" | "sent mail" | "sent items" | "sent messages" => FolderRole::Sent,
             "drafts" | "draft" => FolderRole::Drafts,
-            "trash" | "deleted" | "deleted items" | "deleted messages" | "bin" => {
-                FolderRole::Trash
-            }
+            "trash" | "deleted" | "deleted items" | "deleted messages" | "bin" => FolderRole::Trash,
             "archive" | "archives" => FolderRole::Archive,
             "junk" | "spam" => FolderRole::Junk,
             _ => return None,
@@ -54,7 +56,14 @@ pub struct Folder {
 impl Folder {
     pub fn mail(account: AccountId, path: FolderPath) -> Self {
         let role = FolderRole::from_name(&path.0);
-        Folder { account, path, kind: FolderKind::Mail, role, total: 0, unread: 0 }
+        Folder {
+            account,
+            path,
+            kind: FolderKind::Mail,
+            role,
+            total: 0,
+            unread: 0,
+        }
     }
 }
 
@@ -66,7 +75,10 @@ mod tests {
     fn roles_from_names() {
         assert_eq!(FolderRole::from_name("INBOX"), Some(FolderRole::Inbox));
         assert_eq!(FolderRole::from_name("Archive"), Some(FolderRole::Archive));
-        assert_eq!(FolderRole::from_name("Lists/Trash"), Some(FolderRole::Trash));
+        assert_eq!(
+            FolderRole::from_name("Lists/Trash"),
+            Some(FolderRole::Trash)
+        );
         assert_eq!(FolderRole::from_name("Lists/rust"), None);
     }
 }

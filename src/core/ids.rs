@@ -26,9 +26,18 @@ pub struct RequestId(pub u64);
 /// Where a cached message lives on its server.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RemoteRef {
-    Imap { uidvalidity: u32, uid: u32 },
-    Pop3 { uidl: String },
-    Nntp { group: String, number: u64, message_id: String },
+    Imap {
+        uidvalidity: u32,
+        uid: u32,
+    },
+    Pop3 {
+        uidl: String,
+    },
+    Nntp {
+        group: String,
+        number: u64,
+        message_id: String,
+    },
 }
 
 /// One message as the account layer addresses it: always its cache id, and its server

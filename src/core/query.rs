@@ -65,9 +65,15 @@ impl Query {
                 Some(rest) if !rest.is_empty() => (true, rest.to_string()),
                 _ => (false, token),
             };
-            clauses.push(Clause { negated, term: parse_term(&token)? });
+            clauses.push(Clause {
+                negated,
+                term: parse_term(&token)?,
+            });
         }
-        Ok(Query { clauses, source: input.trim().to_string() })
+        Ok(Query {
+            clauses,
+            source: input.trim().to_string(),
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -145,7 +151,11 @@ fn parse_term(token: &str) -> Result<Term, QueryError> {
             "draft" => Term::Draft,
             "tagged" => Term::Tagged,
             "read" | "seen" => return Err(QueryError("use `-is:unread` for read messages".into())),
-            other => return Err(QueryError(format!("unknown `is:{other}` (unread, flagged, replied, draft, tagged)"))),
+            other => {
+                return Err(QueryError(format!(
+                    "unknown `is:{other}` (unread, flagged, replied, draft, tagged)"
+                )));
+            }
         },
         "has" if value_lc.starts_with("attachment") => Term::HasAttachment,
         "before" => Term::Before(parse_day(value)?),
@@ -219,7 +229,9 @@ mod tests {
     }
 
     fn m(q: &str) -> bool {
-        Query::parse(q).unwrap().matches_envelope(&env(), &NoContext)
+        Query::parse(q)
+            .unwrap()
+            .matches_envelope(&env(), &NoContext)
     }
 
     #[test]
@@ -242,7 +254,12 @@ mod tests {
 
     #[test]
     fn errors_say_what_is_wrong() {
-        assert!(Query::parse("before:yesterday").unwrap_err().0.contains("not a date"));
+        assert!(
+            Query::parse("before:yesterday")
+                .unwrap_err()
+                .0
+                .contains("not a date")
+        );
         assert!(Query::parse("is:bogus").unwrap_err().0.contains("unknown"));
         assert!(Query::parse("\"open").is_err());
         assert!(Query::parse("from:").is_err());

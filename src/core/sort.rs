@@ -15,8 +15,13 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 5] =
-        [SortKey::Date, SortKey::Sender, SortKey::Subject, SortKey::Size, SortKey::ThreadActivity];
+    pub const ALL: [SortKey; 5] = [
+        SortKey::Date,
+        SortKey::Sender,
+        SortKey::Subject,
+        SortKey::Size,
+        SortKey::ThreadActivity,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -61,12 +66,11 @@ pub fn base_subject(subject: &str) -> &str {
     let mut s = subject.trim();
     loop {
         let before = s;
-        if s.starts_with('[') {
-            if let Some(end) = s.find(']') {
-                if end + 1 < s.len() {
-                    s = s[end + 1..].trim_start();
-                }
-            }
+        if s.starts_with('[')
+            && let Some(end) = s.find(']')
+            && end + 1 < s.len()
+        {
+            s = s[end + 1..].trim_start();
         }
         for prefix in ["re:", "fwd:", "fw:", "aw:", "sv:", "re :", "fwd :"] {
             if s.len() >= prefix.len()
@@ -85,10 +89,10 @@ pub fn base_subject(subject: &str) -> &str {
 /// True when a subject carries a reply or forward prefix (after any list tag).
 pub fn is_reply_subject(subject: &str) -> bool {
     let mut s = subject.trim();
-    if s.starts_with('[') {
-        if let Some(end) = s.find(']') {
-            s = s[end + 1..].trim_start();
-        }
+    if s.starts_with('[')
+        && let Some(end) = s.find(']')
+    {
+        s = s[end + 1..].trim_start();
     }
     base_subject(s).len() != s.len()
 }

@@ -89,7 +89,10 @@ impl Arena {
 /// order: threads ordered by `key` (descending when `reverse`), messages inside a thread
 /// by date.
 pub fn thread(envs: &[Envelope], subset: &[usize], key: SortKey, reverse: bool) -> Vec<ThreadRow> {
-    let mut arena = Arena { nodes: Vec::with_capacity(subset.len() * 2), by_id: HashMap::new() };
+    let mut arena = Arena {
+        nodes: Vec::with_capacity(subset.len() * 2),
+        by_id: HashMap::new(),
+    };
     arena.by_id.reserve(subset.len() * 2);
 
     // Step 1: build containers and link the reference chains.
@@ -120,10 +123,10 @@ pub fn thread(envs: &[Envelope], subset: &[usize], key: SortKey, reverse: bool) 
                 continue;
             }
             let n = arena.get_or_create(r);
-            if let Some(p) = prev {
-                if arena.nodes[n].parent.is_none() {
-                    arena.link(p, n);
-                }
+            if let Some(p) = prev
+                && arena.nodes[n].parent.is_none()
+            {
+                arena.link(p, n);
             }
             prev = Some(n);
         }
@@ -134,8 +137,9 @@ pub fn thread(envs: &[Envelope], subset: &[usize], key: SortKey, reverse: bool) 
     }
 
     // Step 2: the root set.
-    let mut roots: Vec<usize> =
-        (0..arena.nodes.len()).filter(|&n| arena.nodes[n].parent.is_none()).collect();
+    let mut roots: Vec<usize> = (0..arena.nodes.len())
+        .filter(|&n| arena.nodes[n].parent.is_none())
+        .collect();
 
     // Step 4: prune empty containers.
     let mut pruned = Vec::with_capacity(roots.len());
@@ -199,7 +203,10 @@ fn first_msg(arena: &Arena, n: usize) -> Option<usize> {
     if let Some(m) = arena.nodes[n].msg {
         return Some(m);
     }
-    arena.nodes[n].children.iter().find_map(|&c| first_msg(arena, c))
+    arena.nodes[n]
+        .children
+        .iter()
+        .find_map(|&c| first_msg(arena, c))
 }
 
 fn subject_of<'a>(arena: &Arena, n: usize, envs: &'a [Envelope]) -> Option<&'a str> {
@@ -209,7 +216,9 @@ fn subject_of<'a>(arena: &Arena, n: usize, envs: &'a [Envelope]) -> Option<&'a s
 fn group_by_subject(arena: &mut Arena, roots: Vec<usize>, envs: &[Envelope]) -> Vec<usize> {
     let mut table: HashMap<String, usize> = HashMap::new();
     for &r in &roots {
-        let Some(subj) = subject_of(arena, r, envs) else { continue };
+        let Some(subj) = subject_of(arena, r, envs) else {
+            continue;
+        };
         let base = base_subject(subj).to_lowercase();
         if base.is_empty() {
             continue;
@@ -217,8 +226,9 @@ fn group_by_subject(arena: &mut Arena, roots: Vec<usize>, envs: &[Envelope]) -> 
         let replace = match table.get(&base) {
             None => true,
             Some(&old) => {
-                let old_is_reply =
-                    subject_of(arena, old, envs).map(is_reply_subject).unwrap_or(true);
+                let old_is_reply = subject_of(arena, old, envs)
+                    .map(is_reply_subject)
+                    .unwrap_or(true);
                 (arena.nodes[r].msg.is_none() && arena.nodes[old].msg.is_some())
                     || (old_is_reply && !is_reply_subject(subj) && arena.nodes[r].msg.is_some())
             }
@@ -254,13 +264,28 @@ fn group_by_subject(arena: &mut Arena, roots: Vec<usize>, envs: &[Envelope]) -> 
 
 fn newest_date(arena: &Arena, n: usize, envs: &[Envelope]) -> i64 {
     let own = arena.nodes[n].msg.map(|m| envs[m].date).unwrap_or(i64::MIN);
-    arena.nodes[n].children.iter().map(|&c| newest_date(arena, c, envs)).fold(own, i64::max)
+    arena.nodes[n]
+        .children
+        .iter()
+        .map(|&c| newest_date(arena, c, envs))
+        .fold(own, i64::max)
 }
 
-fn emit(arena: &Arena, envs: &[Envelope], n: usize, depth: u16, last: bool, rows: &mut Vec<ThreadRow>) {
+fn emit(
+    arena: &Arena,
+    envs: &[Envelope],
+    n: usize,
+    depth: u16,
+    last: bool,
+    rows: &mut Vec<ThreadRow>,
+) {
     let mut child_depth = depth;
     if let Some(m) = arena.nodes[n].msg {
-        rows.push(ThreadRow { index: m, depth, last_child: last });
+        rows.push(ThreadRow {
+            index: m,
+            depth,
+            last_child: last,
+        });
         child_depth = depth.saturating_add(1);
     }
     let mut kids = arena.nodes[n].children.clone();
@@ -278,7 +303,13 @@ pub fn flat(envs: &[Envelope], subset: &[usize], key: SortKey, reverse: bool) ->
         let o = key.compare(&envs[a], &envs[b]);
         if reverse { o.reverse() } else { o }
     });
-    idx.into_iter().map(|index| ThreadRow { index, depth: 0, last_child: true }).collect()
+    idx.into_iter()
+        .map(|index| ThreadRow {
+            index,
+            depth: 0,
+            last_child: true,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -296,7 +327,11 @@ mod tests {
             from_addr: "x@example.org".into(),
             to: String::new(),
             subject: subject.into(),
-            message_id: if id.is_empty() { String::new() } else { format!("<{id}>") },
+            message_id: if id.is_empty() {
+                String::new()
+            } else {
+                format!("<{id}>")
+            },
             in_reply_to: irt.into(),
             references: refs.iter().map(|s| s.to_string()).collect(),
             size: 1,
@@ -310,7 +345,9 @@ mod tests {
     }
 
     fn shape(envs: &[Envelope], rows: &[ThreadRow]) -> Vec<String> {
-        rows.iter().map(|r| format!("{}{}", " ".repeat(r.depth as usize), envs[r.index].id)).collect()
+        rows.iter()
+            .map(|r| format!("{}{}", " ".repeat(r.depth as usize), envs[r.index].id))
+            .collect()
     }
 
     #[test]
@@ -348,7 +385,10 @@ mod tests {
         let rows = thread(&envs, &all(&envs), SortKey::Date, false);
         let s = shape(&envs, &rows);
         assert!(s.contains(&" b".to_string()), "{s:?}");
-        assert!(s.contains(&"c".to_string()), "unrelated same subject stays a root: {s:?}");
+        assert!(
+            s.contains(&"c".to_string()),
+            "unrelated same subject stays a root: {s:?}"
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ pub fn unflow(text: &str, delsp: bool) -> String {
                 out.push_str(&">".repeat(d));
                 out.push(' ');
             }
-            out.push_str(if para == "-- " { para } else { para.trim_end_matches(' ') });
+            out.push_str(if para == "-- " {
+                para
+            } else {
+                para.trim_end_matches(' ')
+            });
             out.push('\n');
             para.clear();
         }
@@ -37,7 +41,11 @@ pub fn unflow(text: &str, delsp: bool) -> String {
             para_depth = Some(depth);
         }
         if soft {
-            let piece = if delsp { &content[..content.len() - 1] } else { content };
+            let piece = if delsp {
+                &content[..content.len() - 1]
+            } else {
+                content
+            };
             para.push_str(piece);
         } else {
             para.push_str(content);
@@ -58,11 +66,17 @@ mod tests {
     #[test]
     fn soft_breaks_join_and_quotes_stay() {
         let t = "Hello this is \r\na flowed line.\r\n> quoted \r\n> text\r\n-- \r\nsig\r\n";
-        assert_eq!(unflow(t, false), "Hello this is a flowed line.\n> quoted text\n-- \nsig\n");
+        assert_eq!(
+            unflow(t, false),
+            "Hello this is a flowed line.\n> quoted text\n-- \nsig\n"
+        );
     }
 
     #[test]
     fn delsp_and_stuffing() {
-        assert_eq!(unflow("abc \r\ndef\r\n  From me\r\n", true), "abcdef\n From me\n");
+        assert_eq!(
+            unflow("abc \r\ndef\r\n  From me\r\n", true),
+            "abcdef\n From me\n"
+        );
     }
 }

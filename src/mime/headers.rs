@@ -10,17 +10,27 @@ use mailparse::{MailAddr, MailHeaderMap};
 pub fn header_fields(raw: &[u8]) -> HeaderFields {
     let headers = match mailparse::parse_headers(raw) {
         Ok((h, _)) => h,
-        Err(_) => return HeaderFields { subject: "(unreadable headers)".into(), ..Default::default() },
+        Err(_) => {
+            return HeaderFields {
+                subject: "(unreadable headers)".into(),
+                ..Default::default()
+            };
+        }
     };
     let get = |name: &str| headers.get_first_value(name).unwrap_or_default();
     let (from, from_addr) = first_address(&get("From"));
     let to = address_list_display(&get("To"));
-    let message_id = msg_ids(&get("Message-ID")).into_iter().next().unwrap_or_default();
-    let in_reply_to = msg_ids(&get("In-Reply-To")).into_iter().next().unwrap_or_default();
+    let message_id = msg_ids(&get("Message-ID"))
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let in_reply_to = msg_ids(&get("In-Reply-To"))
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let references = msg_ids(&get("References"));
     let ctype = get("Content-Type").to_ascii_lowercase();
-    let has_attachments =
-        ctype.starts_with("multipart/mixed") || ctype.starts_with("application/");
+    let has_attachments = ctype.starts_with("multipart/mixed") || ctype.starts_with("application/");
     HeaderFields {
         date: parse_date(&get("Date")).unwrap_or(0),
         from,
@@ -66,10 +76,24 @@ pub fn first_address(value: &str) -> (String, String) {
     let raw = value.trim();
     let addr = raw
         .rfind('<')
-        .and_then(|l| raw[l + 1..].find('>').map(|r| raw[l + 1..l + 1 + r].to_lowercase()))
+        .and_then(|l| {
+            raw[l + 1..]
+                .find('>')
+                .map(|r| raw[l + 1..l + 1 + r].to_lowercase())
+        })
         .unwrap_or_default();
-    let name = raw.split('<').next().unwrap_or(raw).trim().trim_matches('"').trim();
-    let shown = if name.is_empty() { if addr.is_empty() { raw } else { &addr } } else { name };
+    let name = raw
+        .split('<')
+        .next()
+        .unwrap_or(raw)
+        .trim()
+        .trim_matches('"')
+        .trim();
+    let shown = if name.is_empty() {
+        if addr.is_empty() { raw } else { &addr }
+    } else {
+        name
+    };
     (clean(shown), clean(&addr))
 }
 
@@ -145,7 +169,8 @@ Content-Type: multipart/mixed; boundary=x\r\n\r\nbody";
 
     #[test]
     fn bad_dates_and_addresses_fall_back() {
-        let f = header_fields(b"From: MAILER-DAEMON <>\r\nDate: someday soon\r\nSubject: x\r\n\r\n");
+        let f =
+            header_fields(b"From: MAILER-DAEMON <>\r\nDate: someday soon\r\nSubject: x\r\n\r\n");
         assert_eq!(f.date, 0);
         assert_eq!(f.from, "MAILER-DAEMON");
         let f = header_fields(b"From: just a name\r\n\r\n");

@@ -18,9 +18,15 @@ pub enum Section {
     /// A text/html part, already rendered to text.
     Html(String),
     /// multipart/alternative: either side may be missing.
-    Alternative { plain: Option<String>, html: Option<String> },
+    Alternative {
+        plain: Option<String>,
+        html: Option<String>,
+    },
     /// An attached or forwarded message/rfc822, shown inline.
-    Nested { headers: Vec<(String, String)>, sections: Vec<Section> },
+    Nested {
+        headers: Vec<(String, String)>,
+        sections: Vec<Section>,
+    },
     /// Something the reader should know about (a part that could not be decoded).
     Note(String),
 }

@@ -2,11 +2,11 @@
 //! multipart/alternative, RFC 2183 Content-Disposition, RFC 2231 parameters via
 //! mailparse, RFC 3676 format=flowed).
 
+use super::MAX_DEPTH;
 use super::flowed::unflow;
 use super::headers::{address_list_display, parse_date};
 use super::html::html_to_text;
 use super::model::{Attachment, MessageView, Section};
-use super::MAX_DEPTH;
 use crate::core::sanitize;
 use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
 
@@ -19,9 +19,11 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
     let mail = match mailparse::parse_mail(raw) {
         Ok(m) => m,
         Err(e) => {
-            view.problems.push(format!("could not parse the MIME structure: {e}"));
+            view.problems
+                .push(format!("could not parse the MIME structure: {e}"));
             view.subject = "(unparseable message)".into();
-            view.sections.push(Section::Text(sanitize::text(&String::from_utf8_lossy(raw))));
+            view.sections
+                .push(Section::Text(sanitize::text(&String::from_utf8_lossy(raw))));
             return view;
         }
     };
@@ -35,12 +37,18 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
         Some(_) => sanitize::line(date.trim()).into_owned(),
         None if date.trim().is_empty() => String::new(),
         None => {
-            view.problems.push("the Date header could not be parsed; shown as sent".into());
+            view.problems
+                .push("the Date header could not be parsed; shown as sent".into());
             sanitize::line(date.trim()).into_owned()
         }
     };
     view.headers = all_headers(&mail);
-    let mut walker = Walker { attachments: Vec::new(), problems: Vec::new(), want: None, found: None };
+    let mut walker = Walker {
+        attachments: Vec::new(),
+        problems: Vec::new(),
+        want: None,
+        found: None,
+    };
     view.sections = walker.walk(&mail, 0);
     view.attachments = walker.attachments;
     view.problems.extend(walker.problems);
@@ -50,7 +58,12 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
 /// The decoded bytes and display name of the `n`th attachment (as listed in the view).
 pub fn attachment_bytes(raw: &[u8], n: usize) -> Option<(String, Vec<u8>)> {
     let mail = mailparse::parse_mail(raw).ok()?;
-    let mut walker = Walker { attachments: Vec::new(), problems: Vec::new(), want: Some(n), found: None };
+    let mut walker = Walker {
+        attachments: Vec::new(),
+        problems: Vec::new(),
+        want: Some(n),
+        found: None,
+    };
     walker.walk(&mail, 0);
     let bytes = walker.found?;
     Some((walker.attachments.get(n)?.name.clone(), bytes))
@@ -59,7 +72,12 @@ pub fn attachment_bytes(raw: &[u8], n: usize) -> Option<(String, Vec<u8>)> {
 fn all_headers(mail: &ParsedMail) -> Vec<(String, String)> {
     mail.headers
         .iter()
-        .map(|h| (sanitize::line(&h.get_key()).into_owned(), sanitize::line(h.get_value().trim()).into_owned()))
+        .map(|h| {
+            (
+                sanitize::line(&h.get_key()).into_owned(),
+                sanitize::line(h.get_value().trim()).into_owned(),
+            )
+        })
         .collect()
 }
 
@@ -74,7 +92,9 @@ impl Walker {
     fn walk(&mut self, part: &ParsedMail, depth: usize) -> Vec<Section> {
         let mut out = Vec::new();
         if depth > MAX_DEPTH {
-            out.push(Section::Note(format!("parts nested deeper than {MAX_DEPTH} levels are not shown")));
+            out.push(Section::Note(format!(
+                "parts nested deeper than {MAX_DEPTH} levels are not shown"
+            )));
             return out;
         }
         let mime = part.ctype.mimetype.to_ascii_lowercase();
@@ -83,7 +103,9 @@ impl Walker {
 
         if mime.starts_with("multipart/") {
             if part.subparts.is_empty() {
-                self.problems.push(format!("{mime} part without any subparts (missing boundary?)"));
+                self.problems.push(format!(
+                    "{mime} part without any subparts (missing boundary?)"
+                ));
                 out.push(Section::Text(self.text_of(part)));
             } else if mime == "multipart/alternative" {
                 out.push(self.alternative(part, depth));
@@ -101,28 +123,39 @@ impl Walker {
                     let headers = ["From", "Date", "Subject", "To"]
                         .iter()
                         .filter_map(|k| {
-                            inner.headers.get_first_value(k).map(|v| {
-                                (k.to_string(), sanitize::line(v.trim()).into_owned())
-                            })
+                            inner
+                                .headers
+                                .get_first_value(k)
+                                .map(|v| (k.to_string(), sanitize::line(v.trim()).into_owned()))
                         })
                         .collect();
                     let sections = self.walk(&inner, depth + 1);
                     out.push(Section::Nested { headers, sections });
                 }
-                Err(e) => self.problems.push(format!("attached message could not be parsed: {e}")),
+                Err(e) => self
+                    .problems
+                    .push(format!("attached message could not be parsed: {e}")),
             }
         } else if (mime == "text/plain" || mime == "text") && !is_attachment {
             out.push(Section::Text(self.text_of(part)));
         } else if mime == "text/html" && !is_attachment {
             let html = self.decoded_string(part);
-            out.push(Section::Html(sanitize::text(&html_to_text(html.as_bytes(), HTML_WIDTH))));
+            out.push(Section::Html(sanitize::text(&html_to_text(
+                html.as_bytes(),
+                HTML_WIDTH,
+            ))));
         } else {
             let raw = part.get_body_raw().unwrap_or_else(|e| {
-                self.problems.push(format!("{mime} part could not be decoded: {e}"));
+                self.problems
+                    .push(format!("{mime} part could not be decoded: {e}"));
                 part.raw_bytes.to_vec()
             });
             let name = filename(part).unwrap_or_else(|| {
-                format!("part-{}.{}", self.attachments.len() + 1, extension_for(&mime))
+                format!(
+                    "part-{}.{}",
+                    self.attachments.len() + 1,
+                    extension_for(&mime)
+                )
             });
             self.add_attachment(name, &mime, raw);
         }
@@ -171,9 +204,17 @@ impl Walker {
 
     fn text_of(&mut self, part: &ParsedMail) -> String {
         let body = self.decoded_string(part);
-        let flowed = part.ctype.params.get("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed"));
+        let flowed = part
+            .ctype
+            .params
+            .get("format")
+            .is_some_and(|f| f.eq_ignore_ascii_case("flowed"));
         let body = if flowed {
-            let delsp = part.ctype.params.get("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes"));
+            let delsp = part
+                .ctype
+                .params
+                .get("delsp")
+                .is_some_and(|d| d.eq_ignore_ascii_case("yes"));
             unflow(&body, delsp)
         } else {
             body

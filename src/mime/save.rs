@@ -4,7 +4,10 @@
 /// no `..`, no leading dot, no control characters, not empty, at most 200 bytes.
 pub fn safe_file_name(name: &str) -> String {
     // Only the last path component is the sender's file name.
-    let base = name.rsplit(['/', '\\']).find(|c| !c.trim().is_empty()).unwrap_or("");
+    let base = name
+        .rsplit(['/', '\\'])
+        .find(|c| !c.trim().is_empty())
+        .unwrap_or("");
     let mut out: String = base
         .chars()
         .map(|c| match c {

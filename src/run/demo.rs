@@ -24,7 +24,8 @@ pub fn unpack(dest: &Path) -> Result<Vec<String>, String> {
     // make sure every Maildir is complete anyway.
     for entry in walk_maildirs(dest) {
         for sub in ["tmp", "new", "cur"] {
-            std::fs::create_dir_all(entry.join(sub)).map_err(|e| format!("{}: {e}", entry.display()))?;
+            std::fs::create_dir_all(entry.join(sub))
+                .map_err(|e| format!("{}: {e}", entry.display()))?;
         }
     }
     if accounts.is_empty() {
@@ -35,7 +36,9 @@ pub fn unpack(dest: &Path) -> Result<Vec<String>, String> {
 
 fn walk_maildirs(root: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(root) else { return out };
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return out;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if !p.is_dir() {
@@ -44,7 +47,10 @@ fn walk_maildirs(root: &Path) -> Vec<std::path::PathBuf> {
         if p.join("cur").is_dir() {
             out.push(p.clone());
         }
-        if !matches!(p.file_name().and_then(|n| n.to_str()), Some("cur" | "new" | "tmp")) {
+        if !matches!(
+            p.file_name().and_then(|n| n.to_str()),
+            Some("cur" | "new" | "tmp")
+        ) {
             out.extend(walk_maildirs(&p));
         }
     }

@@ -1,7 +1,9 @@
 //! Carrying out effects: cached reads go straight to the store on blocking threads;
 //! changes and scans go to the account actors. Results come back as `AppEvent`s.
 
-use crate::account::{AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, LocalAccount};
+use crate::account::{
+    AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, LocalAccount,
+};
 use crate::app::{AppEvent, Effect, TriageOp};
 use crate::core::{AccountId, Envelope, FolderPath, RequestId};
 use crate::mime::{BodyMode, attachment_bytes, parse_message, safe_file_name};
@@ -30,9 +32,25 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(tx: UnboundedSender<AppEvent>, index: SharedIndex, accounts: Vec<LocalAccount>, manager: AccountManager) -> Self {
-        let accounts = accounts.into_iter().map(|a| (crate::account::Account::id(&a).clone(), a)).collect();
-        Executor { tx, index, accounts, manager, waiting: HashMap::new(), scanning: HashSet::new(), next_own: OWN_IDS }
+    pub fn new(
+        tx: UnboundedSender<AppEvent>,
+        index: SharedIndex,
+        accounts: Vec<LocalAccount>,
+        manager: AccountManager,
+    ) -> Self {
+        let accounts = accounts
+            .into_iter()
+            .map(|a| (crate::account::Account::id(&a).clone(), a))
+            .collect();
+        Executor {
+            tx,
+            index,
+            accounts,
+            manager,
+            waiting: HashMap::new(),
+            scanning: HashSet::new(),
+            next_own: OWN_IDS,
+        }
     }
 
     pub fn run(&mut self, effect: Effect) {
@@ -51,12 +69,17 @@ impl Executor {
                                 }
                             }
                         }
-                        Err(_) => errors.push("the index lock is poisoned; restart posthorn".into()),
+                        Err(_) => {
+                            errors.push("the index lock is poisoned; restart posthorn".into())
+                        }
                     }
                     for e in errors {
                         let _ = tx.send(AppEvent::Error(e));
                     }
-                    let _ = tx.send(AppEvent::EnvelopesLoaded { req, envelopes: all });
+                    let _ = tx.send(AppEvent::EnvelopesLoaded {
+                        req,
+                        envelopes: all,
+                    });
                 });
             }
             Effect::Scan { account, folder } => {
@@ -64,18 +87,29 @@ impl Executor {
                     return; // already scanning this folder
                 }
                 let req = self.own_req();
-                self.waiting.insert(req, Waiting::Scan(account.clone(), folder.clone()));
-                self.send(&account, AccountCommand { req, op: AccountOp::SyncFolder(folder) });
+                self.waiting
+                    .insert(req, Waiting::Scan(account.clone(), folder.clone()));
+                self.send(
+                    &account,
+                    AccountCommand {
+                        req,
+                        op: AccountOp::SyncFolder(folder),
+                    },
+                );
             }
             Effect::LoadFolders { account } => {
-                let Some(acc) = self.accounts.get(&account).cloned() else { return };
+                let Some(acc) = self.accounts.get(&account).cloned() else {
+                    return;
+                };
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || match acc.folders_blocking() {
                     Ok(folders) => {
                         let _ = tx.send(AppEvent::Folders { account, folders });
                     }
                     Err(e) => {
-                        let _ = tx.send(AppEvent::Error(format!("{account}: cannot list folders: {e}")));
+                        let _ = tx.send(AppEvent::Error(format!(
+                            "{account}: cannot list folders: {e}"
+                        )));
                     }
                 });
             }
@@ -95,14 +129,20 @@ impl Executor {
             }
             Effect::Triage { req, account, op } => {
                 let op = match op {
-                    TriageOp::SetFlags { folder, ids, op } => AccountOp::SetFlags { folder, ids, op },
+                    TriageOp::SetFlags { folder, ids, op } => {
+                        AccountOp::SetFlags { folder, ids, op }
+                    }
                     TriageOp::Move { from, ids, to } => AccountOp::Move { from, ids, to },
                     TriageOp::Restore { from, ids } => AccountOp::Restore { from, ids },
                 };
                 self.waiting.insert(req, Waiting::Triage);
                 self.send(&account, AccountCommand { req, op });
             }
-            Effect::BodySearch { req, query, candidates } => {
+            Effect::BodySearch {
+                req,
+                query,
+                candidates,
+            } => {
                 let accounts = self.accounts.clone();
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -110,7 +150,12 @@ impl Executor {
                     let _ = tx.send(AppEvent::BodySearchDone { req, matches });
                 });
             }
-            Effect::SaveAttachment { req, env, index, dest } => {
+            Effect::SaveAttachment {
+                req,
+                env,
+                index,
+                dest,
+            } => {
                 let acc = self.accounts.get(&env.account).cloned();
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -138,9 +183,17 @@ impl Executor {
             let _ = self.tx.send(match waiting {
                 Some(Waiting::Scan(a, f)) => {
                     self.scanning.remove(&(a.clone(), f.clone()));
-                    AppEvent::ScanDone { account: a, folder: f, changed: false, result: Err(msg) }
+                    AppEvent::ScanDone {
+                        account: a,
+                        folder: f,
+                        changed: false,
+                        result: Err(msg),
+                    }
                 }
-                _ => AppEvent::TriageDone { req, result: Err(msg) },
+                _ => AppEvent::TriageDone {
+                    req,
+                    result: Err(msg),
+                },
             });
         }
     }
@@ -148,10 +201,22 @@ impl Executor {
     /// Turns an actor's notice into the event `update` expects.
     pub fn on_notice(&mut self, n: AccountNotice) -> Option<AppEvent> {
         match n {
-            AccountNotice::Progress { account, folder, done, total } => {
-                Some(AppEvent::ScanProgress { account, folder, done, total })
-            }
-            AccountNotice::Reply { account, req, result } => match self.waiting.remove(&req) {
+            AccountNotice::Progress {
+                account,
+                folder,
+                done,
+                total,
+            } => Some(AppEvent::ScanProgress {
+                account,
+                folder,
+                done,
+                total,
+            }),
+            AccountNotice::Reply {
+                account,
+                req,
+                result,
+            } => match self.waiting.remove(&req) {
                 Some(Waiting::Scan(a, f)) => {
                     self.scanning.remove(&(a.clone(), f.clone()));
                     let (changed, result) = match result {
@@ -168,10 +233,20 @@ impl Executor {
                         Ok(_) => (false, Ok(())),
                         Err(e) => (false, Err(e.message)),
                     };
-                    Some(AppEvent::ScanDone { account: a, folder: f, changed, result })
+                    Some(AppEvent::ScanDone {
+                        account: a,
+                        folder: f,
+                        changed,
+                        result,
+                    })
                 }
-                Some(Waiting::Triage) => Some(AppEvent::TriageDone { req, result: result.map(|_| ()).map_err(|e| e.message) }),
-                None => result.err().map(|e| AppEvent::Error(format!("{account}: {}", e.message))),
+                Some(Waiting::Triage) => Some(AppEvent::TriageDone {
+                    req,
+                    result: result.map(|_| ()).map_err(|e| e.message),
+                }),
+                None => result
+                    .err()
+                    .map(|e| AppEvent::Error(format!("{account}: {}", e.message))),
             },
         }
     }
@@ -184,8 +259,12 @@ fn body_search(
 ) -> HashSet<(AccountId, crate::core::LocalId)> {
     let mut out = HashSet::new();
     for e in candidates {
-        let Some(acc) = accounts.get(&e.account) else { continue };
-        let Ok(raw) = acc.read_blocking(&e.folder, &e.id) else { continue };
+        let Some(acc) = accounts.get(&e.account) else {
+            continue;
+        };
+        let Ok(raw) = acc.read_blocking(&e.folder, &e.id) else {
+            continue;
+        };
         let view = parse_message(&raw);
         let mut text = view.body_text(BodyMode::Plain);
         if view.has_html() {
@@ -201,10 +280,18 @@ fn body_search(
 
 /// Saves an attachment: a directory destination gets the sanitised name; an existing
 /// file is never overwritten; the file is private (0600).
-fn save_attachment(acc: &LocalAccount, env: &Envelope, index: usize, dest: PathBuf) -> Result<PathBuf, String> {
+fn save_attachment(
+    acc: &LocalAccount,
+    env: &Envelope,
+    index: usize,
+    dest: PathBuf,
+) -> Result<PathBuf, String> {
     use std::os::unix::fs::OpenOptionsExt;
-    let raw = acc.read_blocking(&env.folder, &env.id).map_err(|e| e.to_string())?;
-    let (name, bytes) = attachment_bytes(&raw, index).ok_or("the attachment is gone from the message")?;
+    let raw = acc
+        .read_blocking(&env.folder, &env.id)
+        .map_err(|e| e.to_string())?;
+    let (name, bytes) =
+        attachment_bytes(&raw, index).ok_or("the attachment is gone from the message")?;
     let mut dest = crate::config::expand_tilde(&dest);
     if dest.is_dir() {
         dest = dest.join(safe_file_name(&name));
@@ -215,9 +302,13 @@ fn save_attachment(acc: &LocalAccount, env: &Envelope, index: usize, dest: PathB
         .mode(0o600)
         .open(&dest)
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => format!("{} already exists; choose another name", dest.display()),
+            std::io::ErrorKind::AlreadyExists => {
+                format!("{} already exists; choose another name", dest.display())
+            }
             _ => format!("cannot save to {}: {e}", dest.display()),
         })?;
-    f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(|e| format!("writing {}: {e}", dest.display()))?;
+    f.write_all(&bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("writing {}: {e}", dest.display()))?;
     Ok(dest)
 }

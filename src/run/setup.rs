@@ -54,7 +54,9 @@ impl Setup {
                 let mut c = Config::default();
                 c.accounts.insert(
                     "local".into(),
-                    config::AccountConfig { maildir: Some(MaildirConfig { path: candidate }) },
+                    config::AccountConfig {
+                        maildir: Some(MaildirConfig { path: candidate }),
+                    },
                 );
                 return Setup::from_config(c);
             }
@@ -66,26 +68,47 @@ impl Setup {
         let index_path = match &config.general.index {
             Some(p) => p.clone(),
             None => config::default_data_dir()
-                .ok_or_else(|| SetupError::Other("cannot find a data directory for the index (is $HOME set?)".into()))?
+                .ok_or_else(|| {
+                    SetupError::Other(
+                        "cannot find a data directory for the index (is $HOME set?)".into(),
+                    )
+                })?
                 .join("index.sqlite"),
         };
         Setup::with_index(config, &index_path, None)
     }
 
-    fn with_index(config: Config, index_path: &Path, demo: Option<tempfile::TempDir>) -> Result<Setup, SetupError> {
-        let index = Index::open(index_path).map_err(|e| SetupError::Other(e.to_string()))?.shared();
+    fn with_index(
+        config: Config,
+        index_path: &Path,
+        demo: Option<tempfile::TempDir>,
+    ) -> Result<Setup, SetupError> {
+        let index = Index::open(index_path)
+            .map_err(|e| SetupError::Other(e.to_string()))?
+            .shared();
         let mut accounts = Vec::new();
         for (name, acc) in &config.accounts {
             if let Some(m) = &acc.maildir {
                 let tree = MaildirTree::open(&m.path)
                     .map_err(|e| SetupError::Other(format!("account {name}: {e}")))?;
-                accounts.push(LocalAccount::new(AccountId(name.clone()), tree, index.clone()));
+                accounts.push(LocalAccount::new(
+                    AccountId(name.clone()),
+                    tree,
+                    index.clone(),
+                ));
             }
         }
         if accounts.is_empty() {
-            return Err(SetupError::NoAccount(format!("the config has no accounts\n\n{HOW_TO_CONFIGURE}")));
+            return Err(SetupError::NoAccount(format!(
+                "the config has no accounts\n\n{HOW_TO_CONFIGURE}"
+            )));
         }
-        Ok(Setup { config, accounts, index, _demo: demo })
+        Ok(Setup {
+            config,
+            accounts,
+            index,
+            _demo: demo,
+        })
     }
 
     /// Unpacks the bundled sample mailbox into a private temporary directory.
@@ -99,7 +122,11 @@ impl Setup {
         for name in names {
             config.accounts.insert(
                 name.clone(),
-                config::AccountConfig { maildir: Some(MaildirConfig { path: dir.path().join("mail").join(&name) }) },
+                config::AccountConfig {
+                    maildir: Some(MaildirConfig {
+                        path: dir.path().join("mail").join(&name),
+                    }),
+                },
             );
         }
         let index_path = dir.path().join("index.sqlite");
@@ -107,6 +134,8 @@ impl Setup {
     }
 
     pub fn account(&self, id: &AccountId) -> Option<&LocalAccount> {
-        self.accounts.iter().find(|a| crate::account::Account::id(*a) == id)
+        self.accounts
+            .iter()
+            .find(|a| crate::account::Account::id(*a) == id)
     }
 }

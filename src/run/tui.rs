@@ -30,7 +30,11 @@ pub fn initial_state(setup: &Setup) -> AppState {
     state.sort = SortKey::parse(&g.sort).unwrap_or_default();
     state.reverse = g.reverse;
     state.threaded = g.threaded;
-    state.accounts = setup.accounts.iter().map(|a| crate::account::Account::id(a).clone()).collect();
+    state.accounts = setup
+        .accounts
+        .iter()
+        .map(|a| crate::account::Account::id(a).clone())
+        .collect();
     for (key, reason) in problems {
         state.error(format!("config keys.{key}: {reason}"));
     }
@@ -70,7 +74,11 @@ fn convert(ev: Event) -> Option<AppEvent> {
                 MouseEventKind::Down(crossterm::event::MouseButton::Left) => MouseKind::Click,
                 _ => return None,
             };
-            Some(AppEvent::Mouse { kind, column: m.column, row: m.row })
+            Some(AppEvent::Mouse {
+                kind,
+                column: m.column,
+                row: m.row,
+            })
         }
         Event::Resize(w, h) => Some(AppEvent::Resize(w, h)),
         _ => None,
@@ -92,7 +100,12 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     state.height = size.height;
     state.now = now();
     state.tz_offset = chrono::Local::now().offset().local_minus_utc();
-    let mut exec = Executor::new(tx.clone(), setup.index.clone(), setup.accounts.clone(), manager);
+    let mut exec = Executor::new(
+        tx.clone(),
+        setup.index.clone(),
+        setup.accounts.clone(),
+        manager,
+    );
     for account in state.accounts.clone() {
         exec.run(crate::app::Effect::LoadFolders { account });
     }

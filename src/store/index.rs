@@ -7,8 +7,8 @@
 //! and the IMAP UID map in the same file.
 
 use super::StoreError;
-use crate::core::{AccountId, Envelope, Flags, FolderPath, LocalId};
 use crate::core::envelope::HeaderFields;
+use crate::core::{AccountId, Envelope, Flags, FolderPath, LocalId};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -69,14 +69,17 @@ impl Index {
     }
 
     pub fn open_in_memory() -> Result<Index, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|e| err("open", Path::new(":memory:"), e))?;
+        let conn =
+            Connection::open_in_memory().map_err(|e| err("open", Path::new(":memory:"), e))?;
         Index::init(conn, PathBuf::from(":memory:"))
     }
 
     fn init(conn: Connection, path: PathBuf) -> Result<Index, StoreError> {
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;")
-            .and_then(|_| conn.execute_batch(SCHEMA))
-            .map_err(|e| err("create schema", &path, e))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        )
+        .and_then(|_| conn.execute_batch(SCHEMA))
+        .map_err(|e| err("create schema", &path, e))?;
         Ok(Index { conn, path })
     }
 
@@ -94,10 +97,17 @@ impl Index {
 
     pub fn folder_id(&self, account: &AccountId, folder: &FolderPath) -> Result<i64, StoreError> {
         self.conn
-            .execute("INSERT OR IGNORE INTO folders(account, path) VALUES (?1, ?2)", params![account.0, folder.0])
+            .execute(
+                "INSERT OR IGNORE INTO folders(account, path) VALUES (?1, ?2)",
+                params![account.0, folder.0],
+            )
             .map_err(self.e("add folder"))?;
         self.conn
-            .query_row("SELECT id FROM folders WHERE account=?1 AND path=?2", params![account.0, folder.0], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM folders WHERE account=?1 AND path=?2",
+                params![account.0, folder.0],
+                |r| r.get(0),
+            )
             .map_err(self.e("find folder"))
     }
 
@@ -108,15 +118,21 @@ impl Index {
             .prepare_cached("SELECT uid, file_name FROM envelopes WHERE folder_id=?1")
             .map_err(self.e("read file map"))?;
         let rows = st
-            .query_map([folder_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map([folder_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
             .map_err(self.e("read file map"))?;
-        rows.collect::<Result<_, _>>().map_err(self.e("read file map"))
+        rows.collect::<Result<_, _>>()
+            .map_err(self.e("read file map"))
     }
 
     /// Applies a scan's changes in one transaction.
     pub fn apply(&mut self, folder_id: i64, ch: &FolderChanges) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| err("begin", &path, e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| err("begin", &path, e))?;
         {
             let mut ins = tx
                 .prepare_cached(
@@ -144,23 +160,31 @@ impl Index {
                 .map_err(|e| err("insert", &path, e))?;
             }
             let mut upd = tx
-                .prepare_cached("UPDATE envelopes SET file_name=?3, flags=?4 WHERE folder_id=?1 AND uid=?2")
+                .prepare_cached(
+                    "UPDATE envelopes SET file_name=?3, flags=?4 WHERE folder_id=?1 AND uid=?2",
+                )
                 .map_err(|e| err("update", &path, e))?;
             for (uid, name, flags) in &ch.renamed {
-                upd.execute(params![folder_id, uid, name, flags.bits()]).map_err(|e| err("update", &path, e))?;
+                upd.execute(params![folder_id, uid, name, flags.bits()])
+                    .map_err(|e| err("update", &path, e))?;
             }
             let mut del = tx
                 .prepare_cached("DELETE FROM envelopes WHERE folder_id=?1 AND uid=?2")
                 .map_err(|e| err("delete", &path, e))?;
             for uid in &ch.removed {
-                del.execute(params![folder_id, uid]).map_err(|e| err("delete", &path, e))?;
+                del.execute(params![folder_id, uid])
+                    .map_err(|e| err("delete", &path, e))?;
             }
         }
         tx.commit().map_err(|e| err("commit", &path, e))
     }
 
     /// Every envelope of a folder, in no particular order.
-    pub fn envelopes(&self, account: &AccountId, folder: &FolderPath) -> Result<Vec<Envelope>, StoreError> {
+    pub fn envelopes(
+        &self,
+        account: &AccountId,
+        folder: &FolderPath,
+    ) -> Result<Vec<Envelope>, StoreError> {
         let id = self.folder_id(account, folder)?;
         let mut st = self
             .conn
@@ -190,11 +214,16 @@ impl Index {
                 })
             })
             .map_err(self.e("load envelopes"))?;
-        rows.collect::<Result<_, _>>().map_err(self.e("load envelopes"))
+        rows.collect::<Result<_, _>>()
+            .map_err(self.e("load envelopes"))
     }
 
     /// (total, unread) of a folder.
-    pub fn counts(&self, account: &AccountId, folder: &FolderPath) -> Result<(u32, u32), StoreError> {
+    pub fn counts(
+        &self,
+        account: &AccountId,
+        folder: &FolderPath,
+    ) -> Result<(u32, u32), StoreError> {
         let id = self.folder_id(account, folder)?;
         self.conn
             .query_row(
@@ -206,16 +235,32 @@ impl Index {
     }
 
     /// The file name a message was last seen under.
-    pub fn file_name(&self, account: &AccountId, folder: &FolderPath, uid: &LocalId) -> Result<Option<String>, StoreError> {
+    pub fn file_name(
+        &self,
+        account: &AccountId,
+        folder: &FolderPath,
+        uid: &LocalId,
+    ) -> Result<Option<String>, StoreError> {
         let id = self.folder_id(account, folder)?;
         self.conn
-            .query_row("SELECT file_name FROM envelopes WHERE folder_id=?1 AND uid=?2", params![id, uid.0], |r| r.get(0))
+            .query_row(
+                "SELECT file_name FROM envelopes WHERE folder_id=?1 AND uid=?2",
+                params![id, uid.0],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(self.e("find message"))
     }
 
     /// Records a flag change made by posthorn (so the next scan sees no change).
-    pub fn set_file(&self, account: &AccountId, folder: &FolderPath, uid: &LocalId, file_name: &str, flags: Flags) -> Result<(), StoreError> {
+    pub fn set_file(
+        &self,
+        account: &AccountId,
+        folder: &FolderPath,
+        uid: &LocalId,
+        file_name: &str,
+        flags: Flags,
+    ) -> Result<(), StoreError> {
         let id = self.folder_id(account, folder)?;
         self.conn
             .execute(
@@ -227,41 +272,70 @@ impl Index {
     }
 
     /// Records a move made by posthorn: the row changes folder, keeping its envelope.
-    pub fn move_envelope(&self, account: &AccountId, from: &FolderPath, to: &FolderPath, uid: &LocalId) -> Result<(), StoreError> {
+    pub fn move_envelope(
+        &self,
+        account: &AccountId,
+        from: &FolderPath,
+        to: &FolderPath,
+        uid: &LocalId,
+    ) -> Result<(), StoreError> {
         let (a, b) = (self.folder_id(account, from)?, self.folder_id(account, to)?);
         self.conn
-            .execute("DELETE FROM envelopes WHERE folder_id=?2 AND uid=?1", params![uid.0, b])
+            .execute(
+                "DELETE FROM envelopes WHERE folder_id=?2 AND uid=?1",
+                params![uid.0, b],
+            )
             .and_then(|_| {
-                self.conn.execute("UPDATE envelopes SET folder_id=?2 WHERE folder_id=?1 AND uid=?3", params![a, b, uid.0])
+                self.conn.execute(
+                    "UPDATE envelopes SET folder_id=?2 WHERE folder_id=?1 AND uid=?3",
+                    params![a, b, uid.0],
+                )
             })
             .map_err(self.e("move"))?;
         Ok(())
     }
 
     /// Remembers where a message was before it went to Trash, for undelete.
-    pub fn set_trash_origin(&self, account: &AccountId, uid: &LocalId, folder: Option<&FolderPath>) -> Result<(), StoreError> {
+    pub fn set_trash_origin(
+        &self,
+        account: &AccountId,
+        uid: &LocalId,
+        folder: Option<&FolderPath>,
+    ) -> Result<(), StoreError> {
         match folder {
             Some(f) => self.conn.execute(
                 "INSERT OR REPLACE INTO trash_origin VALUES (?1, ?2, ?3)",
                 params![account.0, uid.0, f.0],
             ),
-            None => self.conn.execute("DELETE FROM trash_origin WHERE account=?1 AND uid=?2", params![account.0, uid.0]),
+            None => self.conn.execute(
+                "DELETE FROM trash_origin WHERE account=?1 AND uid=?2",
+                params![account.0, uid.0],
+            ),
         }
         .map_err(self.e("record trash origin"))?;
         Ok(())
     }
 
-    pub fn trash_origin(&self, account: &AccountId, uid: &LocalId) -> Result<Option<FolderPath>, StoreError> {
+    pub fn trash_origin(
+        &self,
+        account: &AccountId,
+        uid: &LocalId,
+    ) -> Result<Option<FolderPath>, StoreError> {
         self.conn
-            .query_row("SELECT folder FROM trash_origin WHERE account=?1 AND uid=?2", params![account.0, uid.0], |r| {
-                r.get::<_, String>(0).map(FolderPath)
-            })
+            .query_row(
+                "SELECT folder FROM trash_origin WHERE account=?1 AND uid=?2",
+                params![account.0, uid.0],
+                |r| r.get::<_, String>(0).map(FolderPath),
+            )
             .optional()
             .map_err(self.e("read trash origin"))
     }
 
     /// Where messages with this unique name (or unique-name prefix) are: (account, folder).
-    pub fn locate(&self, uid_prefix: &str) -> Result<Vec<(AccountId, FolderPath, String)>, StoreError> {
+    pub fn locate(
+        &self,
+        uid_prefix: &str,
+    ) -> Result<Vec<(AccountId, FolderPath, String)>, StoreError> {
         let mut st = self
             .conn
             .prepare_cached(
@@ -270,12 +344,18 @@ impl Index {
             )
             .map_err(self.e("locate"))?;
         let rows = st
-            .query_map([uid_prefix], |r| Ok((AccountId(r.get(0)?), FolderPath(r.get(1)?), r.get(2)?)))
+            .query_map([uid_prefix], |r| {
+                Ok((AccountId(r.get(0)?), FolderPath(r.get(1)?), r.get(2)?))
+            })
             .map_err(self.e("locate"))?;
         rows.collect::<Result<_, _>>().map_err(self.e("locate"))
     }
 }
 
 fn err(op: &'static str, path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Index { op, path: path.to_path_buf(), source }
+    StoreError::Index {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
 }

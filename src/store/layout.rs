@@ -32,9 +32,16 @@ impl MaildirTree {
     pub fn open(root: impl Into<PathBuf>) -> Result<MaildirTree, StoreError> {
         let root = root.into();
         if !root.is_dir() {
-            return Err(StoreError::Invalid { path: root, reason: "no such directory".into() });
+            return Err(StoreError::Invalid {
+                path: root,
+                reason: "no such directory".into(),
+            });
         }
-        let layout = if Maildir::is_maildir(&root) { Layout::MaildirPlusPlus } else { Layout::Nested };
+        let layout = if Maildir::is_maildir(&root) {
+            Layout::MaildirPlusPlus
+        } else {
+            Layout::Nested
+        };
         Ok(MaildirTree { root, layout })
     }
 
@@ -43,19 +50,28 @@ impl MaildirTree {
         let mut out = Vec::new();
         match self.layout {
             Layout::MaildirPlusPlus => {
-                out.push(FolderDir { path: FolderPath::inbox(), dir: self.root.clone() });
+                out.push(FolderDir {
+                    path: FolderPath::inbox(),
+                    dir: self.root.clone(),
+                });
                 for (name, dir) in read_dirs(&self.root)? {
-                    if let Some(rest) = name.strip_prefix('.') {
-                        if !rest.is_empty() && rest != "." && Maildir::is_maildir(&dir) {
-                            out.push(FolderDir { path: FolderPath(rest.replace('.', "/")), dir });
-                        }
+                    if let Some(rest) = name.strip_prefix('.')
+                        && !rest.is_empty()
+                        && rest != "."
+                        && Maildir::is_maildir(&dir)
+                    {
+                        out.push(FolderDir {
+                            path: FolderPath(rest.replace('.', "/")),
+                            dir,
+                        });
                     }
                 }
             }
             Layout::Nested => walk_nested(&self.root, "", &mut out, 0)?,
         }
         out.sort_by(|a, b| {
-            (!a.path.is_inbox(), a.path.0.to_lowercase()).cmp(&(!b.path.is_inbox(), b.path.0.to_lowercase()))
+            (!a.path.is_inbox(), a.path.0.to_lowercase())
+                .cmp(&(!b.path.is_inbox(), b.path.0.to_lowercase()))
         });
         Ok(out)
     }
@@ -66,12 +82,11 @@ impl MaildirTree {
             Layout::MaildirPlusPlus if path.is_inbox() => self.root.clone(),
             Layout::MaildirPlusPlus => self.root.join(format!(".{}", path.0.replace('/', "."))),
             Layout::Nested => {
-                if path.is_inbox() {
-                    if let Ok(found) = self.folders() {
-                        if let Some(f) = found.into_iter().find(|f| f.path.is_inbox()) {
-                            return f.dir;
-                        }
-                    }
+                if path.is_inbox()
+                    && let Ok(found) = self.folders()
+                    && let Some(f) = found.into_iter().find(|f| f.path.is_inbox())
+                {
+                    return f.dir;
                 }
                 path.0.split('/').fold(self.root.clone(), |p, c| p.join(c))
             }
@@ -80,8 +95,15 @@ impl MaildirTree {
 
     /// Opens a folder, creating it (as the layout requires) when it is missing.
     pub fn ensure_folder(&self, path: &FolderPath) -> Result<Maildir, StoreError> {
-        if path.0.split('/').any(|c| c.is_empty() || c == "." || c == ".." || c.starts_with('.')) {
-            return Err(StoreError::Invalid { path: self.root.clone(), reason: format!("bad folder name {:?}", path.0) });
+        if path
+            .0
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == ".." || c.starts_with('.'))
+        {
+            return Err(StoreError::Invalid {
+                path: self.root.clone(),
+                reason: format!("bad folder name {:?}", path.0),
+            });
         }
         let dir = self.folder_dir(path);
         if Maildir::is_maildir(&dir) {
@@ -101,7 +123,10 @@ impl MaildirTree {
         if Maildir::is_maildir(&dir) {
             Ok(Maildir::open(dir))
         } else {
-            Err(StoreError::Invalid { path: dir, reason: format!("folder {path} does not exist") })
+            Err(StoreError::Invalid {
+                path: dir,
+                reason: format!("folder {path} does not exist"),
+            })
         }
     }
 }
@@ -118,22 +143,36 @@ fn read_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>, StoreError> {
     Ok(out)
 }
 
-fn walk_nested(dir: &Path, prefix: &str, out: &mut Vec<FolderDir>, depth: usize) -> Result<(), StoreError> {
+fn walk_nested(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<FolderDir>,
+    depth: usize,
+) -> Result<(), StoreError> {
     if depth > 32 {
         return Ok(());
     }
     for (name, p) in read_dirs(dir)? {
-        if name.starts_with('.') || (Maildir::is_maildir(dir) && matches!(name.as_str(), "cur" | "new" | "tmp")) {
+        if name.starts_with('.')
+            || (Maildir::is_maildir(dir) && matches!(name.as_str(), "cur" | "new" | "tmp"))
+        {
             continue;
         }
-        let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
         if Maildir::is_maildir(&p) {
             let path = if prefix.is_empty() && name.eq_ignore_ascii_case("inbox") {
                 FolderPath::inbox()
             } else {
                 FolderPath(rel.clone())
             };
-            out.push(FolderDir { path, dir: p.clone() });
+            out.push(FolderDir {
+                path,
+                dir: p.clone(),
+            });
         }
         walk_nested(&p, &rel, out, depth + 1)?;
     }

@@ -41,9 +41,17 @@ impl MaildirEntry {
     pub fn from_file_name(file_name: &str, subdir: Subdir) -> MaildirEntry {
         let (unique, flags) = match file_name.split_once(":2,") {
             Some((u, f)) => (u, Flags::from_maildir(f)),
-            None => (file_name.split(':').next().unwrap_or(file_name), Flags::empty()),
+            None => (
+                file_name.split(':').next().unwrap_or(file_name),
+                Flags::empty(),
+            ),
         };
-        MaildirEntry { id: LocalId(unique.to_string()), subdir, file_name: file_name.to_string(), flags }
+        MaildirEntry {
+            id: LocalId(unique.to_string()),
+            subdir,
+            file_name: file_name.to_string(),
+            flags,
+        }
     }
 
     /// Letters in the info suffix that `Flags` does not model (kept on rename).
@@ -108,7 +116,12 @@ impl Maildir {
         } else {
             (Subdir::Cur, format!("{unique}:2,{}", flags.to_maildir()))
         };
-        let entry = MaildirEntry { id: LocalId(unique), subdir, file_name, flags };
+        let entry = MaildirEntry {
+            id: LocalId(unique),
+            subdir,
+            file_name,
+            flags,
+        };
         let dest = self.file_path(&entry);
         fs::rename(&tmp, &dest).map_err(StoreError::io("rename into place", &dest))?;
         self.sync_dir(subdir)?;
@@ -147,7 +160,10 @@ impl Maildir {
         self.list()?
             .into_iter()
             .find(|e| e.id == *id)
-            .ok_or_else(|| StoreError::NotFound { path: self.root.clone(), id: id.0.clone() })
+            .ok_or_else(|| StoreError::NotFound {
+                path: self.root.clone(),
+                id: id.0.clone(),
+            })
     }
 
     pub fn read(&self, e: &MaildirEntry) -> Result<Vec<u8>, StoreError> {
@@ -158,7 +174,12 @@ impl Maildir {
     /// Sets the flags of a message (renaming it into cur/, as a client that has seen it).
     pub fn set_flags(&self, e: &MaildirEntry, flags: Flags) -> Result<MaildirEntry, StoreError> {
         let name = format!("{}:2,{}{}", e.id.0, flags.to_maildir(), e.extra_letters());
-        let new = MaildirEntry { id: e.id.clone(), subdir: Subdir::Cur, file_name: name, flags };
+        let new = MaildirEntry {
+            id: e.id.clone(),
+            subdir: Subdir::Cur,
+            file_name: name,
+            flags,
+        };
         if new == *e {
             return Ok(new);
         }
@@ -193,13 +214,19 @@ impl Maildir {
                 self.sync_dir(e.subdir)?;
                 Ok(e.clone())
             }
-            Err(err) => Err(StoreError::Io { op: "move", path: from, source: err }),
+            Err(err) => Err(StoreError::Io {
+                op: "move",
+                path: from,
+                source: err,
+            }),
         }
     }
 
     fn sync_dir(&self, subdir: Subdir) -> Result<(), StoreError> {
         let p = self.root.join(subdir.name());
-        File::open(&p).and_then(|d| d.sync_all()).map_err(StoreError::io("fsync directory", &p))
+        File::open(&p)
+            .and_then(|d| d.sync_all())
+            .map_err(StoreError::io("fsync directory", &p))
     }
 }
 
@@ -218,10 +245,20 @@ fn set_private(path: &Path) {
 /// A unique name as the Maildir spec suggests: time, microseconds, pid, a counter and
 /// the host name (with `/` and `:` escaped), plus the size for tools that read `S=`.
 fn unique_name(size: usize) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let q = DELIVERY_COUNTER.fetch_add(1, Ordering::Relaxed);
     let host = hostname().replace('/', "\\057").replace(':', "\\072");
-    format!("{}.M{}P{}Q{}.{},S={}", now.as_secs(), now.subsec_micros(), std::process::id(), q, host, size)
+    format!(
+        "{}.M{}P{}Q{}.{},S={}",
+        now.as_secs(),
+        now.subsec_micros(),
+        std::process::id(),
+        q,
+        host,
+        size
+    )
 }
 
 fn hostname() -> String {

@@ -63,13 +63,25 @@ pub fn scan_folder(
         }
         match known.get(&e.id.0) {
             None => fresh.push(e),
-            Some(name) if *name != e.file_name => changes.renamed.push((e.id.0.clone(), e.file_name.clone(), e.flags)),
+            Some(name) if *name != e.file_name => {
+                changes
+                    .renamed
+                    .push((e.id.0.clone(), e.file_name.clone(), e.flags))
+            }
             Some(_) => {}
         }
     }
-    changes.removed = known.keys().filter(|k| !seen.contains(*k)).cloned().collect();
+    changes.removed = known
+        .keys()
+        .filter(|k| !seen.contains(*k))
+        .cloned()
+        .collect();
 
-    let mut report = ScanReport { changed: changes.renamed.len(), removed: changes.removed.len(), ..Default::default() };
+    let mut report = ScanReport {
+        changed: changes.renamed.len(),
+        removed: changes.removed.len(),
+        ..Default::default()
+    };
     let (added, unreadable) = read_new(maildir, fresh, parse, progress);
     report.added = added.len();
     report.unreadable = unreadable;
@@ -81,7 +93,10 @@ pub fn scan_folder(
 }
 
 fn lock(index: &SharedIndex) -> Result<std::sync::MutexGuard<'_, super::Index>, StoreError> {
-    index.lock().map_err(|_| StoreError::Invalid { path: "index".into(), reason: "index lock poisoned".into() })
+    index.lock().map_err(|_| StoreError::Invalid {
+        path: "index".into(),
+        reason: "index lock poisoned".into(),
+    })
 }
 
 type Unreadable = Vec<(String, String)>;
@@ -96,7 +111,10 @@ fn read_new(
     if total == 0 {
         return (Vec::new(), Vec::new());
     }
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
     let chunk = total.div_ceil(workers);
     let done = AtomicUsize::new(0);
     let mut added = Vec::with_capacity(total);
@@ -128,7 +146,10 @@ fn read_new(
             })
             .collect();
         while !handles.iter().all(|h| h.is_finished()) {
-            progress(ScanProgress { done: done.load(Ordering::Relaxed), total });
+            progress(ScanProgress {
+                done: done.load(Ordering::Relaxed),
+                total,
+            });
             std::thread::sleep(Duration::from_millis(100));
         }
         for h in handles {

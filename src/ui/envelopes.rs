@@ -18,7 +18,11 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
     let h = area.height as usize;
     let visible = state.rows.iter().skip(state.scroll).take(h);
     let date_w = visible
-        .map(|r| short_date(state.envelopes[r.index].date, state.now, state.tz_offset).chars().count())
+        .map(|r| {
+            short_date(state.envelopes[r.index].date, state.now, state.tz_offset)
+                .chars()
+                .count()
+        })
         .max()
         .unwrap_or(5);
     let size_w = if w >= 120 { 6 } else { 0 };
@@ -31,7 +35,13 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
     if let Some(q) = &state.limit {
         head.push_str(&format!(" matching “{}”", q.source));
     }
-    frame.render_widget(Paragraph::new(Line::styled(pad(&sanitize::line(&head), w), theme::header())), header);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            pad(&sanitize::line(&head), w),
+            theme::header(),
+        )),
+        header,
+    );
 
     if state.rows.is_empty() {
         let msg = if state.envelopes_req.is_some() {
@@ -60,14 +70,22 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
             } else {
                 ' '
             },
-            if e.flags.contains(Flags::FLAGGED) { '!' } else { ' ' },
+            if e.flags.contains(Flags::FLAGGED) {
+                '!'
+            } else {
+                ' '
+            },
             if e.has_attachments { '+' } else { ' ' },
         ];
         let status: String = status.iter().collect();
         let tree = if row.depth == 0 {
             String::new()
         } else {
-            format!("{}{}", "  ".repeat(row.depth.min(8) as usize - 1), if row.last_child { "└─" } else { "├─" })
+            format!(
+                "{}{}",
+                "  ".repeat(row.depth.min(8) as usize - 1),
+                if row.last_child { "└─" } else { "├─" }
+            )
         };
         let date = pad(&short_date(e.date, state.now, state.tz_offset), date_w);
         let from = pad(&sanitize::line(&e.from), from_w);
@@ -77,8 +95,13 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         // Like mutt, a reply whose subject only repeats its predecessor's shows none.
         let repeated = row.depth > 0
             && i > 0
-            && base_subject(&state.envelopes[state.rows[i - 1].index].subject) == base_subject(&e.subject);
-        let subject = if repeated { String::new() } else { sanitize::line(&e.subject).into_owned() };
+            && base_subject(&state.envelopes[state.rows[i - 1].index].subject)
+                == base_subject(&e.subject);
+        let subject = if repeated {
+            String::new()
+        } else {
+            sanitize::line(&e.subject).into_owned()
+        };
         let subject = pad(&subject, subj_w - tree_w);
         let mut style = Style::default();
         if e.is_unread() {
@@ -91,7 +114,11 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
             style = style.patch(theme::tagged());
         }
         if i == state.cursor {
-            style = style.patch(if state.focus == Focus::Folders { theme::dim_cursor() } else { theme::cursor() });
+            style = style.patch(if state.focus == Focus::Folders {
+                theme::dim_cursor()
+            } else {
+                theme::cursor()
+            });
         }
         let mut spans = vec![
             Span::styled(format!("{status} "), style),

@@ -18,35 +18,87 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     let mut entries: Vec<(String, u32, Option<ViewSource>)> = Vec::new();
     if multi {
         let (_, unread) = state.unified_counts();
-        entries.push(("★ All inboxes".into(), unread, Some(ViewSource::UnifiedInbox)));
+        entries.push((
+            "★ All inboxes".into(),
+            unread,
+            Some(ViewSource::UnifiedInbox),
+        ));
     }
     let mut last_account = None;
     for f in &state.folders {
         let name = if multi && last_account != Some(&f.account) && f.path.is_inbox() {
             format!("{}/{}", f.account, f.path)
         } else {
-            format!("{}{}", if multi || !f.path.is_inbox() { "  " } else { "" }, f.path)
+            format!(
+                "{}{}",
+                if multi || !f.path.is_inbox() {
+                    "  "
+                } else {
+                    ""
+                },
+                f.path
+            )
         };
         last_account = Some(&f.account);
-        entries.push((name, f.unread, Some(ViewSource::Folder(f.account.clone(), f.path.clone()))));
+        entries.push((
+            name,
+            f.unread,
+            Some(ViewSource::Folder(f.account.clone(), f.path.clone())),
+        ));
     }
     let skip = folder_scroll(state);
-    for (i, (name, unread, src)) in entries.into_iter().enumerate().skip(skip).take(area.height.saturating_sub(1) as usize) {
-        let count = if unread > 0 { format!(" {unread}") } else { String::new() };
+    for (i, (name, unread, src)) in entries
+        .into_iter()
+        .enumerate()
+        .skip(skip)
+        .take(area.height.saturating_sub(1) as usize)
+    {
+        let count = if unread > 0 {
+            format!(" {unread}")
+        } else {
+            String::new()
+        };
         let name = sanitize::line(&name).into_owned();
         let label = fit(&name, w.saturating_sub(count.len()));
-        let gap = w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()) + count.len());
+        let gap =
+            w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()) + count.len());
         let text = format!("{label}{}{count}", " ".repeat(gap));
         let open = src.is_some() && state.source == src;
-        let mut style = if unread > 0 { theme::unread() } else { Default::default() };
+        let mut style = if unread > 0 {
+            theme::unread()
+        } else {
+            Default::default()
+        };
         if i == state.folder_cursor {
-            style = if state.focus == Focus::Folders { theme::cursor() } else { style.patch(theme::dim_cursor()) };
+            style = if state.focus == Focus::Folders {
+                theme::cursor()
+            } else {
+                style.patch(theme::dim_cursor())
+            };
         }
         let marker = if open { "▌" } else { " " };
-        lines.push(Line::from(vec![Span::styled(marker, theme::label()), Span::styled(text, style)]));
+        lines.push(Line::from(vec![
+            Span::styled(marker, theme::label()),
+            Span::styled(text, style),
+        ]));
     }
-    frame.render_widget(Paragraph::new(lines), Rect { width: area.width.saturating_sub(1), ..area });
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect {
+            width: area.width.saturating_sub(1),
+            ..area
+        },
+    );
     // A thin separator on the pane's right edge.
-    let sep: Vec<Line> = (0..area.height).map(|_| Line::styled("│", theme::border())).collect();
-    frame.render_widget(Paragraph::new(sep), Rect { x: area.x + area.width.saturating_sub(1), width: 1, ..area });
+    let sep: Vec<Line> = (0..area.height)
+        .map(|_| Line::styled("│", theme::border()))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(sep),
+        Rect {
+            x: area.x + area.width.saturating_sub(1),
+            width: 1,
+            ..area
+        },
+    );
 }

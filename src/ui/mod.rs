@@ -16,7 +16,12 @@ use crate::app::{AppState, Focus};
 use ratatui::Frame;
 
 pub(crate) fn rect(r: layout::Rect) -> ratatui::layout::Rect {
-    ratatui::layout::Rect { x: r.x, y: r.y, width: r.width, height: r.height }
+    ratatui::layout::Rect {
+        x: r.x,
+        y: r.y,
+        width: r.width,
+        height: r.height,
+    }
 }
 
 /// Draws the whole screen for `state`.

@@ -11,13 +11,23 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize) {
     let w = area.width.saturating_sub(4).min(100);
     let h = area.height.saturating_sub(2);
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + 1,
+        width: w,
+        height: h,
+    };
     let inner_h = h.saturating_sub(2) as usize;
     let scroll = scroll.min(lines.len().saturating_sub(inner_h));
     let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Clear, r);
     frame.render_widget(
-        Paragraph::new(shown).block(Block::default().borders(Borders::ALL).border_style(theme::border()).title(title)),
+        Paragraph::new(shown).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme::border())
+                .title(title),
+        ),
         r,
     );
 }
@@ -25,7 +35,10 @@ fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: u
 pub fn help(frame: &mut Frame, state: &AppState, area: Rect) {
     let kw = 22;
     let mut lines = Vec::new();
-    for (ctx, title) in [(Context::List, "Folders and message list"), (Context::Reader, "Reading a message")] {
+    for (ctx, title) in [
+        (Context::List, "Folders and message list"),
+        (Context::Reader, "Reading a message"),
+    ] {
         lines.push(Line::styled(title, theme::label()));
         for (keys, help) in state.keymap.help(ctx) {
             lines.push(Line::raw(format!("  {} {help}", pad(&keys, kw))));
@@ -40,7 +53,13 @@ pub fn help(frame: &mut Frame, state: &AppState, area: Rect) {
     ] {
         lines.push(Line::raw(l));
     }
-    boxed(frame, area, " Keys (j/k scroll, ? or q closes) ", lines, state.help_scroll);
+    boxed(
+        frame,
+        area,
+        " Keys (j/k scroll, ? or q closes) ",
+        lines,
+        state.help_scroll,
+    );
 }
 
 pub fn notices(frame: &mut Frame, state: &AppState, area: Rect) {
@@ -51,8 +70,20 @@ pub fn notices(frame: &mut Frame, state: &AppState, area: Rect) {
             .notices
             .iter()
             .rev()
-            .map(|n| if n.error { Line::styled(format!("✗ {}", n.text), theme::flagged()) } else { Line::raw(format!("  {}", n.text)) })
+            .map(|n| {
+                if n.error {
+                    Line::styled(format!("✗ {}", n.text), theme::flagged())
+                } else {
+                    Line::raw(format!("  {}", n.text))
+                }
+            })
             .collect()
     };
-    boxed(frame, area, " Notices, newest first (q closes) ", lines, state.help_scroll);
+    boxed(
+        frame,
+        area,
+        " Notices, newest first (q closes) ",
+        lines,
+        state.help_scroll,
+    );
 }

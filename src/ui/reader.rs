@@ -3,8 +3,8 @@
 
 use super::text::{fit, pad, size, wrap};
 use super::theme;
-use crate::app::state::Reader;
 use crate::app::AppState;
+use crate::app::state::Reader;
 use crate::core::sanitize;
 use crate::mime::BodyMode;
 use ratatui::Frame;
@@ -22,27 +22,44 @@ pub fn render(frame: &mut Frame, _state: &AppState, r: &Reader, area: Rect) {
         _ => "",
     };
     frame.render_widget(
-        Paragraph::new(Line::styled(pad(&format!("{title}{mode}"), w), theme::header())),
+        Paragraph::new(Line::styled(
+            pad(&format!("{title}{mode}"), w),
+            theme::header(),
+        )),
         Rect { height: 1, ..area },
     );
     let att_h = match (&r.view, r.show_attachments) {
         (Some(v), true) if !v.attachments.is_empty() => (v.attachments.len() + 1).min(8) as u16,
         _ => 0,
     };
-    let body_area = Rect { y: area.y + 1, height: area.height.saturating_sub(1 + att_h), ..area };
+    let body_area = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1 + att_h),
+        ..area
+    };
 
     let mut lines: Vec<Line> = Vec::new();
     let Some(view) = &r.view else {
         let msg = r.error.clone().unwrap_or_else(|| "Loading…".into());
-        frame.render_widget(Paragraph::new(format!("  {}", sanitize::line(&msg))), body_area);
+        frame.render_widget(
+            Paragraph::new(format!("  {}", sanitize::line(&msg))),
+            body_area,
+        );
         return;
     };
     let header = |k: &str, v: &str, lines: &mut Vec<Line>| {
         let label = format!("{k}: ");
         let first = w.saturating_sub(label.len()).max(10);
         for (i, part) in wrap(&sanitize::line(v), first).into_iter().enumerate() {
-            let l = if i == 0 { label.clone() } else { " ".repeat(label.len()) };
-            lines.push(Line::from(vec![Span::styled(l, theme::label()), Span::raw(part)]));
+            let l = if i == 0 {
+                label.clone()
+            } else {
+                " ".repeat(label.len())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(l, theme::label()),
+                Span::raw(part),
+            ]));
         }
     };
     if r.full_headers {
@@ -59,13 +76,21 @@ pub fn render(frame: &mut Frame, _state: &AppState, r: &Reader, area: Rect) {
         header("Subject", &view.subject, &mut lines);
         if !view.attachments.is_empty() {
             let names: Vec<String> = view.attachments.iter().map(|a| a.name.clone()).collect();
-            header("Attachments", &format!("{} (A lists, s saves)", names.join(", ")), &mut lines);
+            header(
+                "Attachments",
+                &format!("{} (A lists, s saves)", names.join(", ")),
+                &mut lines,
+            );
         }
     }
     lines.push(Line::raw(""));
     let body = view.body_text(r.mode);
     for raw in body.lines() {
-        let style = if raw.starts_with('>') { theme::quote() } else { Style::default() };
+        let style = if raw.starts_with('>') {
+            theme::quote()
+        } else {
+            Style::default()
+        };
         for part in wrap(raw, w) {
             lines.push(Line::styled(part, style));
         }
@@ -77,12 +102,35 @@ pub fn render(frame: &mut Frame, _state: &AppState, r: &Reader, area: Rect) {
     frame.render_widget(Paragraph::new(shown), body_area);
 
     if att_h > 0 {
-        let a_area = Rect { y: body_area.y + body_area.height, height: att_h, ..area };
-        let mut al = vec![Line::styled(pad(" Attachments (j/k choose, s save as, A close)", w), theme::header())];
+        let a_area = Rect {
+            y: body_area.y + body_area.height,
+            height: att_h,
+            ..area
+        };
+        let mut al = vec![Line::styled(
+            pad(" Attachments (j/k choose, s save as, A close)", w),
+            theme::header(),
+        )];
         let skip = r.attachment_cursor.saturating_sub(att_h as usize - 2);
-        for (i, a) in view.attachments.iter().enumerate().skip(skip).take(att_h as usize - 1) {
-            let text = format!(" {:>2}. {}  {}  {}", i + 1, fit(&a.name, w / 2), a.mime_type, size(a.size as u64));
-            let style = if i == r.attachment_cursor { theme::cursor() } else { Style::default() };
+        for (i, a) in view
+            .attachments
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .take(att_h as usize - 1)
+        {
+            let text = format!(
+                " {:>2}. {}  {}  {}",
+                i + 1,
+                fit(&a.name, w / 2),
+                a.mime_type,
+                size(a.size as u64)
+            );
+            let style = if i == r.attachment_cursor {
+                theme::cursor()
+            } else {
+                Style::default()
+            };
             al.push(Line::styled(pad(&text, w), style));
         }
         frame.render_widget(Paragraph::new(al), a_area);

@@ -3,8 +3,8 @@
 
 use super::text::{fit, pad};
 use super::theme;
-use crate::app::state::PromptKind;
 use crate::app::AppState;
+use crate::app::state::PromptKind;
 use crate::core::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -17,24 +17,48 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     if let Some(p) = &state.prompt {
         let label = match p.kind {
             PromptKind::MoveTo => "Move to folder: ",
-            PromptKind::Limit => "Limit (from: to: subject: body: is:unread is:flagged before: after:): ",
+            PromptKind::Limit => {
+                "Limit (from: to: subject: body: is:unread is:flagged before: after:): "
+            }
             PromptKind::SaveAs { .. } => "Save attachment as: ",
         };
-        let label = if label.width() + 20 > w { fit(label, w / 2) } else { label.to_string() };
-        let input = p.selected.and_then(|s| p.completions.get(s)).unwrap_or(&p.input);
+        let label = if label.width() + 20 > w {
+            fit(label, w / 2)
+        } else {
+            label.to_string()
+        };
+        let input = p
+            .selected
+            .and_then(|s| p.completions.get(s))
+            .unwrap_or(&p.input);
         let text = format!("{label}{}█", sanitize::line(input));
-        frame.render_widget(Paragraph::new(Line::styled(pad(&text, w), theme::status())), area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(pad(&text, w), theme::status())),
+            area,
+        );
         if !p.completions.is_empty() {
             let n = p.completions.len().min(8) as u16;
-            let pop = Rect { x: area.x, y: area.y.saturating_sub(n), width: area.width.min(40), height: n };
+            let pop = Rect {
+                x: area.x,
+                y: area.y.saturating_sub(n),
+                width: area.width.min(40),
+                height: n,
+            };
             let lines: Vec<Line> = p
                 .completions
                 .iter()
                 .take(n as usize)
                 .enumerate()
                 .map(|(i, c)| {
-                    let style = if Some(i) == p.selected { theme::cursor() } else { theme::status() };
-                    Line::styled(pad(&format!(" {}", sanitize::line(c)), pop.width as usize), style)
+                    let style = if Some(i) == p.selected {
+                        theme::cursor()
+                    } else {
+                        theme::status()
+                    };
+                    Line::styled(
+                        pad(&format!(" {}", sanitize::line(c)), pop.width as usize),
+                        style,
+                    )
                 })
                 .collect();
             frame.render_widget(Clear, pop);
@@ -52,7 +76,10 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     let right_w = right.width().min(w / 2);
     let left = pad(&left, w.saturating_sub(right_w));
     frame.render_widget(
-        Paragraph::new(Line::from(vec![Span::styled(left, style), Span::styled(fit(&right, right_w), theme::status())])),
+        Paragraph::new(Line::from(vec![
+            Span::styled(left, style),
+            Span::styled(fit(&right, right_w), theme::status()),
+        ])),
         area,
     );
 }
@@ -63,7 +90,11 @@ fn summary(state: &AppState) -> String {
     if !state.tagged.is_empty() {
         s.push_str(&format!(", {} tagged", state.tagged.len()));
     }
-    s.push_str(&format!(" · sort {}{} · ? help", state.sort.name(), if state.reverse { " ↓" } else { " ↑" }));
+    s.push_str(&format!(
+        " · sort {}{} · ? help",
+        state.sort.name(),
+        if state.reverse { " ↓" } else { " ↑" }
+    ));
     s
 }
 
@@ -75,10 +106,20 @@ fn progress_text(state: &AppState) -> String {
             if p.total == 0 {
                 format!("{}…", p.label)
             } else {
-                format!("{} {}/{} ({}%)", p.label, p.done, p.total, p.done * 100 / p.total.max(1))
+                format!(
+                    "{} {}/{} ({}%)",
+                    p.label,
+                    p.done,
+                    p.total,
+                    p.done * 100 / p.total.max(1)
+                )
             }
         })
         .collect();
     parts.sort();
-    if parts.is_empty() { String::new() } else { format!(" {} ", parts.join(" · ")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" {} ", parts.join(" · "))
+    }
 }

@@ -74,8 +74,11 @@ pub fn short_date(ts: i64, now: i64, tz_offset: i32) -> String {
     if ts == 0 {
         return "?".into();
     }
-    let local = |t: i64| chrono::DateTime::from_timestamp(t + tz_offset as i64, 0).map(|d| d.naive_utc());
-    let (Some(d), Some(n)) = (local(ts), local(now)) else { return "?".into() };
+    let local =
+        |t: i64| chrono::DateTime::from_timestamp(t + tz_offset as i64, 0).map(|d| d.naive_utc());
+    let (Some(d), Some(n)) = (local(ts), local(now)) else {
+        return "?".into();
+    };
     if d.date() == n.date() {
         d.format("%H:%M").to_string()
     } else if d.format("%Y").to_string() == n.format("%Y").to_string() {

@@ -24,10 +24,15 @@ pub fn status() -> Style {
     Style::default().fg(Color::White).bg(Color::Blue)
 }
 pub fn error() -> Style {
-    Style::default().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD)
+    Style::default()
+        .fg(Color::White)
+        .bg(Color::Red)
+        .add_modifier(Modifier::BOLD)
 }
 pub fn label() -> Style {
-    Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    Style::default()
+        .fg(Color::Cyan)
+        .add_modifier(Modifier::BOLD)
 }
 pub fn quote() -> Style {
     Style::default().fg(Color::Green)

@@ -56,11 +56,21 @@ pub fn state_with(envs: Vec<Envelope>, width: u16, height: u16) -> AppState {
         .map(|p| {
             let mut f = posthorn::core::Folder::mail(a.clone(), FolderPath(p.to_string()));
             f.total = if *p == "INBOX" { envs.len() as u32 } else { 0 };
-            f.unread = if *p == "INBOX" { envs.iter().filter(|e| e.is_unread()).count() as u32 } else { 0 };
+            f.unread = if *p == "INBOX" {
+                envs.iter().filter(|e| e.is_unread()).count() as u32
+            } else {
+                0
+            };
             f
         })
         .collect();
-    let fx = update(&mut s, AppEvent::Folders { account: a, folders });
+    let fx = update(
+        &mut s,
+        AppEvent::Folders {
+            account: a,
+            folders,
+        },
+    );
     let req = fx
         .iter()
         .find_map(|e| match e {
@@ -68,7 +78,13 @@ pub fn state_with(envs: Vec<Envelope>, width: u16, height: u16) -> AppState {
             _ => None,
         })
         .expect("opening the first folder loads its envelopes");
-    update(&mut s, AppEvent::EnvelopesLoaded { req, envelopes: envs });
+    update(
+        &mut s,
+        AppEvent::EnvelopesLoaded {
+            req,
+            envelopes: envs,
+        },
+    );
     s
 }
 
@@ -80,8 +96,20 @@ pub fn demo_inbox() -> (tempfile::TempDir, Vec<Envelope>, LocalAccount) {
     let a = AccountId("personal".into());
     let tree = MaildirTree::open(dir.path().join("mail/personal")).unwrap();
     let md = tree.folder(&FolderPath::inbox()).unwrap();
-    scan_folder(&index, &a, &FolderPath::inbox(), &md, posthorn::mime::header_fields, &mut |_| {}).unwrap();
-    let envs = index.lock().unwrap().envelopes(&a, &FolderPath::inbox()).unwrap();
+    scan_folder(
+        &index,
+        &a,
+        &FolderPath::inbox(),
+        &md,
+        posthorn::mime::header_fields,
+        &mut |_| {},
+    )
+    .unwrap();
+    let envs = index
+        .lock()
+        .unwrap()
+        .envelopes(&a, &FolderPath::inbox())
+        .unwrap();
     let acc = LocalAccount::new(a, tree, index);
     (dir, envs, acc)
 }
