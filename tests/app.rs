@@ -11,7 +11,7 @@ use std::collections::HashSet;
 fn three() -> Vec<posthorn::core::Envelope> {
     let mut a = env("a", "Plan", "Ann", NOW - 3000);
     let mut b = env("b", "Re: Plan", "Bob", NOW - 2000);
-    b.references = vec!["<a@t>".into()];
+    b.references = "<a@t>".into();
     let mut c = env("c", "Lunch", "Zoë", NOW - 1000);
     c.flags = Flags::empty();
     a.has_attachments = true;
@@ -403,4 +403,54 @@ fn sort_and_thread_toggles_rebuild_the_rows() {
     assert_eq!(subject_at(&s, 0), "Lunch", "Zoë sorts last, reversed first");
     press(&mut s, &["O"]);
     assert_eq!(subject_at(&s, 0), "Plan");
+}
+
+#[test]
+fn the_rescan_waits_until_the_list_is_on_screen() {
+    use posthorn::app::{AppState, Keymap, Settings};
+    use posthorn::core::{AccountId, Folder};
+    let mut s = AppState::new(Keymap::default(), Settings::default());
+    let a = AccountId("home".into());
+    let fx = update(
+        &mut s,
+        AppEvent::Folders {
+            account: a.clone(),
+            folders: vec![Folder::mail(a, FolderPath::inbox())],
+        },
+    );
+    assert!(
+        fx.iter().all(|e| !matches!(e, Effect::Scan { .. })),
+        "{fx:?}"
+    );
+    let req = req_of(&fx).unwrap();
+    let fx = update(
+        &mut s,
+        AppEvent::EnvelopesLoaded {
+            req,
+            envelopes: three(),
+        },
+    );
+    assert!(
+        matches!(&fx[..], [Effect::Scan { folder, .. }] if folder.is_inbox()),
+        "{fx:?}"
+    );
+    // A reload of the same folder does not rescan again.
+    let fx = update(
+        &mut s,
+        AppEvent::ScanDone {
+            account: AccountId("home".into()),
+            folder: FolderPath::inbox(),
+            changed: true,
+            result: Ok(()),
+        },
+    );
+    let req = req_of(&fx).unwrap();
+    let fx = update(
+        &mut s,
+        AppEvent::EnvelopesLoaded {
+            req,
+            envelopes: three(),
+        },
+    );
+    assert!(fx.is_empty(), "{fx:?}");
 }

@@ -67,6 +67,16 @@ impl LocalAccount {
         md.read(&e)
     }
 
+    /// Folder list without counts: a directory listing only (blocking).
+    pub fn folder_names_blocking(&self) -> Result<Vec<Folder>, StoreError> {
+        Ok(self
+            .tree
+            .folders()?
+            .into_iter()
+            .map(|d| Folder::mail(self.id.clone(), d.path))
+            .collect())
+    }
+
     /// Folder list with counts from the index (blocking).
     pub fn folders_blocking(&self) -> Result<Vec<Folder>, StoreError> {
         let dirs = self.tree.folders()?;

@@ -140,6 +140,8 @@ pub struct AppState {
     pub pending: HashMap<RequestId, Pending>,
     /// The request whose envelopes the list is waiting for.
     pub envelopes_req: Option<RequestId>,
+    /// Rescan the open folder once its envelopes have arrived.
+    pub scan_after_load: bool,
     pub now: i64,
     /// Seconds east of UTC for displaying dates.
     pub tz_offset: i32,
@@ -183,6 +185,7 @@ impl AppState {
             next_req: 1,
             pending: HashMap::new(),
             envelopes_req: None,
+            scan_after_load: false,
             now: 0,
             tz_offset: 0,
             quit: false,

@@ -61,6 +61,13 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                     .collect();
                 state.tagged.retain(|k| live.contains(k));
                 view::rebuild(state);
+                if std::mem::take(&mut state.scan_after_load)
+                    && let Some(src) = state.source.clone()
+                {
+                    for (account, folder) in source_folders(state, &src) {
+                        fx.push(Effect::Scan { account, folder });
+                    }
+                }
             }
         }
         AppEvent::MessageLoaded { req, result } => {
@@ -201,13 +208,9 @@ fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
     state.scroll = 0;
     let req = state.request(Pending::Envelopes);
     state.envelopes_req = Some(req);
-    fx.push(Effect::LoadEnvelopes {
-        req,
-        folders: folders.clone(),
-    });
-    for (account, folder) in folders {
-        fx.push(Effect::Scan { account, folder });
-    }
+    // The rescan starts once this list is on screen, so it does not compete with it.
+    state.scan_after_load = true;
+    fx.push(Effect::LoadEnvelopes { req, folders });
 }
 
 fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {

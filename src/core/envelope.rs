@@ -20,8 +20,9 @@ pub struct Envelope {
     pub subject: String,
     pub message_id: String,
     pub in_reply_to: String,
-    /// Message-IDs from References, oldest first.
-    pub references: Vec<String>,
+    /// Message-IDs from References, oldest first, separated by spaces (one string, so
+    /// loading 100,000 envelopes does not allocate per reference).
+    pub references: String,
     pub size: u64,
     pub flags: Flags,
     pub has_attachments: bool,
@@ -30,6 +31,11 @@ pub struct Envelope {
 impl Envelope {
     pub fn is_unread(&self) -> bool {
         !self.flags.contains(Flags::SEEN)
+    }
+
+    /// The References message-IDs, oldest first.
+    pub fn refs(&self) -> impl DoubleEndedIterator<Item = &str> + Clone {
+        self.references.split_ascii_whitespace()
     }
 }
 

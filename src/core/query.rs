@@ -221,7 +221,7 @@ mod tests {
             subject: "Quarterly REPORT draft".into(),
             message_id: String::new(),
             in_reply_to: String::new(),
-            references: vec![],
+            references: String::new(),
             size: 10,
             flags: Flags::FLAGGED,
             has_attachments: true,

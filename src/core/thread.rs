@@ -30,19 +30,22 @@ struct Container {
     children: Vec<usize>,
 }
 
-struct Arena {
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Containers, and message-IDs (borrowed from the envelopes) to containers.
+struct Arena<'e> {
     nodes: Vec<Container>,
-    by_id: HashMap<String, usize>,
+    by_id: FastMap<&'e str, usize>,
 }
 
-impl Arena {
-    fn get_or_create(&mut self, id: &str) -> usize {
+impl<'e> Arena<'e> {
+    fn get_or_create(&mut self, id: &'e str) -> usize {
         if let Some(&n) = self.by_id.get(id) {
             return n;
         }
         let n = self.nodes.len();
         self.nodes.push(Container::default());
-        self.by_id.insert(id.to_string(), n);
+        self.by_id.insert(id, n);
         n
     }
 
@@ -91,7 +94,7 @@ impl Arena {
 pub fn thread(envs: &[Envelope], subset: &[usize], key: SortKey, reverse: bool) -> Vec<ThreadRow> {
     let mut arena = Arena {
         nodes: Vec::with_capacity(subset.len() * 2),
-        by_id: HashMap::new(),
+        by_id: FastMap::default(),
     };
     arena.by_id.reserve(subset.len() * 2);
 
@@ -113,10 +116,10 @@ pub fn thread(envs: &[Envelope], subset: &[usize], key: SortKey, reverse: bool) 
         let mut prev: Option<usize> = None;
         // Only the newest references matter for placement; a cap keeps hostile chains
         // from building a tree deep enough to exhaust the stack.
-        let skip = env.references.len().saturating_sub(MAX_REFS);
-        let refs = env.references.iter().skip(skip).map(String::as_str);
+        let skip = env.refs().count().saturating_sub(MAX_REFS);
+        let refs = env.refs().skip(skip);
         let irt = (!env.in_reply_to.is_empty()
-            && env.references.last().map(String::as_str) != Some(env.in_reply_to.as_str()))
+            && env.refs().next_back() != Some(env.in_reply_to.as_str()))
         .then_some(env.in_reply_to.as_str());
         for r in refs.chain(irt) {
             if r == env.message_id {
@@ -213,48 +216,59 @@ fn subject_of<'a>(arena: &Arena, n: usize, envs: &'a [Envelope]) -> Option<&'a s
     first_msg(arena, n).map(|m| envs[m].subject.as_str())
 }
 
-fn group_by_subject(arena: &mut Arena, roots: Vec<usize>, envs: &[Envelope]) -> Vec<usize> {
-    let mut table: HashMap<String, usize> = HashMap::new();
-    for &r in &roots {
-        let Some(subj) = subject_of(arena, r, envs) else {
+/// The grouping key of a subject (lower-cased base subject) and whether it is a reply.
+fn subject_key(subject: &str) -> (String, bool) {
+    let base = base_subject(subject);
+    let key = if base.is_ascii() {
+        base.to_ascii_lowercase()
+    } else {
+        base.to_lowercase()
+    };
+    (key, is_reply_subject(subject))
+}
+
+fn group_by_subject(arena: &mut Arena<'_>, roots: Vec<usize>, envs: &[Envelope]) -> Vec<usize> {
+    let keys: Vec<Option<(String, bool)>> = roots
+        .iter()
+        .map(|&r| subject_of(arena, r, envs).map(subject_key))
+        .collect();
+    // For each base subject, the root that heads it: a real message over an empty
+    // container, and an original over a reply.
+    let mut table: FastMap<&str, usize> = FastMap::default();
+    for (i, &r) in roots.iter().enumerate() {
+        let Some((base, reply)) = &keys[i] else {
             continue;
         };
-        let base = base_subject(subj).to_lowercase();
         if base.is_empty() {
             continue;
         }
-        let replace = match table.get(&base) {
+        let replace = match table.get(base.as_str()) {
             None => true,
-            Some(&old) => {
-                let old_is_reply = subject_of(arena, old, envs)
-                    .map(is_reply_subject)
-                    .unwrap_or(true);
+            Some(&old_i) => {
+                let old = roots[old_i];
+                let old_is_reply = keys[old_i].as_ref().is_none_or(|k| k.1);
                 (arena.nodes[r].msg.is_none() && arena.nodes[old].msg.is_some())
-                    || (old_is_reply && !is_reply_subject(subj) && arena.nodes[r].msg.is_some())
+                    || (old_is_reply && !reply && arena.nodes[r].msg.is_some())
             }
         };
         if replace {
-            table.insert(base, r);
+            table.insert(base.as_str(), i);
         }
     }
     let mut out = Vec::with_capacity(roots.len());
-    for r in roots {
-        let Some(subj) = subject_of(arena, r, envs) else {
+    for (i, &r) in roots.iter().enumerate() {
+        let Some((base, reply)) = &keys[i] else {
             out.push(r);
             continue;
         };
-        let base = base_subject(subj).to_lowercase();
-        match table.get(&base) {
-            Some(&head) if head != r => {
-                // Only attach replies under a thread head; two unrelated messages with
-                // the same subject stay separate threads.
-                if is_reply_subject(subj) || arena.nodes[r].msg.is_none() {
-                    arena.link(head, r);
-                    if arena.nodes[r].parent == Some(head) {
-                        continue;
-                    }
+        match table.get(base.as_str()).map(|&h| roots[h]) {
+            // Only replies (or empty containers) go under a thread head; two unrelated
+            // messages with the same subject stay separate threads.
+            Some(head) if head != r && (*reply || arena.nodes[r].msg.is_none()) => {
+                arena.link(head, r);
+                if arena.nodes[r].parent != Some(head) {
+                    out.push(r);
                 }
-                out.push(r);
             }
             _ => out.push(r),
         }
@@ -333,7 +347,7 @@ mod tests {
                 format!("<{id}>")
             },
             in_reply_to: irt.into(),
-            references: refs.iter().map(|s| s.to_string()).collect(),
+            references: refs.join(" "),
             size: 1,
             flags: Flags::empty(),
             has_attachments: false,

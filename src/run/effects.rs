@@ -58,21 +58,7 @@ impl Executor {
             Effect::LoadEnvelopes { req, folders } => {
                 let (index, tx) = (self.index.clone(), self.tx.clone());
                 tokio::task::spawn_blocking(move || {
-                    let mut all = Vec::new();
-                    let mut errors = Vec::new();
-                    match index.lock() {
-                        Ok(ix) => {
-                            for (a, f) in &folders {
-                                match ix.envelopes(a, f) {
-                                    Ok(mut e) => all.append(&mut e),
-                                    Err(e) => errors.push(e.to_string()),
-                                }
-                            }
-                        }
-                        Err(_) => {
-                            errors.push("the index lock is poisoned; restart posthorn".into())
-                        }
-                    }
+                    let (all, errors) = load_envelopes(&index, &folders);
                     for e in errors {
                         let _ = tx.send(AppEvent::Error(e));
                     }
@@ -97,22 +83,7 @@ impl Executor {
                     },
                 );
             }
-            Effect::LoadFolders { account } => {
-                let Some(acc) = self.accounts.get(&account).cloned() else {
-                    return;
-                };
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || match acc.folders_blocking() {
-                    Ok(folders) => {
-                        let _ = tx.send(AppEvent::Folders { account, folders });
-                    }
-                    Err(e) => {
-                        let _ = tx.send(AppEvent::Error(format!(
-                            "{account}: cannot list folders: {e}"
-                        )));
-                    }
-                });
-            }
+            Effect::LoadFolders { account } => self.load_folders(account, false),
             Effect::LoadMessage { req, env } => {
                 let acc = self.accounts.get(&env.account).cloned();
                 let tx = self.tx.clone();
@@ -168,6 +139,33 @@ impl Executor {
             }
             Effect::Quit => {}
         }
+    }
+
+    /// Lists an account's folders with their counts. At start-up (`names_first`) the
+    /// bare names go out first, so the first folder starts loading before the counts.
+    pub fn load_folders(&self, account: AccountId, names_first: bool) {
+        let Some(acc) = self.accounts.get(&account).cloned() else {
+            return;
+        };
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            if names_first && let Ok(names) = acc.folder_names_blocking() {
+                let _ = tx.send(AppEvent::Folders {
+                    account: account.clone(),
+                    folders: names,
+                });
+            }
+            match acc.folders_blocking() {
+                Ok(folders) => {
+                    let _ = tx.send(AppEvent::Folders { account, folders });
+                }
+                Err(e) => {
+                    let _ = tx.send(AppEvent::Error(format!(
+                        "{account}: cannot list folders: {e}"
+                    )));
+                }
+            }
+        });
     }
 
     fn own_req(&mut self) -> RequestId {
@@ -250,6 +248,44 @@ impl Executor {
             },
         }
     }
+}
+
+/// Reads folders' envelopes: in parallel on their own connections when the index is a
+/// file, else through the shared connection.
+fn load_envelopes(
+    index: &SharedIndex,
+    folders: &[(AccountId, FolderPath)],
+) -> (Vec<Envelope>, Vec<String>) {
+    let mut all = Vec::new();
+    let mut errors = Vec::new();
+    let path = match index.lock() {
+        Ok(ix) => ix.path().to_path_buf(),
+        Err(_) => {
+            return (
+                all,
+                vec!["the index lock is poisoned; restart posthorn".into()],
+            );
+        }
+    };
+    let file_backed = path.exists();
+    for (a, f) in folders {
+        let r = if file_backed {
+            crate::store::Index::envelopes_parallel(&path, a, f, 2)
+        } else {
+            index
+                .lock()
+                .map_err(|_| crate::store::StoreError::Invalid {
+                    path: path.clone(),
+                    reason: "lock poisoned".into(),
+                })
+                .and_then(|ix| ix.envelopes(a, f))
+        };
+        match r {
+            Ok(mut e) => all.append(&mut e),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (all, errors)
 }
 
 fn body_search(

@@ -107,7 +107,7 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
         manager,
     );
     for account in state.accounts.clone() {
-        exec.run(crate::app::Effect::LoadFolders { account });
+        exec.load_folders(account, true);
     }
 
     let mut events = EventStream::new();

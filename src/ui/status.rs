@@ -85,8 +85,18 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
 }
 
 fn summary(state: &AppState) -> String {
-    let unread = state.envelopes.iter().filter(|e| e.is_unread()).count();
-    let mut s = format!(" {} unread", unread);
+    // The folder counts are kept current by update; counting the list per frame would
+    // cost O(messages) on every keypress.
+    let unread = match &state.source {
+        Some(crate::app::ViewSource::Folder(a, f)) => state
+            .folders
+            .iter()
+            .find(|x| x.account == *a && x.path == *f)
+            .map_or(0, |x| x.unread),
+        Some(crate::app::ViewSource::UnifiedInbox) => state.unified_counts().1,
+        None => 0,
+    };
+    let mut s = format!(" {unread} unread");
     if !state.tagged.is_empty() {
         s.push_str(&format!(", {} tagged", state.tagged.len()));
     }

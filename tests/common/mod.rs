@@ -21,7 +21,7 @@ pub fn env(id: &str, subject: &str, from: &str, date: i64) -> Envelope {
         subject: subject.into(),
         message_id: format!("<{id}@t>"),
         in_reply_to: String::new(),
-        references: vec![],
+        references: String::new(),
         size: 1000,
         flags: Flags::SEEN,
         has_attachments: false,
