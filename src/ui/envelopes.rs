@@ -84,7 +84,7 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
             format!(
                 "{}{}",
                 "  ".repeat(row.depth.min(8) as usize - 1),
-                if row.last_child { "└─" } else { "├─" }
+                if row.last_child { "└─>" } else { "├─>" }
             )
         };
         let date = pad(&short_date(e.date, state.now, state.tz_offset), date_w);

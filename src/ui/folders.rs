@@ -12,7 +12,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
-    let w = area.width.saturating_sub(1) as usize;
+    // One column for the open-folder marker, one for the separator.
+    let w = area.width.saturating_sub(2) as usize;
     let mut lines = vec![Line::styled(pad(" Folders", w + 1), theme::header())];
     let multi = state.has_unified();
     let mut entries: Vec<(String, u32, Option<ViewSource>)> = Vec::new();
