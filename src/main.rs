@@ -122,7 +122,8 @@ fn real_main(args: Args) -> Result<ExitCode> {
             folder.as_deref(),
             json,
         )?,
-        Some(Command::CheckConfig) => unreachable!("handled above"),
+        // Answered before the accounts were opened.
+        Some(Command::CheckConfig) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

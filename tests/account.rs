@@ -5,7 +5,7 @@
 use posthorn::account::{
     AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, LocalAccount,
 };
-use posthorn::core::{AccountId, FlagOp, Flags, FolderPath, MessageRef, RequestId};
+use posthorn::core::{AccountId, FlagOp, Flags, FolderPath, MessageRef, RequestId, TriageOp};
 use posthorn::store::{Index, Maildir, MaildirTree};
 use tokio::sync::mpsc;
 
@@ -82,11 +82,11 @@ async fn triage_through_the_actor_changes_disk_and_index() {
             &m,
             &mut rx,
             2,
-            AccountOp::SetFlags {
+            AccountOp::Triage(TriageOp::SetFlags {
                 folder: inbox.clone(),
                 ids: one.clone(),
                 op: FlagOp::Add(Flags::FLAGGED),
-            },
+            }),
         )
         .await;
         let cur: Vec<String> = std::fs::read_dir(dir.path().join("mail/cur"))
@@ -100,11 +100,11 @@ async fn triage_through_the_actor_changes_disk_and_index() {
             &m,
             &mut rx,
             3,
-            AccountOp::Move {
+            AccountOp::Triage(TriageOp::Move {
                 from: inbox.clone(),
                 ids: one.clone(),
                 to: trash.clone(),
-            },
+            }),
         )
         .await;
         assert!(
@@ -120,10 +120,10 @@ async fn triage_through_the_actor_changes_disk_and_index() {
             &m,
             &mut rx,
             4,
-            AccountOp::Restore {
+            AccountOp::Triage(TriageOp::Restore {
                 from: trash.clone(),
                 ids: one,
-            },
+            }),
         )
         .await;
         assert!(
@@ -200,11 +200,11 @@ async fn a_missing_message_is_an_error_not_a_panic() {
         &AccountId("home".into()),
         AccountCommand {
             req: RequestId(7),
-            op: AccountOp::SetFlags {
+            op: AccountOp::Triage(TriageOp::SetFlags {
                 folder: FolderPath::inbox(),
                 ids: vec![MessageRef::local(posthorn::core::LocalId("nope".into()))],
                 op: FlagOp::Add(Flags::SEEN),
-            },
+            }),
         },
     )
     .unwrap();

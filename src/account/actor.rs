@@ -3,7 +3,7 @@
 //! `AccountNotice` tagged with the request id.
 
 use super::{Account, AccountError, RawMessage, SyncReport, SyncSink};
-use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef, RequestId};
+use crate::core::{AccountId, Folder, FolderPath, MessageRef, RequestId, TriageOp};
 use std::collections::BTreeMap;
 use tokio::sync::mpsc;
 
@@ -15,25 +15,8 @@ pub enum AccountOp {
         folder: FolderPath,
         id: MessageRef,
     },
-    SetFlags {
-        folder: FolderPath,
-        ids: Vec<MessageRef>,
-        op: FlagOp,
-    },
-    Move {
-        from: FolderPath,
-        ids: Vec<MessageRef>,
-        to: FolderPath,
-    },
-    /// Moves messages out of Trash to where each came from.
-    Restore {
-        from: FolderPath,
-        ids: Vec<MessageRef>,
-    },
-    Delete {
-        folder: FolderPath,
-        ids: Vec<MessageRef>,
-    },
+    /// A change the user made (flags, move, restore, delete).
+    Triage(TriageOp),
 }
 
 impl AccountOp {
@@ -138,15 +121,15 @@ async fn execute<A: Account>(
         AccountOp::Fetch { folder, id } => {
             account.fetch(&folder, &id).await.map(AccountReply::Message)
         }
-        AccountOp::SetFlags { folder, ids, op } => account
+        AccountOp::Triage(TriageOp::SetFlags { folder, ids, op }) => account
             .set_flags(&folder, &ids, op)
             .await
             .map(|_| AccountReply::Done { moved_to: vec![] }),
-        AccountOp::Move { from, ids, to } => account
+        AccountOp::Triage(TriageOp::Move { from, ids, to }) => account
             .move_to(&from, &ids, &to)
             .await
             .map(|_| AccountReply::Done { moved_to: vec![to] }),
-        AccountOp::Restore { from, ids } => {
+        AccountOp::Triage(TriageOp::Restore { from, ids }) => {
             let mut by_target: BTreeMap<FolderPath, Vec<MessageRef>> = BTreeMap::new();
             for r in ids {
                 by_target
@@ -161,7 +144,7 @@ async fn execute<A: Account>(
             }
             Ok(AccountReply::Done { moved_to })
         }
-        AccountOp::Delete { folder, ids } => account
+        AccountOp::Triage(TriageOp::Delete { folder, ids }) => account
             .delete(&folder, &ids)
             .await
             .map(|_| AccountReply::Done { moved_to: vec![] }),

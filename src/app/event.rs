@@ -1,9 +1,8 @@
 //! What reaches `update` (events) and what it asks the runtime to do (effects).
 
 use super::key::Key;
-use crate::core::{
-    AccountId, Envelope, FlagOp, Folder, FolderPath, LocalId, MessageRef, RequestId,
-};
+pub use crate::core::TriageOp;
+use crate::core::{AccountId, Envelope, Folder, FolderPath, LocalId, RequestId};
 use crate::mime::MessageView;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -65,26 +64,6 @@ pub enum AppEvent {
     Error(String),
     /// The clock, for relative dates; sent about once a minute.
     Now(i64),
-}
-
-/// A change to messages of one account.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TriageOp {
-    SetFlags {
-        folder: FolderPath,
-        ids: Vec<MessageRef>,
-        op: FlagOp,
-    },
-    Move {
-        from: FolderPath,
-        ids: Vec<MessageRef>,
-        to: FolderPath,
-    },
-    /// Out of Trash, back where each message came from.
-    Restore {
-        from: FolderPath,
-        ids: Vec<MessageRef>,
-    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

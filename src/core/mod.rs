@@ -12,8 +12,10 @@ pub mod query;
 pub mod sanitize;
 pub mod sort;
 pub mod thread;
+pub mod triage;
 
 pub use envelope::Envelope;
 pub use flags::{FlagOp, Flags};
 pub use folder::{Folder, FolderKind, FolderRole};
 pub use ids::{AccountId, FolderPath, LocalId, MessageRef, RemoteRef, RequestId};
+pub use triage::TriageOp;

@@ -4,7 +4,7 @@
 use crate::account::{
     AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, LocalAccount,
 };
-use crate::app::{AppEvent, Effect, TriageOp};
+use crate::app::{AppEvent, Effect};
 use crate::core::{AccountId, Envelope, FolderPath, RequestId};
 use crate::mime::{BodyMode, attachment_bytes, parse_message, safe_file_name};
 use crate::store::SharedIndex;
@@ -99,15 +99,14 @@ impl Executor {
                 });
             }
             Effect::Triage { req, account, op } => {
-                let op = match op {
-                    TriageOp::SetFlags { folder, ids, op } => {
-                        AccountOp::SetFlags { folder, ids, op }
-                    }
-                    TriageOp::Move { from, ids, to } => AccountOp::Move { from, ids, to },
-                    TriageOp::Restore { from, ids } => AccountOp::Restore { from, ids },
-                };
                 self.waiting.insert(req, Waiting::Triage);
-                self.send(&account, AccountCommand { req, op });
+                self.send(
+                    &account,
+                    AccountCommand {
+                        req,
+                        op: AccountOp::Triage(op),
+                    },
+                );
             }
             Effect::BodySearch {
                 req,
