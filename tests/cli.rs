@@ -5,7 +5,11 @@ use std::process::{Command, Output};
 
 fn posthorn(args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_posthorn")).args(args).env("HOME", home.path()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_posthorn"))
+        .args(args)
+        .env("HOME", home.path())
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -28,22 +32,42 @@ fn list_json_is_newest_first_with_flags() {
 
 #[test]
 fn list_other_account_and_folder() {
-    let o = posthorn(&["--demo", "list", "--account", "work", "--folder", "Projects/Migration"]);
+    let o = posthorn(&[
+        "--demo",
+        "list",
+        "--account",
+        "work",
+        "--folder",
+        "Projects/Migration",
+    ]);
     assert!(o.status.success());
     let text = stdout(&o);
     assert!(text.lines().count() >= 6, "{text}");
-    assert!(text.contains("Release 4.2") || text.contains("Office move"), "{text}");
+    assert!(
+        text.contains("Release 4.2") || text.contains("Office move"),
+        "{text}"
+    );
 }
 
 #[test]
 fn read_prints_a_message_by_its_id() {
     let o = posthorn(&["--demo", "search", "subject:Flowed"]);
-    let id = stdout(&o).lines().next().unwrap().split('\t').next().unwrap().to_string();
+    let id = stdout(&o)
+        .lines()
+        .next()
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_string();
     let o = posthorn(&["--demo", "read", &id]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = stdout(&o);
     assert!(text.contains("Subject: Flowed text example"));
-    assert!(text.contains("soft line breaks that the sender's client inserted are joined"), "{text}");
+    assert!(
+        text.contains("soft line breaks that the sender's client inserted are joined"),
+        "{text}"
+    );
     let raw = posthorn(&["--demo", "read", "--raw", &id]);
     assert!(stdout(&raw).contains("format=flowed"));
 }
@@ -52,7 +76,12 @@ fn read_prints_a_message_by_its_id() {
 fn search_covers_every_folder_and_bodies() {
     let o = posthorn(&["--demo", "search", "--json", "from:amelie"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let folders: std::collections::BTreeSet<&str> = v.as_array().unwrap().iter().filter_map(|e| e["folder"].as_str()).collect();
+    let folders: std::collections::BTreeSet<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["folder"].as_str())
+        .collect();
     assert!(folders.len() >= 2, "{folders:?}");
     let o = posthorn(&["--demo", "search", "body:festival"]);
     assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
@@ -63,10 +92,16 @@ fn errors_are_clear_and_fail() {
     let o = posthorn(&["--demo", "list", "--folder", "Nope"]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("account personal has no folder \"Nope\" (folders: INBOX, Archive"), "{err}");
+    assert!(
+        err.contains("account personal has no folder \"Nope\" (folders: INBOX, Archive"),
+        "{err}"
+    );
 
     let o = posthorn(&["--demo", "list", "--account", "nobody"]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no account named \"nobody\" (accounts: personal, work)"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("no account named \"nobody\" (accounts: personal, work)")
+    );
     assert_eq!(o.status.code(), Some(1));
 
     let o = posthorn(&["--demo", "search", "before:someday"]);

@@ -131,11 +131,8 @@ async fn execute<A: Account>(
             .map(|_| AccountReply::Done { moved_to: vec![to] }),
         AccountOp::Triage(TriageOp::Restore { from, ids }) => {
             let mut by_target: BTreeMap<FolderPath, Vec<MessageRef>> = BTreeMap::new();
-            for r in ids {
-                by_target
-                    .entry(account.restore_target(&r))
-                    .or_default()
-                    .push(r);
+            for (to, r) in account.restore_targets(&ids).await {
+                by_target.entry(to).or_default().push(r);
             }
             let mut moved_to = Vec::new();
             for (to, ids) in by_target {

@@ -252,8 +252,16 @@ impl Account for LocalAccount {
             .await
     }
 
-    fn restore_target(&self, id: &MessageRef) -> FolderPath {
-        self.trash_origin(id)
+    async fn restore_targets(&mut self, ids: &[MessageRef]) -> Vec<(FolderPath, MessageRef)> {
+        let ids = ids.to_vec();
+        let fallback: Vec<_> = ids
+            .iter()
+            .map(|r| (FolderPath::inbox(), r.clone()))
+            .collect();
+        // The origin lookup takes the index lock, which a scan may hold: not on this task.
+        self.blocking(move |me| Ok(ids.into_iter().map(|r| (me.trash_origin(&r), r)).collect()))
+            .await
+            .unwrap_or(fallback)
     }
 
     async fn submit(&mut self, _msg: &Outgoing) -> Result<(), AccountError> {

@@ -123,9 +123,16 @@ pub trait Account: Send + 'static {
         folder: &FolderPath,
         ids: &[MessageRef],
     ) -> impl Future<Output = Result<(), AccountError>> + Send;
-    /// Where an undelete puts a message that is in Trash (default INBOX).
-    fn restore_target(&self, _id: &MessageRef) -> FolderPath {
-        FolderPath::inbox()
+    /// Where an undelete puts each message that is in Trash (default INBOX).
+    fn restore_targets(
+        &mut self,
+        ids: &[MessageRef],
+    ) -> impl Future<Output = Vec<(FolderPath, MessageRef)>> + Send {
+        let out = ids
+            .iter()
+            .map(|r| (FolderPath::inbox(), r.clone()))
+            .collect();
+        std::future::ready(out)
     }
     fn submit(&mut self, msg: &Outgoing) -> impl Future<Output = Result<(), AccountError>> + Send;
 }
