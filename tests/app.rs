@@ -454,3 +454,41 @@ fn the_rescan_waits_until_the_list_is_on_screen() {
     );
     assert!(fx.is_empty(), "{fx:?}");
 }
+
+#[test]
+fn unified_inbox_picks_up_an_account_that_answers_later() {
+    use posthorn::app::{AppState, Keymap, Settings, ViewSource};
+    use posthorn::core::{AccountId, Folder};
+    let mut s = AppState::new(Keymap::default(), Settings::default());
+    let (a, b) = (AccountId("a".into()), AccountId("b".into()));
+    s.accounts = vec![a.clone(), b.clone()];
+    let fx = update(
+        &mut s,
+        AppEvent::Folders {
+            account: a.clone(),
+            folders: vec![Folder::mail(a, FolderPath::inbox())],
+        },
+    );
+    assert_eq!(s.source, Some(ViewSource::UnifiedInbox));
+    assert!(matches!(&fx[0], Effect::LoadEnvelopes { folders, .. } if folders.len() == 1));
+    let fx = update(
+        &mut s,
+        AppEvent::Folders {
+            account: b.clone(),
+            folders: vec![Folder::mail(b, FolderPath::inbox())],
+        },
+    );
+    assert!(
+        matches!(&fx[0], Effect::LoadEnvelopes { folders, .. } if folders.len() == 2),
+        "{fx:?}"
+    );
+    // The counts arriving again for the same folders change nothing.
+    let fx = update(
+        &mut s,
+        AppEvent::Folders {
+            account: AccountId("b".into()),
+            folders: vec![Folder::mail(AccountId("b".into()), FolderPath::inbox())],
+        },
+    );
+    assert!(fx.is_empty(), "{fx:?}");
+}

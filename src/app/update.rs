@@ -32,6 +32,7 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                     .position(|x| x == a)
                     .unwrap_or(usize::MAX)
             };
+            let shown_before = state.source.clone().map(|src| source_folders(state, &src));
             let mut all: Vec<_> = state
                 .folders
                 .drain(..)
@@ -40,6 +41,13 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             all.extend(folders);
             all.sort_by_key(|f| order(&f.account));
             state.folders = all;
+            // The unified inbox may have opened before this account's INBOX was known.
+            if let (Some(src), Some(before)) = (state.source.clone(), shown_before)
+                && source_folders(state, &src) != before
+            {
+                state.scan_after_load = true;
+                reload(state, &mut fx);
+            }
             if state.source.is_none()
                 && let Some(src) = state.folder_entry_source(0)
             {
