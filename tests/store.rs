@@ -218,3 +218,16 @@ fn unreadable_files_are_reported_and_the_rest_indexed() {
     assert_eq!(r.unreadable.len(), 1);
     assert_eq!(r.unreadable[0].0, "dangling");
 }
+
+#[test]
+fn a_move_never_replaces_a_file_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Maildir::create(dir.path().join("a")).unwrap();
+    let b = Maildir::create(dir.path().join("b")).unwrap();
+    let e = a.deliver(&msg(1), Flags::SEEN).unwrap();
+    std::fs::write(b.file_path(&e), b"another message with the same name").unwrap();
+    let err = a.move_to(&e, &b).unwrap_err().to_string();
+    assert!(err.contains("already there"), "{err}");
+    assert_eq!(a.read(&e).unwrap(), msg(1), "the source is untouched");
+    assert_eq!(b.read(&e).unwrap(), b"another message with the same name");
+}

@@ -192,34 +192,40 @@ impl Maildir {
         Ok(new)
     }
 
-    /// Moves a message into another folder, keeping its unique name and flags. Within one
-    /// file system this is a rename; across file systems a durable copy, then removal.
+    /// Moves a message into another folder, keeping its unique name and flags. A hard
+    /// link then an unlink, so an existing file of the same name in the destination is
+    /// never replaced; across file systems a durable copy, then the removal.
     pub fn move_to(&self, e: &MaildirEntry, dest: &Maildir) -> Result<MaildirEntry, StoreError> {
         let from = self.file_path(e);
         let to = dest.file_path(e);
-        match fs::rename(&from, &to) {
-            Ok(()) => {
-                dest.sync_dir(e.subdir)?;
-                self.sync_dir(e.subdir)?;
-                Ok(e.clone())
+        match fs::hard_link(&from, &to) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::Invalid {
+                    path: to,
+                    reason: "a message with this name is already there; nothing was moved".into(),
+                });
             }
             Err(err) if err.raw_os_error() == Some(18) => {
                 // EXDEV: copy durably first, remove the original only afterwards.
                 let bytes = self.read(e)?;
                 let tmp = dest.root.join("tmp").join(&e.file_name);
                 write_synced(&tmp, &bytes)?;
-                fs::rename(&tmp, &to).map_err(StoreError::io("rename into place", &to))?;
-                dest.sync_dir(e.subdir)?;
-                fs::remove_file(&from).map_err(StoreError::io("remove", &from))?;
-                self.sync_dir(e.subdir)?;
-                Ok(e.clone())
+                fs::hard_link(&tmp, &to).map_err(StoreError::io("link into place", &to))?;
+                fs::remove_file(&tmp).map_err(StoreError::io("remove", &tmp))?;
             }
-            Err(err) => Err(StoreError::Io {
-                op: "move",
-                path: from,
-                source: err,
-            }),
+            Err(err) => {
+                return Err(StoreError::Io {
+                    op: "move",
+                    path: from,
+                    source: err,
+                });
+            }
         }
+        dest.sync_dir(e.subdir)?;
+        fs::remove_file(&from).map_err(StoreError::io("remove", &from))?;
+        self.sync_dir(e.subdir)?;
+        Ok(e.clone())
     }
 
     fn sync_dir(&self, subdir: Subdir) -> Result<(), StoreError> {
