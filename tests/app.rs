@@ -492,3 +492,44 @@ fn unified_inbox_picks_up_an_account_that_answers_later() {
     );
     assert!(fx.is_empty(), "{fx:?}");
 }
+
+#[test]
+fn a_list_loaded_during_a_move_is_reloaded_after_it() {
+    let mut s = state_with(three(), 80, 24);
+    let fx = press(&mut s, &["d"]);
+    let move_req = req_of(&fx).unwrap();
+    // Another reload lands before the account has moved the file: the index still has it.
+    let fx = update(
+        &mut s,
+        AppEvent::ScanDone {
+            account: posthorn::core::AccountId("home".into()),
+            folder: FolderPath::inbox(),
+            changed: true,
+            result: Ok(()),
+        },
+    );
+    let req = req_of(&fx).unwrap();
+    update(
+        &mut s,
+        AppEvent::EnvelopesLoaded {
+            req,
+            envelopes: three(),
+        },
+    );
+    assert_eq!(
+        s.rows.len(),
+        3,
+        "the stale list shows the message again for now"
+    );
+    let fx = update(
+        &mut s,
+        AppEvent::TriageDone {
+            req: move_req,
+            result: Ok(()),
+        },
+    );
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadEnvelopes { .. })),
+        "reloaded once the move is done: {fx:?}"
+    );
+}

@@ -65,6 +65,29 @@ impl Screen {
         }
     }
 
+    /// Waits until the first indexing of the demo is over: no progress shown and the
+    /// screen unchanged for half a second.
+    fn settle(&mut self) {
+        let mut last = String::new();
+        let mut since = Instant::now();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            self.pump();
+            let t = self.text();
+            if t != last || t.contains("Indexing") {
+                last = t;
+                since = Instant::now();
+            } else if since.elapsed() > Duration::from_millis(500) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never settled:\n{last}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn keys(&mut self, k: &str) {
         self.session.send(k).unwrap();
     }
@@ -80,6 +103,7 @@ fn demo_open_move_read_delete_undo_quit() {
     let t = s.wait("the envelope list", |t| {
         t.contains("All inboxes —") && t.contains("Festival newsletter")
     });
+    s.settle();
     assert!(
         t.contains("personal/INBOX") && t.contains("work/INBOX"),
         "{t}"

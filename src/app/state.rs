@@ -142,6 +142,9 @@ pub struct AppState {
     pub envelopes_req: Option<RequestId>,
     /// Rescan the open folder once its envelopes have arrived.
     pub scan_after_load: bool,
+    /// The list was loaded while triage was still running: it may show messages as they
+    /// were before, so load it again when the triage is done.
+    pub stale_list: bool,
     pub now: i64,
     /// Seconds east of UTC for displaying dates.
     pub tz_offset: i32,
@@ -186,6 +189,7 @@ impl AppState {
             pending: HashMap::new(),
             envelopes_req: None,
             scan_after_load: false,
+            stale_list: false,
             now: 0,
             tz_offset: 0,
             quit: false,
@@ -268,5 +272,14 @@ impl AppState {
                 .get(i)
                 .map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
         }
+    }
+
+    /// First visible folder-pane entry (the pane scrolls to keep the cursor visible).
+    pub fn folder_scroll(&self) -> usize {
+        let h = layout::areas(self.width, self.height, self.focus == Focus::Reader)
+            .folders
+            .height
+            .saturating_sub(1) as usize;
+        (self.folder_cursor + 1).saturating_sub(h.max(1))
     }
 }

@@ -1,21 +1,21 @@
 //! `update`: the only place `AppState` changes. Pure: an event in, effects out.
 
 use super::action::{Action, Context};
-use super::event::{AppEvent, Effect, MouseKind};
+use super::event::{AppEvent, Effect};
 use super::key::Key;
-use super::layout;
 use super::prompt;
-use super::state::{AppState, Focus, Pending, PromptKind, Reader, ViewSource};
+use super::state::{AppState, Focus, Pending, PromptKind, ViewSource};
 use super::triage::{self, Dest};
 use super::view;
-use crate::core::{AccountId, FlagOp, Flags, FolderPath};
-use crate::mime::{BodyMode, safe_file_name};
+use crate::core::{AccountId, Flags, FolderPath};
 
 pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
     match event {
         AppEvent::Key(k) => on_key(state, k, &mut fx),
-        AppEvent::Mouse { kind, column, row } => on_mouse(state, kind, column, row, &mut fx),
+        AppEvent::Mouse { kind, column, row } => {
+            super::mouse::on_mouse(state, kind, column, row, &mut fx)
+        }
         AppEvent::Resize(w, h) => {
             state.width = w;
             state.height = h;
@@ -69,6 +69,13 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                     .collect();
                 state.tagged.retain(|k| live.contains(k));
                 view::rebuild(state);
+                if state
+                    .pending
+                    .values()
+                    .any(|p| matches!(p, Pending::Triage { .. }))
+                {
+                    state.stale_list = true;
+                }
                 if std::mem::take(&mut state.scan_after_load)
                     && let Some(src) = state.source.clone()
                 {
@@ -138,7 +145,12 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                     reload(state, &mut fx);
                 }
                 Ok(()) => {
-                    if matches!(what, Some(Pending::Triage { reload: true })) {
+                    let triage_left = state
+                        .pending
+                        .values()
+                        .any(|p| matches!(p, Pending::Triage { .. }));
+                    let stale = !triage_left && std::mem::take(&mut state.stale_list);
+                    if stale || matches!(what, Some(Pending::Triage { reload: true })) {
                         reload(state, &mut fx);
                     }
                 }
@@ -285,7 +297,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::Top => view::move_cursor(state, isize::MIN / 2),
         Action::Bottom => view::move_cursor(state, isize::MAX / 2),
         Action::Open if in_folders => open_folder(state, state.folder_cursor, fx),
-        Action::Open => open_message(state, fx),
+        Action::Open => super::reader::open_message(state, fx),
         Action::FocusSwitch => {
             state.focus = if in_folders {
                 Focus::List
@@ -388,96 +400,11 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             state.quit = true;
             fx.push(Effect::Quit);
         }
-        _ => reader_act(state, action, fx),
+        _ => super::reader::reader_act(state, action, fx),
     }
 }
 
-fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
-    let page = layout::areas(state.width, state.height, true)
-        .reader
-        .height
-        .saturating_sub(2)
-        .max(1) as usize;
-    let Some(r) = state.reader.as_mut() else {
-        return;
-    };
-    // While the attachment list is open, j/k choose an attachment.
-    if r.show_attachments && matches!(action, Action::ScrollDown | Action::ScrollUp) {
-        let n = r.view.as_ref().map_or(0, |v| v.attachments.len());
-        r.attachment_cursor = if action == Action::ScrollDown {
-            (r.attachment_cursor + 1).min(n.saturating_sub(1))
-        } else {
-            r.attachment_cursor.saturating_sub(1)
-        };
-        return;
-    }
-    match action {
-        Action::ScrollDown => r.scroll += 1,
-        Action::ScrollUp => r.scroll = r.scroll.saturating_sub(1),
-        Action::ReaderPageDown => r.scroll += page,
-        Action::ReaderPageUp => r.scroll = r.scroll.saturating_sub(page),
-        Action::ReaderTop => r.scroll = 0,
-        Action::ReaderBottom => r.scroll = usize::MAX / 2,
-        Action::ToggleHeaders => r.full_headers = !r.full_headers,
-        Action::ToggleHtml => {
-            let has = r.view.as_ref().is_some_and(|v| v.has_html());
-            r.mode = if r.mode == BodyMode::Plain {
-                BodyMode::Html
-            } else {
-                BodyMode::Plain
-            };
-            r.scroll = 0;
-            let msg = match (has, r.mode) {
-                (false, _) => "This message has no HTML alternative",
-                (true, BodyMode::Html) => "Showing the HTML part",
-                (true, BodyMode::Plain) => "Showing the plain-text part",
-            };
-            state.info(msg);
-        }
-        Action::Attachments => {
-            let n = r.view.as_ref().map_or(0, |v| v.attachments.len());
-            if n == 0 {
-                state.info("No attachments");
-            } else {
-                r.show_attachments = !r.show_attachments;
-            }
-        }
-        Action::SaveAttachment => {
-            let Some(v) = r.view.as_ref() else { return };
-            if v.attachments.is_empty() {
-                state.info("No attachments");
-                return;
-            }
-            if !r.show_attachments {
-                r.show_attachments = true;
-                state.info("Choose an attachment with j/k, then s to save");
-                return;
-            }
-            let i = r.attachment_cursor.min(v.attachments.len() - 1);
-            let name = safe_file_name(&v.attachments[i].name);
-            prompt::open(state, PromptKind::SaveAs { attachment: i }, name);
-        }
-        Action::NextMessage | Action::PrevMessage => {
-            view::move_cursor(state, if action == Action::NextMessage { 1 } else { -1 });
-            open_message(state, fx);
-        }
-        Action::ReaderToggleRead => triage::toggle_flag(state, Flags::SEEN, true, fx),
-        Action::ReaderToggleFlag => triage::toggle_flag(state, Flags::FLAGGED, true, fx),
-        Action::ReaderDelete | Action::ReaderArchive => {
-            let dest = if action == Action::ReaderDelete {
-                Dest::Trash
-            } else {
-                Dest::Archive
-            };
-            triage::move_targets(state, dest, true, fx);
-            prompt::close_reader(state);
-        }
-        Action::Close => prompt::close_reader(state),
-        _ => {}
-    }
-}
-
-fn open_folder(state: &mut AppState, entry: usize, fx: &mut Vec<Effect>) {
+pub(super) fn open_folder(state: &mut AppState, entry: usize, fx: &mut Vec<Effect>) {
     state.folder_cursor = entry;
     if let Some(src) = state.folder_entry_source(entry) {
         if state.source.as_ref() != Some(&src) || state.envelopes_req.is_none() {
@@ -486,77 +413,4 @@ fn open_folder(state: &mut AppState, entry: usize, fx: &mut Vec<Effect>) {
         state.focus = Focus::List;
         state.reader = None;
     }
-}
-
-fn open_message(state: &mut AppState, fx: &mut Vec<Effect>) {
-    let Some(env) = state.current().cloned() else {
-        state.info("No message here");
-        return;
-    };
-    let req = state.request(Pending::Message);
-    fx.push(Effect::LoadMessage {
-        req,
-        env: Box::new(env.clone()),
-    });
-    let unread = env.is_unread();
-    state.reader = Some(Reader {
-        env: env.clone(),
-        req,
-        view: None,
-        error: None,
-        scroll: 0,
-        full_headers: false,
-        mode: BodyMode::Plain,
-        show_attachments: false,
-        attachment_cursor: 0,
-    });
-    state.focus = Focus::Reader;
-    if unread && state.settings.mark_read_on_open {
-        triage::set_flags(state, &[env], FlagOp::Add(Flags::SEEN), fx);
-    }
-}
-
-fn on_mouse(state: &mut AppState, kind: MouseKind, column: u16, row: u16, fx: &mut Vec<Effect>) {
-    let a = layout::areas(state.width, state.height, state.focus == Focus::Reader);
-    match kind {
-        MouseKind::ScrollDown | MouseKind::ScrollUp => {
-            let d: isize = if kind == MouseKind::ScrollDown { 3 } else { -3 };
-            if let Some(r) = state.reader.as_mut() {
-                r.scroll = (r.scroll as isize + d).max(0) as usize;
-            } else if a.folders.contains(column, row) {
-                let n = state.folder_entries() as isize;
-                state.folder_cursor =
-                    (state.folder_cursor as isize + d.signum()).clamp(0, (n - 1).max(0)) as usize;
-            } else {
-                view::move_cursor(state, d);
-            }
-        }
-        MouseKind::Click => {
-            if a.folders.contains(column, row) && row > a.folders.y {
-                let entry = (row - a.folders.y - 1) as usize + folder_scroll(state);
-                if entry < state.folder_entries() {
-                    open_folder(state, entry, fx);
-                }
-            } else if state.focus != Focus::Reader && a.list.contains(column, row) {
-                let i = state.scroll + (row - a.list.y) as usize;
-                if i < state.rows.len() {
-                    let again = i == state.cursor && state.focus == Focus::List;
-                    state.cursor = i;
-                    state.focus = Focus::List;
-                    if again {
-                        open_message(state, fx);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// First visible folder-pane entry (the pane scrolls to keep the cursor visible).
-pub fn folder_scroll(state: &AppState) -> usize {
-    let h = layout::areas(state.width, state.height, state.focus == Focus::Reader)
-        .folders
-        .height
-        .saturating_sub(1) as usize;
-    (state.folder_cursor + 1).saturating_sub(h.max(1))
 }

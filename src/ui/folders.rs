@@ -3,7 +3,6 @@
 
 use super::text::{fit, pad};
 use super::theme;
-use crate::app::update::folder_scroll;
 use crate::app::{AppState, Focus, ViewSource};
 use crate::core::sanitize;
 use ratatui::Frame;
@@ -47,7 +46,7 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
             Some(ViewSource::Folder(f.account.clone(), f.path.clone())),
         ));
     }
-    let skip = folder_scroll(state);
+    let skip = state.folder_scroll();
     for (i, (name, unread, src)) in entries
         .into_iter()
         .enumerate()
