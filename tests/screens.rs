@@ -31,7 +31,6 @@ fn draw(state: &AppState) -> String {
 fn demo_state(w: u16, h: u16) -> (tempfile::TempDir, AppState, posthorn::account::LocalAccount) {
     let (dir, envs, acc) = demo_inbox();
     let mut s = state_with(envs, w, h);
-    s.accounts = vec![posthorn::core::AccountId("home".into())];
     (dir, s, acc)
 }
 

@@ -50,7 +50,9 @@ pub fn state_with(envs: Vec<Envelope>, width: u16, height: u16) -> AppState {
     s.width = width;
     s.height = height;
     s.now = NOW;
-    let a = AccountId("home".into());
+    let a = envs
+        .first()
+        .map_or_else(|| AccountId("home".into()), |e| e.account.clone());
     let folders = ["INBOX", "Archive", "Lists/rust", "Trash"]
         .iter()
         .map(|p| {
