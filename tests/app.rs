@@ -533,3 +533,48 @@ fn a_list_loaded_during_a_move_is_reloaded_after_it() {
         "reloaded once the move is done: {fx:?}"
     );
 }
+
+#[test]
+fn the_cursor_stays_at_the_top_when_the_list_grows() {
+    let mut s = state_with(three(), 80, 24);
+    let fx = update(
+        &mut s,
+        AppEvent::ScanDone {
+            account: posthorn::core::AccountId("home".into()),
+            folder: FolderPath::inbox(),
+            changed: true,
+            result: Ok(()),
+        },
+    );
+    let mut more = three();
+    more.push(env("d", "Newest", "Dee", NOW));
+    update(
+        &mut s,
+        AppEvent::EnvelopesLoaded {
+            req: req_of(&fx).unwrap(),
+            envelopes: more.clone(),
+        },
+    );
+    assert_eq!((s.cursor, subject_at(&s, 0)), (0, "Newest"));
+    // Away from the top, the cursor follows its message.
+    press(&mut s, &["j", "j"]);
+    let before = subject_at(&s, s.cursor).to_string();
+    let fx = update(
+        &mut s,
+        AppEvent::ScanDone {
+            account: posthorn::core::AccountId("home".into()),
+            folder: FolderPath::inbox(),
+            changed: true,
+            result: Ok(()),
+        },
+    );
+    more.push(env("e", "Even newer", "Eve", NOW + 1));
+    update(
+        &mut s,
+        AppEvent::EnvelopesLoaded {
+            req: req_of(&fx).unwrap(),
+            envelopes: more,
+        },
+    );
+    assert_eq!(subject_at(&s, s.cursor), before);
+}

@@ -30,7 +30,7 @@ fn draw(state: &AppState) -> String {
 
 fn demo_state(w: u16, h: u16) -> (tempfile::TempDir, AppState, posthorn::account::LocalAccount) {
     let (dir, envs, acc) = demo_inbox();
-    let mut s = state_with(envs, w, h);
+    let s = state_with(envs, w, h);
     (dir, s, acc)
 }
 

@@ -16,7 +16,14 @@ impl MatchContext for Tags<'_> {
 
 /// Recomputes `rows` from `envelopes`, keeping the cursor on the same message.
 pub(super) fn rebuild(state: &mut AppState) {
-    let keep = state.current().map(|e| (e.account.clone(), e.id.clone()));
+    // At the top of the list the user stays at the top when mail arrives or the list
+    // reloads; elsewhere the cursor follows its message.
+    let at_top = state.cursor == 0 && state.scroll == 0;
+    let keep = if at_top {
+        None
+    } else {
+        state.current().map(|e| (e.account.clone(), e.id.clone()))
+    };
     rebuild_keeping(state, keep);
 }
 
