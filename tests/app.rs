@@ -18,6 +18,26 @@ fn three() -> Vec<posthorn::core::Envelope> {
     vec![a, b, c]
 }
 
+/// A rescan of home/INBOX that found changes, and the reload it asks for.
+fn rescan_and_reload(s: &mut posthorn::app::AppState, envelopes: Vec<posthorn::core::Envelope>) {
+    let fx = update(
+        s,
+        AppEvent::ScanDone {
+            account: posthorn::core::AccountId("home".into()),
+            folder: FolderPath::inbox(),
+            changed: true,
+            result: Ok(()),
+        },
+    );
+    update(
+        s,
+        AppEvent::EnvelopesLoaded {
+            req: req_of(&fx).unwrap(),
+            envelopes,
+        },
+    );
+}
+
 fn subject_at(s: &posthorn::app::AppState, i: usize) -> &str {
     &s.envelopes[s.rows[i].index].subject
 }
@@ -499,23 +519,7 @@ fn a_list_loaded_during_a_move_is_reloaded_after_it() {
     let fx = press(&mut s, &["d"]);
     let move_req = req_of(&fx).unwrap();
     // Another reload lands before the account has moved the file: the index still has it.
-    let fx = update(
-        &mut s,
-        AppEvent::ScanDone {
-            account: posthorn::core::AccountId("home".into()),
-            folder: FolderPath::inbox(),
-            changed: true,
-            result: Ok(()),
-        },
-    );
-    let req = req_of(&fx).unwrap();
-    update(
-        &mut s,
-        AppEvent::EnvelopesLoaded {
-            req,
-            envelopes: three(),
-        },
-    );
+    rescan_and_reload(&mut s, three());
     assert_eq!(
         s.rows.len(),
         3,
@@ -537,44 +541,14 @@ fn a_list_loaded_during_a_move_is_reloaded_after_it() {
 #[test]
 fn the_cursor_stays_at_the_top_when_the_list_grows() {
     let mut s = state_with(three(), 80, 24);
-    let fx = update(
-        &mut s,
-        AppEvent::ScanDone {
-            account: posthorn::core::AccountId("home".into()),
-            folder: FolderPath::inbox(),
-            changed: true,
-            result: Ok(()),
-        },
-    );
     let mut more = three();
     more.push(env("d", "Newest", "Dee", NOW));
-    update(
-        &mut s,
-        AppEvent::EnvelopesLoaded {
-            req: req_of(&fx).unwrap(),
-            envelopes: more.clone(),
-        },
-    );
+    rescan_and_reload(&mut s, more.clone());
     assert_eq!((s.cursor, subject_at(&s, 0)), (0, "Newest"));
     // Away from the top, the cursor follows its message.
     press(&mut s, &["j", "j"]);
     let before = subject_at(&s, s.cursor).to_string();
-    let fx = update(
-        &mut s,
-        AppEvent::ScanDone {
-            account: posthorn::core::AccountId("home".into()),
-            folder: FolderPath::inbox(),
-            changed: true,
-            result: Ok(()),
-        },
-    );
     more.push(env("e", "Even newer", "Eve", NOW + 1));
-    update(
-        &mut s,
-        AppEvent::EnvelopesLoaded {
-            req: req_of(&fx).unwrap(),
-            envelopes: more,
-        },
-    );
+    rescan_and_reload(&mut s, more);
     assert_eq!(subject_at(&s, s.cursor), before);
 }
