@@ -245,9 +245,11 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
         Some(t) => format!("Moved {} to {t}", plural(moving.len())),
         None => format!("Restored {} from Trash", plural(moving.len())),
     };
-    state.info(format!("{desc} (u undoes)"));
     if to.is_some() {
+        state.info(format!("{desc} (u undoes)"));
         push_undo(state, desc, inverse);
+    } else {
+        state.info(desc);
     }
 }
 

@@ -345,5 +345,6 @@ fn save_attachment(
     f.write_all(&bytes)
         .and_then(|_| f.sync_all())
         .map_err(|e| format!("writing {}: {e}", dest.display()))?;
-    Ok(dest)
+    // Say where it went, not just the name typed.
+    Ok(std::fs::canonicalize(&dest).unwrap_or(dest))
 }
