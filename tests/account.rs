@@ -227,3 +227,13 @@ async fn a_missing_message_is_an_error_not_a_panic() {
         .is_err()
     );
 }
+
+#[test]
+fn reading_a_message_does_not_wait_for_the_index() {
+    let (_dir, acc, ids) = setup(2);
+    let index = acc.shared_index();
+    // Hold the index as a scan's commit would; the read still answers.
+    let _held = index.lock().unwrap();
+    let bytes = acc.read_blocking(&FolderPath::inbox(), &ids[1]).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("body 1"));
+}

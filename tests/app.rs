@@ -552,3 +552,35 @@ fn the_cursor_stays_at_the_top_when_the_list_grows() {
     rescan_and_reload(&mut s, more);
     assert_eq!(subject_at(&s, s.cursor), before);
 }
+
+#[test]
+fn reader_keys_say_when_the_message_is_still_loading() {
+    let mut s = state_with(three(), 80, 24);
+    press(&mut s, &["enter"]);
+    for k in ["A", "s"] {
+        press(&mut s, &[k]);
+        assert_eq!(
+            s.status.as_ref().unwrap().text,
+            "The message is still loading",
+            "{k}"
+        );
+    }
+}
+
+#[test]
+fn an_account_without_folders_is_explained_once() {
+    use posthorn::app::{AppState, Keymap, Settings};
+    let mut s = AppState::new(Keymap::default(), Settings::default());
+    let a = posthorn::core::AccountId("home".into());
+    for _ in 0..2 {
+        update(
+            &mut s,
+            AppEvent::Folders {
+                account: a.clone(),
+                folders: vec![],
+            },
+        );
+    }
+    assert_eq!(s.notices.len(), 1, "{:?}", s.notices);
+    assert!(s.notices[0].error && s.notices[0].text.contains("home: no mail folders found"));
+}

@@ -25,6 +25,11 @@ impl LocalAccount {
         &self.tree
     }
 
+    /// The index this account shares with the UI and the other accounts.
+    pub fn shared_index(&self) -> SharedIndex {
+        self.index.clone()
+    }
+
     fn store_err(&self, e: StoreError) -> AccountError {
         AccountError {
             account: self.id.clone(),
@@ -62,7 +67,12 @@ impl LocalAccount {
         id: &crate::core::LocalId,
     ) -> Result<Vec<u8>, StoreError> {
         let md = self.tree.folder(folder)?;
-        let hint = self.index()?.file_name(&self.id, folder, id)?;
+        // The remembered file name is only a shortcut: never wait for it behind a scan
+        // that is writing the index; `locate` lists the directory instead.
+        let hint = match self.index.try_lock() {
+            Ok(ix) => ix.file_name(&self.id, folder, id).ok().flatten(),
+            Err(_) => None,
+        };
         let e = md.locate(id, hint.as_deref())?;
         md.read(&e)
     }

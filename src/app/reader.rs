@@ -53,6 +53,9 @@ pub(super) fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effe
             };
             state.info(msg);
         }
+        Action::Attachments | Action::SaveAttachment if r.view.is_none() => {
+            state.info("The message is still loading");
+        }
         Action::Attachments => {
             let n = r.view.as_ref().map_or(0, |v| v.attachments.len());
             if n == 0 {

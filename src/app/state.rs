@@ -233,6 +233,11 @@ impl AppState {
             error,
             text: crate::core::sanitize::line(&text).into_owned(),
         };
+        // The same notice twice in a row (a folder list arrives twice) is logged once.
+        if self.notices.last() == Some(&n) {
+            self.status = Some(n);
+            return;
+        }
         self.notices.push(n.clone());
         if self.notices.len() > 500 {
             self.notices.remove(0);

@@ -25,6 +25,11 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             if !state.accounts.contains(&account) {
                 state.accounts.push(account.clone());
             }
+            if folders.is_empty() {
+                state.error(format!(
+                    "{account}: no mail folders found (a Maildir folder has cur/, new/ and tmp/)"
+                ));
+            }
             let order = |a: &AccountId| {
                 state
                     .accounts

@@ -44,7 +44,9 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
     );
 
     if state.rows.is_empty() {
-        let msg = if state.envelopes_req.is_some() {
+        let msg = if state.source.is_none() {
+            "No folder is open (L lists the notices, ? the keys)"
+        } else if state.envelopes_req.is_some() {
             "Loading…"
         } else if state.limit.is_some() {
             "No message matches the limit (esc shows all)"
