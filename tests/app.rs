@@ -301,7 +301,7 @@ fn failed_triage_is_shown_and_the_list_reloaded() {
         &mut s,
         AppEvent::TriageDone {
             req,
-            result: Err("disk full".into()),
+            result: Err(posthorn::core::Failure::store("disk full")),
         },
     );
     assert!(

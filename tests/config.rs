@@ -37,7 +37,7 @@ fn example_config_parses_with_the_documented_defaults() {
         "example values are the defaults"
     );
     assert_eq!(
-        c.accounts["home"].maildir.as_ref().unwrap().path,
+        c.accounts["home"].as_maildir().unwrap().path,
         home.path().join("Maildir")
     );
     assert!(c.keys.is_empty());

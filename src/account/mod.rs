@@ -16,35 +16,10 @@ use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::{ScanProgress, ScanReport};
 use std::future::Future;
 
-/// What an account can do; the UI hides what is impossible.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Capabilities {
-    pub folders: bool,
-    pub server_flags: bool,
-    pub server_delete: bool,
-    pub push: bool,
-    pub submit: SubmitKind,
-}
+pub use crate::core::{Capabilities, SubmitKind};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SubmitKind {
-    None,
-    Smtp,
-    NntpPost,
-    Sendmail,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AccountErrorKind {
-    Auth,
-    Network,
-    Timeout,
-    Protocol,
-    Rejected,
-    Unsupported,
-    /// The local cache failed (disk full, permissions): nothing was changed.
-    Store,
-}
+/// The kind of an account error; the same kinds travel on to the app as `Failure`s.
+pub type AccountErrorKind = crate::core::ErrorKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{account}: {message}")]
@@ -52,6 +27,12 @@ pub struct AccountError {
     pub account: AccountId,
     pub kind: AccountErrorKind,
     pub message: String,
+}
+
+impl From<AccountError> for crate::core::Failure {
+    fn from(e: AccountError) -> Self {
+        crate::core::Failure::new(e.kind, format!("{}: {}", e.account, e.message))
+    }
 }
 
 /// The bytes of one message, as stored.

@@ -2,7 +2,10 @@
 
 use super::key::Key;
 pub use crate::core::TriageOp;
-use crate::core::{AccountId, Envelope, Folder, FolderPath, LocalId, RequestId};
+use crate::core::{
+    AccountId, AccountState, Capabilities, Envelope, Failure, Folder, FolderPath, LocalId,
+    RequestId,
+};
 use crate::mime::MessageView;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -34,7 +37,7 @@ pub enum AppEvent {
     },
     MessageLoaded {
         req: RequestId,
-        result: Result<MessageView, String>,
+        result: Result<MessageView, Failure>,
     },
     ScanProgress {
         account: AccountId,
@@ -46,11 +49,11 @@ pub enum AppEvent {
         account: AccountId,
         folder: FolderPath,
         changed: bool,
-        result: Result<(), String>,
+        result: Result<(), Failure>,
     },
     TriageDone {
         req: RequestId,
-        result: Result<(), String>,
+        result: Result<(), Failure>,
     },
     BodySearchDone {
         req: RequestId,
@@ -59,6 +62,28 @@ pub enum AppEvent {
     AttachmentSaved {
         req: RequestId,
         result: Result<PathBuf, String>,
+    },
+    /// An account's connection or sync state changed.
+    AccountState {
+        account: AccountId,
+        state: AccountState,
+    },
+    /// What an account can do (sent once when it starts).
+    Capabilities {
+        account: AccountId,
+        caps: Capabilities,
+    },
+    /// Another program (or the server) changed a folder: reload it if shown, and its
+    /// counts.
+    FolderChanged {
+        account: AccountId,
+        folder: FolderPath,
+    },
+    /// A change could not be applied as asked because the message changed elsewhere
+    /// (moved or deleted by another program); nothing was lost.
+    Conflict {
+        account: AccountId,
+        message: String,
     },
     /// An error from somewhere that is not a reply to a request.
     Error(String),

@@ -6,7 +6,9 @@ use super::layout;
 use crate::core::query::Query;
 use crate::core::sort::SortKey;
 use crate::core::thread::ThreadRow;
-use crate::core::{AccountId, Envelope, Folder, FolderPath, LocalId, RequestId};
+use crate::core::{
+    AccountId, AccountState, Capabilities, Envelope, Folder, FolderPath, LocalId, RequestId,
+};
 use crate::mime::{BodyMode, MessageView};
 use std::collections::{HashMap, HashSet};
 
@@ -108,6 +110,10 @@ pub enum Pending {
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub accounts: Vec<AccountId>,
+    /// The last state each account's actor reported.
+    pub account_states: HashMap<AccountId, AccountState>,
+    /// What each account can do (absent: not reported yet; assume a local store).
+    pub capabilities: HashMap<AccountId, Capabilities>,
     pub folders: Vec<Folder>,
     pub folder_cursor: usize,
     pub source: Option<ViewSource>,
@@ -158,6 +164,8 @@ impl AppState {
     pub fn new(keymap: Keymap, settings: Settings) -> AppState {
         AppState {
             accounts: Vec::new(),
+            account_states: HashMap::new(),
+            capabilities: HashMap::new(),
             folders: Vec::new(),
             folder_cursor: 0,
             source: None,

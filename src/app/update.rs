@@ -104,8 +104,8 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                         }
                     }
                     Err(e) => {
-                        r.error = Some(e.clone());
-                        state.error(e);
+                        r.error = Some(e.message.clone());
+                        state.error(e.message);
                     }
                 }
             }
@@ -181,6 +181,21 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                 Err(e) => state.error(e),
             }
         }
+        AppEvent::AccountState { account, state: s } => {
+            state.account_states.insert(account, s);
+        }
+        AppEvent::Capabilities { account, caps } => {
+            state.capabilities.insert(account, caps);
+        }
+        AppEvent::FolderChanged { account, folder } => {
+            fx.push(Effect::LoadFolders {
+                account: account.clone(),
+            });
+            if shows(state, &account, &folder) {
+                reload(state, &mut fx);
+            }
+        }
+        AppEvent::Conflict { account, message } => state.error(format!("{account}: {message}")),
         AppEvent::Error(e) => state.error(e),
         AppEvent::Now(t) => state.now = t,
     }

@@ -8,7 +8,10 @@ mod model;
 mod paths;
 mod validate;
 
-pub use model::{AccountConfig, Config, General, MaildirConfig};
+pub use model::{
+    AccountConfig, Config, FileStoreConfig, General, MaildirConfig, SOURCE_KINDS, Secret, Sending,
+    SendmailConfig, ServerConfig, Source, Tls,
+};
 pub use paths::{default_config_path, default_data_dir, expand_tilde};
 pub use validate::{ConfigError, parse_config};
 

@@ -48,15 +48,205 @@ impl Default for General {
     }
 }
 
-/// One account: exactly one protocol table.
+/// One account: exactly one reading source, optionally a way to send, and a From.
+///
+/// In TOML: `[accounts.NAME]` with `from`, one of `[accounts.NAME.maildir|imap|pop3|
+/// nntp|mbox|mh|babyl|mmdf]`, and at most one of `[accounts.NAME.smtp|sendmail]`.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(try_from = "RawAccount")]
 pub struct AccountConfig {
-    pub maildir: Option<MaildirConfig>,
+    /// `Name <addr>` used when composing; optional.
+    pub from: Option<String>,
+    pub source: Source,
+    pub sending: Option<Sending>,
+}
+
+impl AccountConfig {
+    /// A local Maildir account (the `--demo` and `~/Maildir` defaults).
+    pub fn maildir(path: PathBuf) -> Self {
+        AccountConfig {
+            from: None,
+            source: Source::Maildir(MaildirConfig { path }),
+            sending: None,
+        }
+    }
+
+    /// The Maildir account's table, if this is one.
+    pub fn as_maildir(&self) -> Option<&MaildirConfig> {
+        match &self.source {
+            Source::Maildir(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// Where an account's mail comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    Maildir(MaildirConfig),
+    Imap(ServerConfig),
+    Pop3(ServerConfig),
+    Nntp(ServerConfig),
+    Mbox(FileStoreConfig),
+    Mh(FileStoreConfig),
+    Babyl(FileStoreConfig),
+    Mmdf(FileStoreConfig),
+}
+
+impl Source {
+    /// The table name in the config (`imap` for `[accounts.NAME.imap]`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Maildir(_) => "maildir",
+            Source::Imap(_) => "imap",
+            Source::Pop3(_) => "pop3",
+            Source::Nntp(_) => "nntp",
+            Source::Mbox(_) => "mbox",
+            Source::Mh(_) => "mh",
+            Source::Babyl(_) => "babyl",
+            Source::Mmdf(_) => "mmdf",
+        }
+    }
+}
+
+/// How an account sends mail.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sending {
+    Smtp(ServerConfig),
+    Sendmail(SendmailConfig),
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MaildirConfig {
     pub path: PathBuf,
+}
+
+/// A local single-file or directory store (mbox, MH, Babyl, MMDF).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileStoreConfig {
+    pub path: PathBuf,
+    /// mbox only: the written variant (mboxo | mboxrd | mboxcl | mboxcl2).
+    pub variant: Option<String>,
+}
+
+/// Connection settings shared by IMAP, POP3, NNTP and SMTP.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerConfig {
+    pub host: String,
+    /// Default: the protocol's port for the chosen `tls`.
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    #[serde(default)]
+    pub tls: Tls,
+    /// A private CA to trust (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// The Maildir that caches this account; default under the XDG data dir.
+    pub cache: Option<PathBuf>,
+}
+
+/// A password: written in the file, or printed by a command (`pass show work`).
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Secret {
+    Plain(String),
+    Command { command: String },
+}
+
+impl std::fmt::Debug for Secret {
+    // Never print a password, not even in a debug dump.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Secret::Plain(_) => f.write_str("Secret::Plain(<redacted>)"),
+            Secret::Command { command } => write!(f, "Secret::Command({command:?})"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tls {
+    #[default]
+    Implicit,
+    Starttls,
+    None,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SendmailConfig {
+    pub command: String,
+}
+
+/// The account table as written; `AccountConfig` checks that it names one source.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAccount {
+    from: Option<String>,
+    maildir: Option<MaildirConfig>,
+    imap: Option<ServerConfig>,
+    pop3: Option<ServerConfig>,
+    nntp: Option<ServerConfig>,
+    mbox: Option<FileStoreConfig>,
+    mh: Option<FileStoreConfig>,
+    babyl: Option<FileStoreConfig>,
+    mmdf: Option<FileStoreConfig>,
+    smtp: Option<ServerConfig>,
+    sendmail: Option<SendmailConfig>,
+}
+
+/// The source tables an account may hold, in the order they are listed in errors.
+pub const SOURCE_KINDS: &[&str] = &[
+    "maildir", "imap", "pop3", "nntp", "mbox", "mh", "babyl", "mmdf",
+];
+
+impl TryFrom<RawAccount> for AccountConfig {
+    type Error = String;
+    fn try_from(r: RawAccount) -> Result<Self, String> {
+        let sources: Vec<Source> = [
+            r.maildir.map(Source::Maildir),
+            r.imap.map(Source::Imap),
+            r.pop3.map(Source::Pop3),
+            r.nntp.map(Source::Nntp),
+            r.mbox.map(Source::Mbox),
+            r.mh.map(Source::Mh),
+            r.babyl.map(Source::Babyl),
+            r.mmdf.map(Source::Mmdf),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let source = match <[Source; 1]>::try_from(sources) {
+            Ok([one]) => one,
+            Err(v) if v.is_empty() => {
+                return Err(format!(
+                    "no account type (expected one of: {})",
+                    SOURCE_KINDS.join(", ")
+                ));
+            }
+            Err(v) => {
+                let kinds: Vec<&str> = v.iter().map(Source::kind).collect();
+                return Err(format!(
+                    "an account reads from one source, found {}",
+                    kinds.join(" and ")
+                ));
+            }
+        };
+        let sending = match (r.smtp, r.sendmail) {
+            (Some(_), Some(_)) => {
+                return Err("an account sends through smtp or sendmail, not both".into());
+            }
+            (Some(s), None) => Some(Sending::Smtp(s)),
+            (None, Some(s)) => Some(Sending::Sendmail(s)),
+            (None, None) => None,
+        };
+        Ok(AccountConfig {
+            from: r.from,
+            source,
+            sending,
+        })
+    }
 }

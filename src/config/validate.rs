@@ -228,7 +228,7 @@ pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>>
         }]
     })?;
     for acc in config.accounts.values_mut() {
-        if let Some(m) = acc.maildir.as_mut() {
+        if let super::model::Source::Maildir(m) = &mut acc.source {
             m.path = expand_tilde(&m.path);
         }
     }

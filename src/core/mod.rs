@@ -11,6 +11,7 @@ pub mod ids;
 pub mod query;
 pub mod sanitize;
 pub mod sort;
+pub mod status;
 pub mod thread;
 pub mod triage;
 
@@ -18,4 +19,5 @@ pub use envelope::Envelope;
 pub use flags::{FlagOp, Flags};
 pub use folder::{Folder, FolderKind, FolderRole};
 pub use ids::{AccountId, FolderPath, LocalId, MessageRef, RemoteRef, RequestId};
+pub use status::{AccountState, Capabilities, ErrorKind, Failure, SubmitKind};
 pub use triage::TriageOp;

@@ -92,8 +92,13 @@ impl Executor {
                         Some(acc) => acc
                             .read_blocking(&env.folder, &env.id)
                             .map(|raw| parse_message(&raw))
-                            .map_err(|e| format!("cannot open the message: {e}")),
-                        None => Err(format!("no account {}", env.account)),
+                            .map_err(|e| {
+                                crate::core::Failure::store(format!("cannot open the message: {e}"))
+                            }),
+                        None => Err(crate::core::Failure::store(format!(
+                            "no account {}",
+                            env.account
+                        ))),
                     };
                     let _ = tx.send(AppEvent::MessageLoaded { req, result });
                 });
@@ -176,7 +181,7 @@ impl Executor {
         let req = cmd.req;
         if let Err(e) = self.manager.send(account, cmd) {
             let waiting = self.waiting.remove(&req);
-            let msg = e.to_string();
+            let msg = crate::core::Failure::new(crate::core::ErrorKind::Unsupported, e.to_string());
             let _ = self.tx.send(match waiting {
                 Some(Waiting::Scan(a, f)) => {
                     self.scanning.remove(&(a.clone(), f.clone()));
@@ -228,7 +233,7 @@ impl Executor {
                             (report.changed_anything(), Ok(()))
                         }
                         Ok(_) => (false, Ok(())),
-                        Err(e) => (false, Err(e.message)),
+                        Err(e) => (false, Err(e.into())),
                     };
                     Some(AppEvent::ScanDone {
                         account: a,
@@ -239,7 +244,7 @@ impl Executor {
                 }
                 Some(Waiting::Triage) => Some(AppEvent::TriageDone {
                     req,
-                    result: result.map(|_| ()).map_err(|e| e.message),
+                    result: result.map(|_| ()).map_err(Into::into),
                 }),
                 None => result
                     .err()

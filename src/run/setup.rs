@@ -2,7 +2,7 @@
 //! `$MAIL` when there is no config; the index; one `LocalAccount` per account.
 
 use crate::account::LocalAccount;
-use crate::config::{self, Config, ConfigError, MaildirConfig};
+use crate::config::{self, Config, ConfigError};
 use crate::core::AccountId;
 use crate::store::{Index, MaildirTree, SharedIndex};
 use std::path::{Path, PathBuf};
@@ -52,12 +52,8 @@ impl Setup {
         for candidate in [home_maildir, mail_env].into_iter().flatten() {
             if candidate.is_dir() {
                 let mut c = Config::default();
-                c.accounts.insert(
-                    "local".into(),
-                    config::AccountConfig {
-                        maildir: Some(MaildirConfig { path: candidate }),
-                    },
-                );
+                c.accounts
+                    .insert("local".into(), config::AccountConfig::maildir(candidate));
                 return Setup::from_config(c);
             }
         }
@@ -88,7 +84,7 @@ impl Setup {
             .shared();
         let mut accounts = Vec::new();
         for (name, acc) in &config.accounts {
-            if let Some(m) = &acc.maildir {
+            if let Some(m) = acc.as_maildir() {
                 let tree = MaildirTree::open(&m.path)
                     .map_err(|e| SetupError::Other(format!("account {name}: {e}")))?;
                 accounts.push(LocalAccount::new(
@@ -122,11 +118,7 @@ impl Setup {
         for name in names {
             config.accounts.insert(
                 name.clone(),
-                config::AccountConfig {
-                    maildir: Some(MaildirConfig {
-                        path: dir.path().join("mail").join(&name),
-                    }),
-                },
+                config::AccountConfig::maildir(dir.path().join("mail").join(&name)),
             );
         }
         let index_path = dir.path().join("index.sqlite");
