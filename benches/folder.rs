@@ -157,10 +157,10 @@ fn cold(dir: &Path, index_path: &Path) -> Duration {
     let _ = std::fs::remove_file(index_path.with_extension("sqlite-wal"));
     let _ = std::fs::remove_file(index_path.with_extension("sqlite-shm"));
     let t = Instant::now();
-    let index = Index::open(index_path).expect("open index").shared();
+    let (mut index, _) = Index::open(index_path).expect("open index");
     let md = Maildir::open(dir);
     let r = scan_folder(
-        &index,
+        &mut index,
         &AccountId("bench".into()),
         &FolderPath::inbox(),
         &md,
@@ -191,12 +191,12 @@ fn key(s: &mut AppState, code: KeyCode) {
 
 fn warm(index_path: &Path) {
     let t0 = Instant::now();
-    let index = Index::open(index_path).expect("open index");
+    let index = posthorn::store::IndexReader::open(index_path).expect("open index");
     let (a, f) = (AccountId("bench".into()), FolderPath::inbox());
     let mut folder = Folder::mail(a.clone(), f.clone());
-    (folder.total, folder.unread) = index.counts(&a, &f).expect("counts");
+    (folder.total, folder.unread) = index.view().counts(&a, &f).expect("counts");
     // As the TUI does: two read-only connections in parallel.
-    let envs = Index::envelopes_parallel(index_path, &a, &f, 2).expect("load");
+    let envs = posthorn::store::index::envelopes_parallel(index_path, &a, &f, 2).expect("load");
     let t_load = t0.elapsed();
     let mut s = AppState::new(Keymap::default(), Settings::default());
     (s.width, s.height) = (160, 48);

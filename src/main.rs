@@ -92,7 +92,7 @@ fn real_main(args: Args) -> Result<ExitCode> {
             ExitCode::FAILURE
         });
     }
-    let setup = match setup(&args) {
+    let mut setup = match setup(&args) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -108,15 +108,15 @@ fn real_main(args: Args) -> Result<ExitCode> {
             account,
             folder,
             json,
-        }) => cli::list(&setup, account.as_deref(), Some(&folder), json)?,
-        Some(Command::Read { id, raw }) => cli::read(&setup, &id, raw)?,
+        }) => cli::list(&mut setup, account.as_deref(), Some(&folder), json)?,
+        Some(Command::Read { id, raw }) => cli::read(&mut setup, &id, raw)?,
         Some(Command::Search {
             query,
             account,
             folder,
             json,
         }) => cli::search(
-            &setup,
+            &mut setup,
             &query.join(" "),
             account.as_deref(),
             folder.as_deref(),

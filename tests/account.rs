@@ -1,16 +1,39 @@
 //! The local Maildir account through its actor: triage changes files on disk and the
-//! index together, undelete returns mail to where it came from, and interactive
-//! requests are answered while a folder scan is queued.
+//! index together, undelete returns mail to where it came from, interactive requests
+//! are answered while a folder scan is queued or running, and a sync can be cancelled.
 
 use posthorn::account::{
-    AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, LocalAccount,
+    AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, CacheView, LocalAccount,
 };
-use posthorn::core::{AccountId, FlagOp, Flags, FolderPath, MessageRef, RequestId, TriageOp};
-use posthorn::store::{Index, Maildir, MaildirTree};
+use posthorn::core::{
+    AccountId, ErrorKind, FlagOp, Flags, FolderPath, MessageRef, RequestId, TriageOp,
+};
+use posthorn::store::{Maildir, MaildirTree};
 use tokio::sync::mpsc;
 
 fn setup(
     n: usize,
+) -> (
+    tempfile::TempDir,
+    LocalAccount,
+    Vec<posthorn::core::LocalId>,
+) {
+    setup_with(n, |i| {
+        format!("From: x@y\nSubject: m{i}\nMessage-ID: <{i}@t>\n\nbody {i}\n").into_bytes()
+    })
+}
+
+fn cache(dir: &tempfile::TempDir) -> CacheView {
+    CacheView::new(
+        AccountId("home".into()),
+        Some(MaildirTree::open(dir.path().join("mail")).unwrap()),
+        &dir.path().join("index.sqlite"),
+    )
+}
+
+fn setup_with(
+    n: usize,
+    message: impl Fn(usize) -> Vec<u8>,
 ) -> (
     tempfile::TempDir,
     LocalAccount,
@@ -21,24 +44,18 @@ fn setup(
     let inbox = Maildir::create(&root).unwrap();
     let ids = (0..n)
         .map(|i| {
-            inbox
-                .deliver(
-                    format!("From: x@y\nSubject: m{i}\nMessage-ID: <{i}@t>\n\nbody {i}\n")
-                        .as_bytes(),
-                    Flags::empty(),
-                )
-                .unwrap()
-                .id
+            // Written directly (no fsync per file): thousands of them for the scan tests.
+            let name = format!("1700000000.M{i}P1Q{i}.test");
+            std::fs::write(inbox.path().join("new").join(&name), message(i)).unwrap();
+            posthorn::core::LocalId(name)
         })
         .collect();
-    let index = Index::open(&dir.path().join("index.sqlite"))
-        .unwrap()
-        .shared();
-    let acc = LocalAccount::new(
+    let acc = LocalAccount::open(
         AccountId("home".into()),
         MaildirTree::open(&root).unwrap(),
-        index,
-    );
+        &dir.path().join("index.sqlite"),
+    )
+    .unwrap();
     (dir, acc, ids)
 }
 
@@ -69,10 +86,10 @@ async fn ask(
 #[tokio::test]
 async fn triage_through_the_actor_changes_disk_and_index() {
     let (dir, acc, ids) = setup(3);
-    let index = {
+    {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut m = AccountManager::new(tx);
-        m.spawn(acc.clone());
+        m.spawn(acc);
         let inbox = FolderPath::inbox();
         let r = ask(&m, &mut rx, 1, AccountOp::SyncFolder(inbox.clone())).await;
         assert!(matches!(r, AccountReply::Synced { ref report, .. } if report.added == 3));
@@ -129,26 +146,17 @@ async fn triage_through_the_actor_changes_disk_and_index() {
         assert!(
             matches!(r, AccountReply::Done { ref moved_to } if moved_to == &[FolderPath::inbox()])
         );
-        acc.clone()
-    };
-    let ix = index.list_folders_for_test();
+    }
+    let ix: Vec<_> = cache(&dir)
+        .folders()
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.path.0, f.total, f.unread))
+        .collect();
     assert_eq!(
         ix,
         vec![("INBOX".to_string(), 3, 3), ("Trash".to_string(), 0, 0)]
     );
-}
-
-trait ForTest {
-    fn list_folders_for_test(&self) -> Vec<(String, u32, u32)>;
-}
-impl ForTest for LocalAccount {
-    fn list_folders_for_test(&self) -> Vec<(String, u32, u32)> {
-        self.folders_blocking()
-            .unwrap()
-            .into_iter()
-            .map(|f| (f.path.0, f.total, f.unread))
-            .collect()
-    }
 }
 
 #[tokio::test]
@@ -212,7 +220,8 @@ async fn a_missing_message_is_an_error_not_a_panic() {
         if let AccountNotice::Reply { req, result, .. } = rx.recv().await.unwrap() {
             assert_eq!(req, RequestId(7));
             let e = result.unwrap_err();
-            assert!(e.message.contains("nope not found"), "{e}");
+            assert_eq!(e.kind, ErrorKind::Gone, "{e}");
+            assert!(e.message.contains("no longer in"), "{e}");
             break;
         }
     }
@@ -229,11 +238,116 @@ async fn a_missing_message_is_an_error_not_a_panic() {
 }
 
 #[test]
-fn reading_a_message_does_not_wait_for_the_index() {
-    let (_dir, acc, ids) = setup(2);
-    let index = acc.shared_index();
-    // Hold the index as a scan's commit would; the read still answers.
-    let _held = index.lock().unwrap();
-    let bytes = acc.read_blocking(&FolderPath::inbox(), &ids[1]).unwrap();
+fn reading_a_message_does_not_wait_for_an_index_write() {
+    let (dir, acc, ids) = setup(2);
+    drop(acc);
+    // Another writer holds a write transaction, as a long scan step would.
+    let w = rusqlite::Connection::open(dir.path().join("index.sqlite")).unwrap();
+    w.execute_batch("BEGIN IMMEDIATE; INSERT INTO folders(account, path) VALUES ('x', 'y');")
+        .unwrap();
+    let bytes = cache(&dir)
+        .read(&FolderPath::inbox(), &ids[1])
+        .unwrap()
+        .unwrap();
     assert!(String::from_utf8_lossy(&bytes).contains("body 1"));
+    w.execute_batch("ROLLBACK").unwrap();
+}
+
+/// A flag command sent while a long scan runs is answered before the scan ends: the
+/// actor serves it between two steps (multi-threaded runtime, as in the TUI).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flag_change_during_a_long_scan_is_answered_before_the_scan_ends() {
+    let n = 6 * posthorn::store::scan::STEP_FILES;
+    let (_dir, acc, ids) = setup(n);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut m = AccountManager::new(tx);
+    m.spawn(acc);
+    let home = AccountId("home".into());
+    let send = |req, op| {
+        m.send(
+            &home,
+            AccountCommand {
+                req: RequestId(req),
+                op,
+            },
+        )
+        .unwrap()
+    };
+    send(1, AccountOp::SyncFolder(FolderPath::inbox()));
+    // Wait until the scan is under way, then ask for a flag change.
+    let mut flagged_at = None;
+    let mut order = Vec::new();
+    loop {
+        match rx.recv().await.unwrap() {
+            AccountNotice::Progress { done, total, .. } if flagged_at.is_none() => {
+                assert!(done < total, "the scan finished in one step");
+                flagged_at = Some(done);
+                send(
+                    2,
+                    AccountOp::Triage(TriageOp::SetFlags {
+                        folder: FolderPath::inbox(),
+                        ids: vec![MessageRef::local(ids[n - 1].clone())],
+                        op: FlagOp::Add(Flags::FLAGGED),
+                    }),
+                );
+            }
+            AccountNotice::Reply { req, result, .. } => {
+                result.unwrap();
+                order.push(req.0);
+                if req.0 == 1 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(order, [2, 1], "the flag change waited for the whole scan");
+}
+
+#[tokio::test]
+async fn a_running_sync_can_be_cancelled_and_keeps_what_it_committed() {
+    let n = 4 * posthorn::store::scan::STEP_FILES;
+    let (dir, acc, _ids) = setup(n);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut m = AccountManager::new(tx);
+    m.spawn(acc);
+    let home = AccountId("home".into());
+    m.send(
+        &home,
+        AccountCommand {
+            req: RequestId(1),
+            op: AccountOp::SyncFolder(FolderPath::inbox()),
+        },
+    )
+    .unwrap();
+    let mut cancelled = false;
+    loop {
+        match rx.recv().await.unwrap() {
+            AccountNotice::Progress { .. } if !cancelled => {
+                cancelled = true;
+                m.send(
+                    &home,
+                    AccountCommand {
+                        req: RequestId(2),
+                        op: AccountOp::CancelSync(None),
+                    },
+                )
+                .unwrap();
+            }
+            AccountNotice::Reply {
+                req: RequestId(1),
+                result,
+                ..
+            } => {
+                assert!(
+                    matches!(result, Ok(AccountReply::Cancelled { .. })),
+                    "{result:?}"
+                );
+                break;
+            }
+            _ => {}
+        }
+    }
+    let total = cache(&dir).folders().unwrap()[0].total;
+    assert!(total > 0 && (total as usize) < n, "{total} of {n} indexed");
 }

@@ -385,10 +385,11 @@ fn reader_toggles_and_saves_attachments_with_a_safe_name() {
     let fx = press(&mut s, &["enter"]);
     let req = req_of(&fx).unwrap();
     let raw = _acc
-        .read_blocking(
+        .read(
             &s.reader.as_ref().unwrap().env.folder,
             &s.reader.as_ref().unwrap().env.id,
         )
+        .unwrap()
         .unwrap();
     update(
         &mut s,

@@ -28,20 +28,20 @@ fn draw(state: &AppState) -> String {
     out
 }
 
-fn demo_state(w: u16, h: u16) -> (tempfile::TempDir, AppState, posthorn::account::LocalAccount) {
+fn demo_state(w: u16, h: u16) -> (tempfile::TempDir, AppState, posthorn::account::CacheView) {
     let (dir, envs, acc) = demo_inbox();
     let s = state_with(envs, w, h);
     (dir, s, acc)
 }
 
-fn open_subject(s: &mut AppState, acc: &posthorn::account::LocalAccount, query: &str) {
+fn open_subject(s: &mut AppState, acc: &posthorn::account::CacheView, query: &str) {
     press(s, &["/"]);
     typed(s, query);
     press(s, &["enter"]);
     let fx = press(s, &["enter"]);
     let req = req_of(&fx).unwrap();
     let env = s.reader.as_ref().unwrap().env.clone();
-    let raw = acc.read_blocking(&env.folder, &env.id).unwrap();
+    let raw = acc.read(&env.folder, &env.id).unwrap().unwrap();
     update(
         s,
         AppEvent::MessageLoaded {

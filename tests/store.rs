@@ -145,16 +145,14 @@ fn layouts_are_discovered() {
 fn scan_reads_only_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let md = Maildir::create(dir.path().join("m")).unwrap();
-    let index = Index::open(&dir.path().join("index.sqlite"))
-        .unwrap()
-        .shared();
+    let (mut index, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
     let (a, f) = (AccountId("a".into()), FolderPath::inbox());
     let entries: Vec<_> = (0..50)
         .map(|i| md.deliver(&msg(i), Flags::empty()).unwrap())
         .collect();
     let mut last = None;
     let r = scan_folder(
-        &index,
+        &mut index,
         &a,
         &f,
         &md,
@@ -181,10 +179,10 @@ fn scan_reads_only_what_changed() {
         b"Subject: changed behind our back\n\n",
     )
     .unwrap();
-    let r = scan_folder(&index, &a, &f, &md, header_fields, &mut |_| {}).unwrap();
+    let r = scan_folder(&mut index, &a, &f, &md, header_fields, &mut |_| {}).unwrap();
     assert_eq!((r.added, r.changed, r.removed), (1, 1, 1));
 
-    let ix = index.lock().unwrap();
+    let ix = index.reader();
     let envs = ix.envelopes(&a, &f).unwrap();
     assert_eq!(envs.len(), 50);
     let e0 = envs.iter().find(|e| e.id == entries[0].id).unwrap();
@@ -192,9 +190,8 @@ fn scan_reads_only_what_changed() {
     let e2 = envs.iter().find(|e| e.id == entries[2].id).unwrap();
     assert_eq!(e2.subject, "message 2", "unchanged names are not re-read");
     assert_eq!(ix.counts(&a, &f).unwrap(), (50, 49));
-    drop(ix);
     // A third scan finds nothing to do.
-    let r = scan_folder(&index, &a, &f, &md, header_fields, &mut |_| {}).unwrap();
+    let r = scan_folder(&mut index, &a, &f, &md, header_fields, &mut |_| {}).unwrap();
     assert!(!r.changed_anything());
 }
 
@@ -204,9 +201,9 @@ fn unreadable_files_are_reported_and_the_rest_indexed() {
     let md = Maildir::create(dir.path().join("m")).unwrap();
     md.deliver(&msg(1), Flags::empty()).unwrap();
     std::os::unix::fs::symlink("/nonexistent/target", dir.path().join("m/new/dangling")).unwrap();
-    let index = Index::open_in_memory().unwrap().shared();
+    let (mut index, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
     let r = scan_folder(
-        &index,
+        &mut index,
         &AccountId("a".into()),
         &FolderPath::inbox(),
         &md,

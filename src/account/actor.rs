@@ -1,16 +1,26 @@
-//! One task per account. It owns the account (and its connections), takes commands from
-//! two queues, interactive before background, and reports every result as an
-//! `AccountNotice` tagged with the request id.
+//! One task per account. It owns the account (and its connections and index writer),
+//! takes commands from two queues, interactive before background, and reports every
+//! result as an `AccountNotice` tagged with the request id, plus its state (connecting,
+//! online, syncing with progress, error) and the changes push reports.
+//!
+//! A sync runs in steps; between two steps the actor serves every waiting interactive
+//! command, so opening, flagging or moving a message never waits for a whole scan. A
+//! running sync is cancelled by `AccountOp::CancelSync` (what it committed stays).
 
-use super::{Account, AccountError, RawMessage, SyncReport, SyncSink};
-use crate::core::{AccountId, Folder, FolderPath, MessageRef, RequestId, TriageOp};
-use std::collections::BTreeMap;
+use super::{Account, AccountError, PushEvent, RawMessage, SyncReport, SyncStep};
+use crate::core::{
+    AccountId, AccountState, Capabilities, Failure, Folder, FolderPath, MessageRef, RequestId,
+    TriageOp,
+};
+use std::collections::{BTreeMap, BTreeSet};
 use tokio::sync::mpsc;
 
 #[derive(Clone, Debug)]
 pub enum AccountOp {
     ListFolders,
     SyncFolder(FolderPath),
+    /// Stop the running sync (of this folder, or any).
+    CancelSync(Option<FolderPath>),
     Fetch {
         folder: FolderPath,
         id: MessageRef,
@@ -39,6 +49,10 @@ pub enum AccountReply {
         folder: FolderPath,
         report: SyncReport,
     },
+    /// The sync was cancelled; what it had committed stays in the index.
+    Cancelled {
+        folder: FolderPath,
+    },
     Message(RawMessage),
     /// A triage op finished; `moved_to` lists the destinations of restored messages.
     Done {
@@ -59,91 +73,295 @@ pub enum AccountNotice {
         done: usize,
         total: usize,
     },
+    State {
+        account: AccountId,
+        state: AccountState,
+    },
+    Capabilities {
+        account: AccountId,
+        caps: Capabilities,
+    },
+    /// Push: another program changed this folder (already rescanned), or the folder
+    /// list (`None`).
+    Changed {
+        account: AccountId,
+        folder: Option<FolderPath>,
+    },
+    /// Something the user should hear that is not a reply (index rebuilt, watch failed).
+    Note { account: AccountId, text: String },
+}
+
+struct Running<J> {
+    req: Option<RequestId>,
+    folder: FolderPath,
+    job: J,
+}
+
+struct Actor<A: Account> {
+    account: A,
+    id: AccountId,
+    out: mpsc::UnboundedSender<AccountNotice>,
+    running: Option<Running<A::Sync>>,
+    /// Folders push said changed, to rescan when idle.
+    dirty: BTreeSet<FolderPath>,
 }
 
 /// Runs an account until both its queues close.
 pub async fn run_actor<A: Account>(
-    mut account: A,
+    account: A,
     mut interactive: mpsc::Receiver<AccountCommand>,
     mut background: mpsc::Receiver<AccountCommand>,
     out: mpsc::UnboundedSender<AccountNotice>,
 ) {
     let id = account.id().clone();
-    if let Err(e) = account.connect().await {
-        let _ = out.send(AccountNotice::Reply {
-            account: id.clone(),
-            req: RequestId(0),
-            result: Err(e),
-        });
+    let mut a = Actor {
+        account,
+        id,
+        out,
+        running: None,
+        dirty: BTreeSet::new(),
+    };
+    a.send(AccountNotice::Capabilities {
+        account: a.id.clone(),
+        caps: a.account.capabilities(),
+    });
+    a.state(AccountState::Connecting);
+    match a.account.connect().await {
+        Ok(()) => a.state(AccountState::Online),
+        Err(e) => a.state(AccountState::Error(e.into())),
     }
-    loop {
-        let cmd = tokio::select! {
-            biased;
-            Some(c) = interactive.recv() => c,
-            Some(c) = background.recv() => c,
-            else => break,
-        };
-        let result = execute(&mut account, &id, cmd.op, &out).await;
-        if out
-            .send(AccountNotice::Reply {
-                account: id.clone(),
-                req: cmd.req,
-                result,
-            })
-            .is_err()
-        {
+    a.notes();
+    let mut push = a.account.take_push();
+    let (mut i_open, mut b_open) = (true, true);
+    while i_open || b_open || a.running.is_some() {
+        // The user first: everything already waiting in the interactive queue.
+        match interactive.try_recv() {
+            Ok(cmd) => {
+                a.interactive(cmd).await;
+                continue;
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => i_open = false,
+            Err(mpsc::error::TryRecvError::Empty) => {}
+        }
+        if let Some(rx) = push.as_mut() {
+            while let Ok(ev) = rx.try_recv() {
+                a.pushed(ev);
+            }
+        }
+        if a.running.is_some() {
+            a.step().await;
+            continue;
+        }
+        if let Some(f) = a.dirty.pop_first() {
+            a.begin(None, f).await;
+            continue;
+        }
+        if !i_open && !b_open {
             break;
+        }
+        tokio::select! {
+            biased;
+            c = interactive.recv(), if i_open => match c {
+                Some(c) => a.interactive(c).await,
+                None => i_open = false,
+            },
+            Some(ev) = next_push(&mut push) => a.pushed(ev),
+            c = background.recv(), if b_open => match c {
+                Some(c) => a.background(c).await,
+                None => b_open = false,
+            },
         }
     }
 }
 
-async fn execute<A: Account>(
-    account: &mut A,
-    id: &AccountId,
-    op: AccountOp,
-    out: &mpsc::UnboundedSender<AccountNotice>,
-) -> Result<AccountReply, AccountError> {
-    match op {
-        AccountOp::ListFolders => account.list_folders().await.map(AccountReply::Folders),
-        AccountOp::SyncFolder(folder) => {
-            let (tx, acc, f) = (out.clone(), id.clone(), folder.clone());
-            let mut sink = SyncSink::new(move |p| {
-                let _ = tx.send(AccountNotice::Progress {
-                    account: acc.clone(),
-                    folder: f.clone(),
+/// The next push event; pends forever when the account has no push.
+async fn next_push(push: &mut Option<mpsc::UnboundedReceiver<PushEvent>>) -> Option<PushEvent> {
+    match push {
+        Some(rx) => match rx.recv().await {
+            Some(ev) => Some(ev),
+            None => {
+                *push = None;
+                std::future::pending().await
+            }
+        },
+        None => std::future::pending().await,
+    }
+}
+
+impl<A: Account> Actor<A> {
+    fn send(&self, n: AccountNotice) {
+        let _ = self.out.send(n);
+    }
+
+    fn state(&self, state: AccountState) {
+        self.send(AccountNotice::State {
+            account: self.id.clone(),
+            state,
+        });
+    }
+
+    fn reply(&self, req: RequestId, result: Result<AccountReply, AccountError>) {
+        self.send(AccountNotice::Reply {
+            account: self.id.clone(),
+            req,
+            result,
+        });
+    }
+
+    fn notes(&mut self) {
+        for text in self.account.take_notes() {
+            self.send(AccountNotice::Note {
+                account: self.id.clone(),
+                text,
+            });
+        }
+    }
+
+    fn pushed(&mut self, ev: PushEvent) {
+        match ev {
+            PushEvent::Folder(f) => {
+                self.dirty.insert(f);
+            }
+            PushEvent::Tree => self.send(AccountNotice::Changed {
+                account: self.id.clone(),
+                folder: None,
+            }),
+            PushEvent::Error(text) => self.send(AccountNotice::Note {
+                account: self.id.clone(),
+                text,
+            }),
+        }
+    }
+
+    async fn interactive(&mut self, cmd: AccountCommand) {
+        if let AccountOp::CancelSync(which) = &cmd.op {
+            let hit = self
+                .running
+                .as_ref()
+                .is_some_and(|r| which.as_ref().is_none_or(|f| *f == r.folder));
+            if hit && let Some(r) = self.running.take() {
+                if let Some(req) = r.req {
+                    self.reply(req, Ok(AccountReply::Cancelled { folder: r.folder }));
+                }
+                self.state(AccountState::Online);
+            }
+            self.reply(cmd.req, Ok(AccountReply::Done { moved_to: vec![] }));
+            return;
+        }
+        let result = self.execute(cmd.op).await;
+        self.reply(cmd.req, result);
+        self.notes();
+    }
+
+    async fn background(&mut self, cmd: AccountCommand) {
+        match cmd.op {
+            AccountOp::SyncFolder(folder) => {
+                self.dirty.remove(&folder);
+                self.begin(Some(cmd.req), folder).await
+            }
+            op => {
+                let result = self.execute(op).await;
+                self.reply(cmd.req, result);
+            }
+        }
+        self.notes();
+    }
+
+    async fn begin(&mut self, req: Option<RequestId>, folder: FolderPath) {
+        self.state(AccountState::Syncing {
+            folder: folder.clone(),
+            done: 0,
+            total: 0,
+        });
+        match self.account.begin_sync(&folder).await {
+            Ok(job) => self.running = Some(Running { req, folder, job }),
+            Err(e) => self.failed(req, e),
+        }
+    }
+
+    async fn step(&mut self) {
+        let Some(Running { req, folder, job }) = self.running.take() else {
+            return;
+        };
+        match self.account.sync_step(job).await {
+            Ok(SyncStep::More(job, p)) => {
+                self.send(AccountNotice::Progress {
+                    account: self.id.clone(),
+                    folder: folder.clone(),
                     done: p.done,
                     total: p.total,
                 });
-            });
-            let report = account.sync_folder(&folder, &mut sink).await?;
-            Ok(AccountReply::Synced { folder, report })
-        }
-        AccountOp::Fetch { folder, id } => {
-            account.fetch(&folder, &id).await.map(AccountReply::Message)
-        }
-        AccountOp::Triage(TriageOp::SetFlags { folder, ids, op }) => account
-            .set_flags(&folder, &ids, op)
-            .await
-            .map(|_| AccountReply::Done { moved_to: vec![] }),
-        AccountOp::Triage(TriageOp::Move { from, ids, to }) => account
-            .move_to(&from, &ids, &to)
-            .await
-            .map(|_| AccountReply::Done { moved_to: vec![to] }),
-        AccountOp::Triage(TriageOp::Restore { from, ids }) => {
-            let mut by_target: BTreeMap<FolderPath, Vec<MessageRef>> = BTreeMap::new();
-            for (to, r) in account.restore_targets(&ids).await {
-                by_target.entry(to).or_default().push(r);
+                self.state(AccountState::Syncing {
+                    folder: folder.clone(),
+                    done: p.done,
+                    total: p.total,
+                });
+                self.running = Some(Running { req, folder, job });
             }
-            let mut moved_to = Vec::new();
-            for (to, ids) in by_target {
-                account.move_to(&from, &ids, &to).await?;
-                moved_to.push(to);
+            Ok(SyncStep::Done(report)) => {
+                self.state(AccountState::Online);
+                match req {
+                    Some(req) => self.reply(req, Ok(AccountReply::Synced { folder, report })),
+                    None if report.changed_anything() => self.send(AccountNotice::Changed {
+                        account: self.id.clone(),
+                        folder: Some(folder),
+                    }),
+                    None => {}
+                }
             }
-            Ok(AccountReply::Done { moved_to })
+            Err(e) => self.failed(req, e),
         }
-        AccountOp::Triage(TriageOp::Delete { folder, ids }) => account
-            .delete(&folder, &ids)
-            .await
-            .map(|_| AccountReply::Done { moved_to: vec![] }),
+        self.notes();
+    }
+
+    fn failed(&mut self, req: Option<RequestId>, e: AccountError) {
+        self.state(AccountState::Error(Failure::from(e.clone())));
+        match req {
+            Some(req) => self.reply(req, Err(e)),
+            None => self.send(AccountNotice::Note {
+                account: self.id.clone(),
+                text: e.message,
+            }),
+        }
+    }
+
+    async fn execute(&mut self, op: AccountOp) -> Result<AccountReply, AccountError> {
+        let account = &mut self.account;
+        match op {
+            AccountOp::ListFolders => account.list_folders().await.map(AccountReply::Folders),
+            AccountOp::SyncFolder(folder) => {
+                // Only reached through `execute` by a caller that wants it whole.
+                let report = account.sync_folder(&folder, &mut |_| {}).await?;
+                Ok(AccountReply::Synced { folder, report })
+            }
+            AccountOp::CancelSync(_) => Ok(AccountReply::Done { moved_to: vec![] }),
+            AccountOp::Fetch { folder, id } => {
+                account.fetch(&folder, &id).await.map(AccountReply::Message)
+            }
+            AccountOp::Triage(TriageOp::SetFlags { folder, ids, op }) => account
+                .set_flags(&folder, &ids, op)
+                .await
+                .map(|_| AccountReply::Done { moved_to: vec![] }),
+            AccountOp::Triage(TriageOp::Move { from, ids, to }) => account
+                .move_to(&from, &ids, &to)
+                .await
+                .map(|_| AccountReply::Done { moved_to: vec![to] }),
+            AccountOp::Triage(TriageOp::Restore { from, ids }) => {
+                let mut by_target: BTreeMap<FolderPath, Vec<MessageRef>> = BTreeMap::new();
+                for (to, r) in account.restore_targets(&ids).await {
+                    by_target.entry(to).or_default().push(r);
+                }
+                let mut moved_to = Vec::new();
+                for (to, ids) in by_target {
+                    account.move_to(&from, &ids, &to).await?;
+                    moved_to.push(to);
+                }
+                Ok(AccountReply::Done { moved_to })
+            }
+            AccountOp::Triage(TriageOp::Delete { folder, ids }) => account
+                .delete(&folder, &ids)
+                .await
+                .map(|_| AccountReply::Done { moved_to: vec![] }),
+        }
     }
 }

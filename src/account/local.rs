@@ -1,106 +1,136 @@
-//! A local Maildir tree as an account: folders are the tree's Maildirs, "sync" is an
-//! incremental index scan, triage renames files. All disk work runs on blocking threads.
+//! A local Maildir tree as an account: folders are the tree's Maildirs, a sync is an
+//! incremental index scan in steps, triage renames files. All disk work runs on
+//! blocking threads; the account's own index writer is shared only with them.
+//!
+//! The disk is the truth and the index a cache of it: a change that reached the disk is
+//! reported as done even when recording it in the index failed (the folder is rescanned
+//! instead), and a damaged index is moved aside and rebuilt.
 
 use super::{
-    Account, AccountError, AccountErrorKind, Capabilities, Outgoing, RawMessage, SubmitKind,
-    SyncReport, SyncSink,
+    Account, AccountError, AccountErrorKind, Capabilities, Outgoing, PushEvent, RawMessage,
+    SyncStep,
 };
 use crate::core::{AccountId, FlagOp, Flags, Folder, FolderPath, FolderRole, MessageRef};
-use crate::store::{MaildirTree, SharedIndex, StoreError, scan_folder};
-use std::sync::{Arc, Mutex};
+use crate::store::{Index, MaildirTree, ScanJob, StoreError, scan::STEP_FILES};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::mpsc;
 
-#[derive(Clone)]
-pub struct LocalAccount {
+struct Inner {
     id: AccountId,
     tree: MaildirTree,
-    index: SharedIndex,
+    index: Mutex<Index>,
+    /// Notices for the user, collected on blocking threads.
+    notes: Mutex<Vec<String>>,
+}
+
+pub struct LocalAccount {
+    inner: Arc<Inner>,
+    push: Option<mpsc::UnboundedReceiver<PushEvent>>,
+}
+
+/// A local sync: the scan job and the folder it belongs to.
+pub struct LocalSync {
+    folder: FolderPath,
+    job: ScanJob,
 }
 
 impl LocalAccount {
-    pub fn new(id: AccountId, tree: MaildirTree, index: SharedIndex) -> Self {
-        LocalAccount { id, tree, index }
+    /// Opens the account's own writer on the index at `index_path`.
+    pub fn open(id: AccountId, tree: MaildirTree, index_path: &Path) -> Result<Self, StoreError> {
+        let (index, note) = Index::open(index_path)?;
+        let notes = note.map(|n| format!("{id}: {n}")).into_iter().collect();
+        Ok(LocalAccount {
+            inner: Arc::new(Inner {
+                id,
+                tree,
+                index: Mutex::new(index),
+                notes: Mutex::new(notes),
+            }),
+            push: None,
+        })
     }
 
     pub fn tree(&self) -> &MaildirTree {
-        &self.tree
+        &self.inner.tree
     }
 
-    /// The index this account shares with the UI and the other accounts.
-    pub fn shared_index(&self) -> SharedIndex {
-        self.index.clone()
-    }
-
-    fn store_err(&self, e: StoreError) -> AccountError {
+    fn err(&self, e: StoreError) -> AccountError {
+        let kind = match &e {
+            StoreError::NotFound { .. } => AccountErrorKind::Gone,
+            _ => AccountErrorKind::Store,
+        };
+        let message = match &e {
+            StoreError::NotFound { path, id } => format!(
+                "message {id} is no longer in {} (moved or deleted by another program); nothing was changed",
+                path.display()
+            ),
+            _ => e.to_string(),
+        };
         AccountError {
-            account: self.id.clone(),
-            kind: AccountErrorKind::Store,
-            message: e.to_string(),
+            account: self.inner.id.clone(),
+            kind,
+            message,
         }
     }
 
     async fn blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&LocalAccount) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, AccountError> {
-        let me = self.clone();
-        match tokio::task::spawn_blocking(move || f(&me)).await {
-            Ok(r) => r.map_err(|e| self.store_err(e)),
+        let inner = self.inner.clone();
+        match tokio::task::spawn_blocking(move || f(&inner)).await {
+            Ok(r) => r.map_err(|e| self.err(e)),
             Err(e) => Err(AccountError {
-                account: self.id.clone(),
+                account: self.inner.id.clone(),
                 kind: AccountErrorKind::Store,
                 message: format!("worker failed: {e}"),
             }),
         }
     }
+}
 
-    fn index(&self) -> Result<std::sync::MutexGuard<'_, crate::store::Index>, StoreError> {
-        self.index.lock().map_err(|_| StoreError::Invalid {
-            path: "index".into(),
-            reason: "index lock poisoned".into(),
-        })
+impl Inner {
+    fn index(&self) -> MutexGuard<'_, Index> {
+        // A panic while holding the lock leaves the connection itself intact.
+        self.index.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reads a cached message's bytes (blocking).
-    pub fn read_blocking(
-        &self,
-        folder: &FolderPath,
-        id: &crate::core::LocalId,
-    ) -> Result<Vec<u8>, StoreError> {
-        let md = self.tree.folder(folder)?;
-        // The remembered file name is only a shortcut: never wait for it behind a scan
-        // that is writing the index; `locate` lists the directory instead.
-        let hint = match self.index.try_lock() {
-            Ok(ix) => ix.file_name(&self.id, folder, id).ok().flatten(),
-            Err(_) => None,
-        };
-        let e = md.locate(id, hint.as_deref())?;
-        md.read(&e)
+    fn note(&self, text: String) {
+        self.notes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text);
     }
 
-    /// Folder list without counts: a directory listing only (blocking).
-    pub fn folder_names_blocking(&self) -> Result<Vec<Folder>, StoreError> {
-        Ok(self
-            .tree
-            .folders()?
-            .into_iter()
-            .map(|d| Folder::mail(self.id.clone(), d.path))
-            .collect())
+    /// Records a change that is already on disk. A failure here does not undo it: a
+    /// damaged index is healed, any other failure is noted, and the folder is rescanned
+    /// the next time it is opened.
+    fn record(&self, what: &str, f: impl Fn(&mut Index) -> Result<(), StoreError>) {
+        let mut ix = self.index();
+        match f(&mut ix) {
+            Ok(()) => {}
+            Err(e) if e.is_index_damaged() => match ix.heal(&e.to_string()) {
+                Ok(n) => self.note(format!("{}: {n}", self.id)),
+                Err(h) => self.note(format!("{}: the index cannot be rebuilt: {h}", self.id)),
+            },
+            Err(e) => self.note(format!(
+                "{}: {what} was done, but the index could not record it ({e}); the folder will be rescanned",
+                self.id
+            )),
+        }
     }
 
-    /// Folder list with counts from the index (blocking).
-    pub fn folders_blocking(&self) -> Result<Vec<Folder>, StoreError> {
-        let dirs = self.tree.folders()?;
-        let ix = self.index()?;
-        dirs.into_iter()
-            .map(|d| {
-                let mut f = Folder::mail(self.id.clone(), d.path);
-                (f.total, f.unread) = ix.counts(&self.id, &f.path)?;
-                Ok(f)
-            })
-            .collect()
+    fn hint(&self, folder: &FolderPath, id: &crate::core::LocalId) -> Option<String> {
+        self.index()
+            .reader()
+            .locator(&self.id, folder, id)
+            .ok()
+            .flatten()
+            .flatten()
     }
 
-    fn set_flags_blocking(
+    fn set_flags(
         &self,
         folder: &FolderPath,
         ids: &[MessageRef],
@@ -108,16 +138,16 @@ impl LocalAccount {
     ) -> Result<(), StoreError> {
         let md = self.tree.folder(folder)?;
         for r in ids {
-            let hint = self.index()?.file_name(&self.id, folder, &r.id)?;
-            let e = md.locate(&r.id, hint.as_deref())?;
+            let e = md.locate(&r.id, self.hint(folder, &r.id).as_deref())?;
             let new = md.set_flags(&e, e.flags.apply(op))?;
-            self.index()?
-                .set_file(&self.id, folder, &r.id, &new.file_name, new.flags)?;
+            self.record("the flag change", |ix| {
+                ix.set_file(&self.id, folder, &r.id, &new.file_name, new.flags)
+            });
         }
         Ok(())
     }
 
-    fn move_blocking(
+    fn move_to(
         &self,
         from: &FolderPath,
         ids: &[MessageRef],
@@ -127,8 +157,7 @@ impl LocalAccount {
         let dest = self.tree.ensure_folder(to)?;
         let to_trash = FolderRole::from_name(&to.0) == Some(FolderRole::Trash);
         for r in ids {
-            let hint = self.index()?.file_name(&self.id, from, &r.id)?;
-            let e = src.locate(&r.id, hint.as_deref())?;
+            let e = src.locate(&r.id, self.hint(from, &r.id).as_deref())?;
             // A message leaving Trash loses its T mark.
             let e = if e.flags.contains(Flags::TRASHED) && !to_trash {
                 src.set_flags(&e, e.flags.apply(FlagOp::Remove(Flags::TRASHED)))?
@@ -136,35 +165,80 @@ impl LocalAccount {
                 e
             };
             let moved = src.move_to(&e, &dest)?;
-            let ix = self.index()?;
-            ix.move_envelope(&self.id, from, to, &r.id)?;
-            ix.set_file(&self.id, to, &r.id, &moved.file_name, moved.flags)?;
-            ix.set_trash_origin(&self.id, &r.id, to_trash.then_some(from))?;
+            self.record("the move", |ix| {
+                ix.move_envelope(
+                    &self.id,
+                    from,
+                    to,
+                    &r.id,
+                    (&moved.id, &moved.file_name, moved.flags),
+                )?;
+                ix.set_trash_origin(&self.id, &moved.id, to_trash.then_some(from))
+            });
         }
         Ok(())
+    }
+
+    /// One scan step; a damaged index is healed and the scan starts over.
+    fn scan_step(&self, mut s: LocalSync) -> Result<SyncStep<LocalSync>, StoreError> {
+        let mut ix = self.index();
+        match s.job.step(&mut ix, STEP_FILES) {
+            Ok(true) => Ok(SyncStep::Done(s.job.into_report())),
+            Ok(false) => {
+                let p = s.job.progress();
+                Ok(SyncStep::More(s, p))
+            }
+            Err(e) if e.is_index_damaged() => {
+                let n = ix.heal(&e.to_string())?;
+                self.note(format!("{}: {n}", self.id));
+                let md = self.tree.folder(&s.folder)?;
+                s.job = ScanJob::start(&ix, &self.id, &s.folder, &md, crate::mime::header_fields)?;
+                let p = s.job.progress();
+                Ok(SyncStep::More(s, p))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn scan_start(&self, folder: &FolderPath) -> Result<LocalSync, StoreError> {
+        let md = self.tree.folder(folder)?;
+        let mut ix = self.index();
+        let job = match ScanJob::start(&ix, &self.id, folder, &md, crate::mime::header_fields) {
+            Err(e) if e.is_index_damaged() => {
+                let n = ix.heal(&e.to_string())?;
+                self.note(format!("{}: {n}", self.id));
+                ScanJob::start(&ix, &self.id, folder, &md, crate::mime::header_fields)?
+            }
+            r => r?,
+        };
+        Ok(LocalSync {
+            folder: folder.clone(),
+            job,
+        })
     }
 
     /// Where a message in Trash came from (for undelete); INBOX when unknown.
     fn trash_origin(&self, id: &MessageRef) -> FolderPath {
         self.index()
+            .reader()
+            .trash_origin(&self.id, &id.id)
             .ok()
-            .and_then(|ix| ix.trash_origin(&self.id, &id.id).ok().flatten())
+            .flatten()
             .unwrap_or_else(FolderPath::inbox)
     }
 }
 
 impl Account for LocalAccount {
+    type Sync = LocalSync;
+
     fn id(&self) -> &AccountId {
-        &self.id
+        &self.inner.id
     }
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            folders: true,
-            server_flags: true,
-            server_delete: false,
-            push: false,
-            submit: SubmitKind::None,
+            push: self.push.is_some(),
+            ..Capabilities::LOCAL
         }
     }
 
@@ -173,49 +247,28 @@ impl Account for LocalAccount {
     }
 
     async fn list_folders(&mut self) -> Result<Vec<Folder>, AccountError> {
-        self.blocking(|me| me.folders_blocking()).await
+        self.blocking(|me| {
+            let dirs = me.tree.folders()?;
+            let ix = me.index();
+            let view = ix.reader();
+            dirs.into_iter()
+                .map(|d| {
+                    let mut f = Folder::mail(me.id.clone(), d.path);
+                    (f.total, f.unread) = view.counts(&me.id, &f.path)?;
+                    Ok(f)
+                })
+                .collect()
+        })
+        .await
     }
 
-    async fn sync_folder(
-        &mut self,
-        folder: &FolderPath,
-        sink: &mut SyncSink,
-    ) -> Result<SyncReport, AccountError> {
+    async fn begin_sync(&mut self, folder: &FolderPath) -> Result<LocalSync, AccountError> {
         let folder = folder.clone();
-        // The sink is not 'static; progress crosses to the blocking thread through a slot.
-        let slot: Arc<Mutex<Option<crate::store::ScanProgress>>> = Arc::new(Mutex::new(None));
-        let slot2 = slot.clone();
-        let me = self.clone();
-        let mut task = tokio::task::spawn_blocking(move || {
-            let md = me.tree.folder(&folder)?;
-            scan_folder(
-                &me.index,
-                &me.id,
-                &folder,
-                &md,
-                crate::mime::header_fields,
-                &mut |p| {
-                    if let Ok(mut s) = slot2.lock() {
-                        *s = Some(p);
-                    }
-                },
-            )
-        });
-        loop {
-            tokio::select! {
-                r = &mut task => {
-                    return match r {
-                        Ok(r) => r.map_err(|e| self.store_err(e)),
-                        Err(e) => Err(AccountError { account: self.id.clone(), kind: AccountErrorKind::Store, message: format!("scan failed: {e}") }),
-                    };
-                }
-                _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => {
-                    if let Some(p) = slot.lock().ok().and_then(|mut s| s.take()) {
-                        sink.progress(p);
-                    }
-                }
-            }
-        }
+        self.blocking(move |me| me.scan_start(&folder)).await
+    }
+
+    async fn sync_step(&mut self, job: LocalSync) -> Result<SyncStep<LocalSync>, AccountError> {
+        self.blocking(move |me| me.scan_step(job)).await
     }
 
     async fn fetch(
@@ -224,8 +277,12 @@ impl Account for LocalAccount {
         id: &MessageRef,
     ) -> Result<RawMessage, AccountError> {
         let (folder, id) = (folder.clone(), id.clone());
-        self.blocking(move |me| me.read_blocking(&folder, &id.id).map(RawMessage))
-            .await
+        self.blocking(move |me| {
+            let md = me.tree.folder(&folder)?;
+            let e = md.locate(&id.id, me.hint(&folder, &id.id).as_deref())?;
+            md.read(&e).map(RawMessage)
+        })
+        .await
     }
 
     async fn set_flags(
@@ -235,7 +292,7 @@ impl Account for LocalAccount {
         op: FlagOp,
     ) -> Result<(), AccountError> {
         let (folder, ids) = (folder.clone(), ids.to_vec());
-        self.blocking(move |me| me.set_flags_blocking(&folder, &ids, op))
+        self.blocking(move |me| me.set_flags(&folder, &ids, op))
             .await
     }
 
@@ -249,8 +306,7 @@ impl Account for LocalAccount {
             return Ok(());
         }
         let (from, ids, to) = (from.clone(), ids.to_vec(), to.clone());
-        self.blocking(move |me| me.move_blocking(&from, &ids, &to))
-            .await
+        self.blocking(move |me| me.move_to(&from, &ids, &to)).await
     }
 
     async fn delete(
@@ -268,7 +324,6 @@ impl Account for LocalAccount {
             .iter()
             .map(|r| (FolderPath::inbox(), r.clone()))
             .collect();
-        // The origin lookup takes the index lock, which a scan may hold: not on this task.
         self.blocking(move |me| Ok(ids.into_iter().map(|r| (me.trash_origin(&r), r)).collect()))
             .await
             .unwrap_or(fallback)
@@ -276,9 +331,17 @@ impl Account for LocalAccount {
 
     async fn submit(&mut self, _msg: &Outgoing) -> Result<(), AccountError> {
         Err(AccountError {
-            account: self.id.clone(),
+            account: self.inner.id.clone(),
             kind: AccountErrorKind::Unsupported,
             message: "a local Maildir account cannot send mail".into(),
         })
+    }
+
+    fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
+        self.push.take()
+    }
+
+    fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut *self.inner.notes.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }

@@ -5,16 +5,22 @@
 //! The trait is deliberately narrow: protocol extras stay on the concrete types.
 
 pub mod actor;
+pub mod cache;
+pub mod factory;
 pub mod local;
 pub mod manager;
+mod unavailable;
 
 pub use actor::{AccountCommand, AccountNotice, AccountOp, AccountReply};
+pub use cache::CacheView;
+pub use factory::{AnyAccount, build_accounts};
 pub use local::LocalAccount;
 pub use manager::AccountManager;
 
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::{ScanProgress, ScanReport};
 use std::future::Future;
+use tokio::sync::mpsc;
 
 pub use crate::core::{Capabilities, SubmitKind};
 
@@ -47,39 +53,48 @@ pub struct Outgoing {
     pub bytes: Vec<u8>,
 }
 
-/// Receives progress while a folder syncs.
-pub struct SyncSink {
-    report: Box<dyn FnMut(ScanProgress) + Send>,
-}
-
-impl SyncSink {
-    pub fn new(report: impl FnMut(ScanProgress) + Send + 'static) -> Self {
-        SyncSink {
-            report: Box::new(report),
-        }
-    }
-    pub fn silent() -> Self {
-        SyncSink::new(|_| {})
-    }
-    pub fn progress(&mut self, p: ScanProgress) {
-        (self.report)(p)
-    }
-}
-
 pub type SyncReport = ScanReport;
+
+/// The result of one sync step: more to do (the job to continue with), or finished.
+pub enum SyncStep<J> {
+    More(J, ScanProgress),
+    Done(SyncReport),
+}
+
+/// Something changed outside posthorn (another program, or the server).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PushEvent {
+    /// Messages appeared, vanished or changed flags in this folder.
+    Folder(FolderPath),
+    /// Folders were created or removed.
+    Tree,
+    /// Watching failed for part of the account; the rest still works.
+    Error(String),
+}
 
 /// One account, owned by its actor task. Methods return `Send` futures so the generic
 /// actor can be spawned on the multi-threaded runtime.
+///
+/// A sync runs in steps (`begin_sync`, then `sync_step` until `Done`): the actor serves
+/// interactive commands between two steps and can drop a job to cancel it. Each step
+/// must be bounded (a batch of files, one round of FETCH) and leave the cache
+/// consistent.
 pub trait Account: Send + 'static {
+    /// A sync in progress.
+    type Sync: Send + 'static;
+
     fn id(&self) -> &AccountId;
     fn capabilities(&self) -> Capabilities;
     fn connect(&mut self) -> impl Future<Output = Result<(), AccountError>> + Send;
     fn list_folders(&mut self) -> impl Future<Output = Result<Vec<Folder>, AccountError>> + Send;
-    fn sync_folder(
+    fn begin_sync(
         &mut self,
         folder: &FolderPath,
-        sink: &mut SyncSink,
-    ) -> impl Future<Output = Result<SyncReport, AccountError>> + Send;
+    ) -> impl Future<Output = Result<Self::Sync, AccountError>> + Send;
+    fn sync_step(
+        &mut self,
+        job: Self::Sync,
+    ) -> impl Future<Output = Result<SyncStep<Self::Sync>, AccountError>> + Send;
     fn fetch(
         &mut self,
         folder: &FolderPath,
@@ -116,4 +131,35 @@ pub trait Account: Send + 'static {
         std::future::ready(out)
     }
     fn submit(&mut self, msg: &Outgoing) -> impl Future<Output = Result<(), AccountError>> + Send;
+
+    /// Changes made outside posthorn, for accounts that can see them (`push`).
+    fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
+        None
+    }
+
+    /// Things the user should hear about that are not errors of a request (an index
+    /// that was rebuilt, messages recovered after a crash).
+    fn take_notes(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// A whole sync, step after step (headless commands).
+    fn sync_folder(
+        &mut self,
+        folder: &FolderPath,
+        progress: &mut (dyn FnMut(ScanProgress) + Send),
+    ) -> impl Future<Output = Result<SyncReport, AccountError>> + Send {
+        async move {
+            let mut job = self.begin_sync(folder).await?;
+            loop {
+                match self.sync_step(job).await? {
+                    SyncStep::More(j, p) => {
+                        progress(p);
+                        job = j;
+                    }
+                    SyncStep::Done(report) => return Ok(report),
+                }
+            }
+        }
+    }
 }

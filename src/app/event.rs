@@ -85,6 +85,18 @@ pub enum AppEvent {
         account: AccountId,
         message: String,
     },
+    /// A folder's envelopes could not be read: rescan it (the actor heals the index).
+    Rescan {
+        account: AccountId,
+        folder: FolderPath,
+    },
+    /// The message to open is not cached: ask its account to fetch it.
+    FetchNeeded {
+        req: RequestId,
+        env: Box<Envelope>,
+    },
+    /// Something worth telling that is not an error (an index rebuilt, a recovery).
+    Info(String),
     /// An error from somewhere that is not a reply to a request.
     Error(String),
     /// The clock, for relative dates; sent about once a minute.
@@ -108,6 +120,11 @@ pub enum Effect {
         account: AccountId,
     },
     LoadMessage {
+        req: RequestId,
+        env: Box<Envelope>,
+    },
+    /// Fetch an uncached message through its account (the answer is `MessageLoaded`).
+    Fetch {
         req: RequestId,
         env: Box<Envelope>,
     },

@@ -196,6 +196,13 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             }
         }
         AppEvent::Conflict { account, message } => state.error(format!("{account}: {message}")),
+        AppEvent::Rescan { account, folder } => fx.push(Effect::Scan { account, folder }),
+        AppEvent::FetchNeeded { req, env } => {
+            if state.pending.contains_key(&req) {
+                fx.push(Effect::Fetch { req, env });
+            }
+        }
+        AppEvent::Info(text) => state.info(text),
         AppEvent::Error(e) => state.error(e),
         AppEvent::Now(t) => state.now = t,
     }

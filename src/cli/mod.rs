@@ -1,15 +1,17 @@
 //! Headless commands: `check-config`, `list`, `read`, `search`. They bring the index up
-//! to date for the folders they touch, then answer from it; output is plain text or
-//! JSON, errors go to stderr with a non-zero exit status.
+//! to date for the folders they touch (a sync through the `Account` trait, the same one
+//! the TUI's actors run), then answer from read-only index connections and each
+//! account's `CacheView`; output is plain text or JSON, errors go to stderr with a
+//! non-zero exit status. Nothing here names a kind of account.
 
 mod output;
 
-use crate::account::{Account, LocalAccount};
+use crate::account::{Account, CacheView};
 use crate::core::query::{NoContext, Query};
 use crate::core::{AccountId, Envelope, FolderPath};
 use crate::mime::{BodyMode, parse_message};
 use crate::run::Setup;
-use crate::store::{ScanProgress, scan_folder};
+use crate::store::{IndexReader, ScanProgress};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -46,69 +48,105 @@ pub fn check_config(path: &Path) -> Result<bool, CliError> {
     }
 }
 
-fn pick_account<'a>(setup: &'a Setup, name: Option<&str>) -> Result<&'a LocalAccount, CliError> {
+/// Which account (its position in the setup): the named one, or the first.
+fn pick_account(setup: &Setup, name: Option<&str>) -> Result<usize, CliError> {
     match name {
-        Some(n) => setup.account(&AccountId(n.into())).ok_or_else(|| {
-            let names: Vec<String> = setup.accounts.iter().map(|a| a.id().0.clone()).collect();
+        Some(n) => setup.position(&AccountId(n.into())).ok_or_else(|| {
+            let names: Vec<String> = setup.caches.iter().map(|c| c.account.0.clone()).collect();
             CliError(format!(
                 "no account named {n:?} (accounts: {})",
                 names.join(", ")
             ))
         }),
-        None => setup
-            .accounts
-            .first()
-            .ok_or_else(|| CliError("no accounts configured".into())),
+        None if setup.accounts.is_empty() => Err(CliError("no accounts configured".into())),
+        None => Ok(0),
     }
 }
 
+fn folder_names(cache: &CacheView) -> Result<Vec<FolderPath>, CliError> {
+    Ok(cache
+        .folder_names()
+        .map_err(|e| CliError(e.to_string()))?
+        .into_iter()
+        .map(|f| f.path)
+        .collect())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError(format!("cannot start: {e}")))
+}
+
 /// Brings one folder's index up to date, with progress on stderr when it is a terminal.
-fn refresh(setup: &Setup, acc: &LocalAccount, folder: &FolderPath) -> Result<(), CliError> {
-    let md = acc.tree().folder(folder).map_err(|_| {
-        let names: Vec<String> = acc
-            .tree()
-            .folders()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|f| f.path.0)
-            .collect();
-        CliError(format!(
-            "account {} has no folder \"{folder}\" (folders: {})",
-            acc.id(),
+fn refresh(
+    rt: &tokio::runtime::Runtime,
+    setup: &mut Setup,
+    i: usize,
+    folder: &FolderPath,
+) -> Result<(), CliError> {
+    let cache = &setup.caches[i];
+    let account = cache.account.clone();
+    if folder.0.is_empty() {
+        return Err(CliError(
+            "the folder name is empty (try --folder INBOX)".into(),
+        ));
+    }
+    let names = folder_names(cache)?;
+    if !names.contains(folder) {
+        // Say why, when the folder is there but cannot be read.
+        if let Some(tree) = &cache.tree
+            && let Err(crate::store::StoreError::Io { .. }) = tree.folder(folder)
+            && let Err(e) = tree.folder(folder)
+        {
+            return Err(CliError(format!("{account}/{folder}: {e}")));
+        }
+        let names: Vec<String> = names.into_iter().map(|f| f.0).collect();
+        return Err(CliError(format!(
+            "account {account} has no folder \"{folder}\" (folders: {})",
             names.join(", ")
-        ))
-    })?;
+        )));
+    }
     let tty = std::io::stderr().is_terminal();
+    let label = crate::core::sanitize::line(&format!("{account}/{folder}")).into_owned();
     let mut progress = |p: ScanProgress| {
         if tty && p.total > 500 {
-            eprint!("\rindexing {}/{folder}: {}/{}", acc.id(), p.done, p.total);
+            eprint!("\rindexing {label}: {}/{}", p.done, p.total);
         }
     };
-    let report = scan_folder(
-        &setup.index,
-        acc.id(),
-        folder,
-        &md,
-        crate::mime::header_fields,
-        &mut progress,
-    )
-    .map_err(|e| CliError(e.to_string()))?;
+    let acc = &mut setup.accounts[i];
+    let result = rt.block_on(acc.sync_folder(folder, &mut progress));
+    for n in acc.take_notes() {
+        eprintln!("posthorn: {}", crate::core::sanitize::line(&n));
+    }
+    let report = result.map_err(|e| CliError(e.to_string()))?;
     if tty && report.added > 500 {
         eprintln!();
     }
     for (name, why) in &report.unreadable {
-        eprintln!("warning: {}/{folder}/{name}: {why}", acc.id());
+        eprintln!(
+            "warning: {}",
+            crate::core::sanitize::line(&format!("{label}/{name}: {why}"))
+        );
     }
     Ok(())
 }
 
-fn load(setup: &Setup, acc: &LocalAccount, folder: &FolderPath) -> Result<Vec<Envelope>, CliError> {
-    refresh(setup, acc, folder)?;
-    let ix = setup
-        .index
-        .lock()
-        .map_err(|_| CliError("index lock poisoned".into()))?;
-    ix.envelopes(acc.id(), folder)
+fn reader(setup: &Setup) -> Result<IndexReader, CliError> {
+    IndexReader::open(&setup.index_path).map_err(|e| CliError(e.to_string()))
+}
+
+fn load(
+    rt: &tokio::runtime::Runtime,
+    setup: &mut Setup,
+    i: usize,
+    folder: &FolderPath,
+) -> Result<Vec<Envelope>, CliError> {
+    refresh(rt, setup, i, folder)?;
+    reader(setup)?
+        .view()
+        .envelopes(&setup.caches[i].account, folder)
         .map_err(|e| CliError(e.to_string()))
 }
 
@@ -118,21 +156,22 @@ fn newest_first(envs: &mut [Envelope]) {
 
 /// `posthorn list`.
 pub fn list(
-    setup: &Setup,
+    setup: &mut Setup,
     account: Option<&str>,
     folder: Option<&str>,
     json: bool,
 ) -> Result<(), CliError> {
-    let acc = pick_account(setup, account)?;
+    let rt = runtime()?;
+    let i = pick_account(setup, account)?;
     let folder = FolderPath(folder.unwrap_or("INBOX").to_string());
-    let mut envs = load(setup, acc, &folder)?;
+    let mut envs = load(&rt, setup, i, &folder)?;
     newest_first(&mut envs);
     print_envelopes(&envs, json)
 }
 
 /// `posthorn search`: every folder of every account (or the ones named).
 pub fn search(
-    setup: &Setup,
+    setup: &mut Setup,
     query: &str,
     account: Option<&str>,
     folder: Option<&str>,
@@ -144,29 +183,24 @@ pub fn search(
             "empty query (try: posthorn search from:alice is:unread)".into(),
         ));
     }
-    let accounts: Vec<&LocalAccount> = match account {
+    let rt = runtime()?;
+    let accounts: Vec<usize> = match account {
         Some(_) => vec![pick_account(setup, account)?],
-        None => setup.accounts.iter().collect(),
+        None => (0..setup.accounts.len()).collect(),
     };
     let mut hits = Vec::new();
-    for acc in accounts {
+    for i in accounts {
         let folders = match folder {
             Some(f) => vec![FolderPath(f.into())],
-            None => acc
-                .tree()
-                .folders()
-                .map_err(|e| CliError(e.to_string()))?
-                .into_iter()
-                .map(|f| f.path)
-                .collect(),
+            None => folder_names(&setup.caches[i])?,
         };
         for f in folders {
-            for e in load(setup, acc, &f)? {
+            for e in load(&rt, setup, i, &f)? {
                 if !q.matches_envelope(&e, &NoContext) {
                     continue;
                 }
                 if q.needs_body() {
-                    let Ok(raw) = acc.read_blocking(&e.folder, &e.id) else {
+                    let Ok(Some(raw)) = setup.caches[i].read(&e.folder, &e.id) else {
                         continue;
                     };
                     let v = parse_message(&raw);
@@ -187,47 +221,49 @@ pub fn search(
     print_envelopes(&hits, json)
 }
 
-/// `posthorn read ID`: ID is a message's Maildir unique name (or a unique prefix of it),
-/// as `list` prints it.
-pub fn read(setup: &Setup, id: &str, raw: bool) -> Result<(), CliError> {
+/// `posthorn read ID`: ID is a message's local id (or a unique prefix of it), as
+/// `list` prints it.
+pub fn read(setup: &mut Setup, id: &str, raw: bool) -> Result<(), CliError> {
     if id.is_empty() || id.contains('/') {
         return Err(CliError(format!(
             "{id:?} is not a message id (use an ID from `posthorn list`)"
         )));
     }
+    let rt = runtime()?;
     // Make sure the index knows every folder before looking the id up.
-    for acc in &setup.accounts {
-        for f in acc.tree().folders().map_err(|e| CliError(e.to_string()))? {
-            refresh(setup, acc, &f.path)?;
+    for i in 0..setup.accounts.len() {
+        for f in folder_names(&setup.caches[i])? {
+            refresh(&rt, setup, i, &f)?;
         }
     }
-    let found = setup
-        .index
-        .lock()
-        .map_err(|_| CliError("index lock poisoned".into()))?
-        .locate(id)
+    let found = reader(setup)?
+        .view()
+        .locate(id, 10)
         .map_err(|e| CliError(e.to_string()))?;
-    let (account, folder, uid) = match found.as_slice() {
+    let (account, folder, uid) = match found.found.as_slice() {
         [] => return Err(CliError(format!("no message with id {id:?}"))),
-        [one] => one.clone(),
-        many if many.iter().any(|(_, _, u)| u == id) => many
-            .iter()
-            .find(|(_, _, u)| u == id)
-            .cloned()
-            .unwrap_or_else(|| many[0].clone()),
-        many => {
+        [first, ..] if first.2.0 == id || found.total == 1 => first.clone(),
+        _ => {
             return Err(CliError(format!(
                 "id {id:?} is ambiguous ({} messages); give more of it",
-                many.len()
+                found.total
             )));
         }
     };
-    let acc = setup
-        .account(&account)
+    let cache = setup
+        .cache(&account)
         .ok_or_else(|| CliError(format!("no account {account}")))?;
-    let bytes = acc
-        .read_blocking(&folder, &crate::core::LocalId(uid))
-        .map_err(|e| CliError(e.to_string()))?;
+    let bytes = match cache.read(&folder, &uid) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            let i = pick_account(setup, Some(&account.0))?;
+            let r = crate::core::MessageRef::local(uid.clone());
+            rt.block_on(setup.accounts[i].fetch(&folder, &r))
+                .map_err(|e| CliError(e.to_string()))?
+                .0
+        }
+        Err(e) => return Err(CliError(e.to_string())),
+    };
     if raw {
         use std::io::Write;
         std::io::stdout()

@@ -1,13 +1,14 @@
-//! Carrying out effects: cached reads go straight to the store on blocking threads;
-//! changes and scans go to the account actors. Results come back as `AppEvent`s.
+//! Carrying out effects: cached reads go straight to the store on blocking threads
+//! (through each account's `CacheView`, never behind a sync); changes, scans and
+//! fetches of uncached messages go to the account actors. Results come back as
+//! `AppEvent`s. Nothing here names a kind of account.
 
 use crate::account::{
-    AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, LocalAccount,
+    AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, CacheView,
 };
 use crate::app::{AppEvent, Effect};
-use crate::core::{AccountId, Envelope, FolderPath, RequestId};
+use crate::core::{AccountId, Envelope, ErrorKind, Failure, FolderPath, RequestId};
 use crate::mime::{BodyMode, attachment_bytes, parse_message, safe_file_name};
-use crate::store::SharedIndex;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,12 +20,14 @@ const OWN_IDS: u64 = 1 << 62;
 enum Waiting {
     Scan(AccountId, FolderPath),
     Triage,
+    /// An uncached message the actor fetches for the reader.
+    Fetch,
 }
 
 pub struct Executor {
     tx: UnboundedSender<AppEvent>,
-    index: SharedIndex,
-    accounts: BTreeMap<AccountId, LocalAccount>,
+    index_path: PathBuf,
+    accounts: BTreeMap<AccountId, CacheView>,
     manager: AccountManager,
     waiting: HashMap<RequestId, Waiting>,
     scanning: HashSet<(AccountId, FolderPath)>,
@@ -34,17 +37,17 @@ pub struct Executor {
 impl Executor {
     pub fn new(
         tx: UnboundedSender<AppEvent>,
-        index: SharedIndex,
-        accounts: Vec<LocalAccount>,
+        index_path: PathBuf,
+        accounts: Vec<CacheView>,
         manager: AccountManager,
     ) -> Self {
         let accounts = accounts
             .into_iter()
-            .map(|a| (crate::account::Account::id(&a).clone(), a))
+            .map(|c| (c.account.clone(), c))
             .collect();
         Executor {
             tx,
-            index,
+            index_path,
             accounts,
             manager,
             waiting: HashMap::new(),
@@ -56,16 +59,32 @@ impl Executor {
     pub fn run(&mut self, effect: Effect) {
         match effect {
             Effect::LoadEnvelopes { req, folders } => {
-                let (index, tx) = (self.index.clone(), self.tx.clone());
-                tokio::task::spawn_blocking(move || {
-                    let (all, errors) = load_envelopes(&index, &folders);
-                    for e in errors {
-                        let _ = tx.send(AppEvent::Error(e));
+                let (path, tx) = (self.index_path.clone(), self.tx.clone());
+                let failed = tokio::task::spawn_blocking(move || {
+                    let (all, failed) = load_envelopes(&path, &folders);
+                    // A folder whose envelopes cannot be read is not shown as empty:
+                    // its actor rebuilds the index and the list reloads when done.
+                    if failed.is_empty() {
+                        let _ = tx.send(AppEvent::EnvelopesLoaded {
+                            req,
+                            envelopes: all,
+                        });
                     }
-                    let _ = tx.send(AppEvent::EnvelopesLoaded {
-                        req,
-                        envelopes: all,
-                    });
+                    failed
+                });
+                let me = self.tx.clone();
+                tokio::spawn(async move {
+                    if let Ok(failed) = failed.await {
+                        for (a, f, e) in failed {
+                            let _ = me.send(AppEvent::Error(format!(
+                                "{a}/{f}: the index cannot be read ({e}); rebuilding it from the Maildir"
+                            )));
+                            let _ = me.send(AppEvent::Rescan {
+                                account: a,
+                                folder: f,
+                            });
+                        }
+                    }
                 });
             }
             Effect::Scan { account, folder } => {
@@ -84,25 +103,7 @@ impl Executor {
                 );
             }
             Effect::LoadFolders { account } => self.load_folders(account, false),
-            Effect::LoadMessage { req, env } => {
-                let acc = self.accounts.get(&env.account).cloned();
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || {
-                    let result = match acc {
-                        Some(acc) => acc
-                            .read_blocking(&env.folder, &env.id)
-                            .map(|raw| parse_message(&raw))
-                            .map_err(|e| {
-                                crate::core::Failure::store(format!("cannot open the message: {e}"))
-                            }),
-                        None => Err(crate::core::Failure::store(format!(
-                            "no account {}",
-                            env.account
-                        ))),
-                    };
-                    let _ = tx.send(AppEvent::MessageLoaded { req, result });
-                });
-            }
+            Effect::LoadMessage { req, env } => self.load_message(req, *env),
             Effect::Triage { req, account, op } => {
                 self.waiting.insert(req, Waiting::Triage);
                 self.send(
@@ -141,6 +142,7 @@ impl Executor {
                     let _ = tx.send(AppEvent::AttachmentSaved { req, result });
                 });
             }
+            Effect::Fetch { req, env } => self.fetch(req, *env),
             Effect::Quit => {}
         }
     }
@@ -153,13 +155,13 @@ impl Executor {
         };
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
-            if names_first && let Ok(names) = acc.folder_names_blocking() {
+            if names_first && let Ok(names) = acc.folder_names() {
                 let _ = tx.send(AppEvent::Folders {
                     account: account.clone(),
                     folders: names,
                 });
             }
-            match acc.folders_blocking() {
+            match acc.folders() {
                 Ok(folders) => {
                     let _ = tx.send(AppEvent::Folders { account, folders });
                 }
@@ -172,6 +174,46 @@ impl Executor {
         });
     }
 
+    /// Opens a message from the cache; one that is not cached is fetched by its actor.
+    fn load_message(&mut self, req: RequestId, env: Envelope) {
+        let Some(cache) = self.accounts.get(&env.account).cloned() else {
+            let _ = self.tx.send(AppEvent::MessageLoaded {
+                req,
+                result: Err(Failure::store(format!("no account {}", env.account))),
+            });
+            return;
+        };
+        let tx = self.tx.clone();
+        let fetch = tokio::task::spawn_blocking(move || {
+            let result = match cache.read(&env.folder, &env.id) {
+                Ok(Some(raw)) => Ok(parse_message(&raw)),
+                Ok(None) => return Some(env),
+                Err(e) => Err(open_failure(e)),
+            };
+            let _ = tx.send(AppEvent::MessageLoaded { req, result });
+            None
+        });
+        let back = self.tx.clone();
+        tokio::spawn(async move {
+            if let Ok(Some(env)) = fetch.await {
+                let _ = back.send(AppEvent::FetchNeeded {
+                    req,
+                    env: Box::new(env),
+                });
+            }
+        });
+    }
+
+    /// The message is not cached: its account fetches it.
+    pub fn fetch(&mut self, req: RequestId, env: Envelope) {
+        self.waiting.insert(req, Waiting::Fetch);
+        let op = AccountOp::Fetch {
+            folder: env.folder.clone(),
+            id: crate::core::MessageRef::local(env.id.clone()),
+        };
+        self.send(&env.account, AccountCommand { req, op });
+    }
+
     fn own_req(&mut self) -> RequestId {
         self.next_own += 1;
         RequestId(self.next_own)
@@ -181,7 +223,7 @@ impl Executor {
         let req = cmd.req;
         if let Err(e) = self.manager.send(account, cmd) {
             let waiting = self.waiting.remove(&req);
-            let msg = crate::core::Failure::new(crate::core::ErrorKind::Unsupported, e.to_string());
+            let msg = Failure::new(ErrorKind::Unsupported, e.to_string());
             let _ = self.tx.send(match waiting {
                 Some(Waiting::Scan(a, f)) => {
                     self.scanning.remove(&(a.clone(), f.clone()));
@@ -192,6 +234,10 @@ impl Executor {
                         result: Err(msg),
                     }
                 }
+                Some(Waiting::Fetch) => AppEvent::MessageLoaded {
+                    req,
+                    result: Err(msg),
+                },
                 _ => AppEvent::TriageDone {
                     req,
                     result: Err(msg),
@@ -203,6 +249,24 @@ impl Executor {
     /// Turns an actor's notice into the event `update` expects.
     pub fn on_notice(&mut self, n: AccountNotice) -> Option<AppEvent> {
         match n {
+            AccountNotice::State { account, state } => {
+                Some(AppEvent::AccountState { account, state })
+            }
+            AccountNotice::Capabilities { account, caps } => {
+                Some(AppEvent::Capabilities { account, caps })
+            }
+            AccountNotice::Changed {
+                account,
+                folder: Some(folder),
+            } => Some(AppEvent::FolderChanged { account, folder }),
+            AccountNotice::Changed {
+                account,
+                folder: None,
+            } => {
+                self.load_folders(account, false);
+                None
+            }
+            AccountNotice::Note { account: _, text } => Some(AppEvent::Info(text)),
             AccountNotice::Progress {
                 account,
                 folder,
@@ -232,6 +296,8 @@ impl Executor {
                             }
                             (report.changed_anything(), Ok(()))
                         }
+                        // Cancelled: what it committed may change the list.
+                        Ok(AccountReply::Cancelled { .. }) => (true, Ok(())),
                         Ok(_) => (false, Ok(())),
                         Err(e) => (false, Err(e.into())),
                     };
@@ -241,6 +307,18 @@ impl Executor {
                         changed,
                         result,
                     })
+                }
+                Some(Waiting::Fetch) => {
+                    let tx = self.tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = match result {
+                            Ok(AccountReply::Message(raw)) => Ok(parse_message(&raw.0)),
+                            Ok(_) => Err(Failure::new(ErrorKind::Protocol, "no message came back")),
+                            Err(e) => Err(e.into()),
+                        };
+                        let _ = tx.send(AppEvent::MessageLoaded { req, result });
+                    });
+                    None
                 }
                 Some(Waiting::Triage) => Some(AppEvent::TriageDone {
                     req,
@@ -254,46 +332,33 @@ impl Executor {
     }
 }
 
-/// Reads folders' envelopes: in parallel on their own connections when the index is a
-/// file, else through the shared connection.
+/// Reads folders' envelopes, each in parallel parts on its own read-only
+/// connections. Returns what loaded and the folders that failed.
 fn load_envelopes(
-    index: &SharedIndex,
+    path: &std::path::Path,
     folders: &[(AccountId, FolderPath)],
-) -> (Vec<Envelope>, Vec<String>) {
+) -> (Vec<Envelope>, Vec<(AccountId, FolderPath, String)>) {
     let mut all = Vec::new();
-    let mut errors = Vec::new();
-    let path = match index.lock() {
-        Ok(ix) => ix.path().to_path_buf(),
-        Err(_) => {
-            return (
-                all,
-                vec!["the index lock is poisoned; restart posthorn".into()],
-            );
-        }
-    };
-    let file_backed = path.exists();
+    let mut failed = Vec::new();
     for (a, f) in folders {
-        let r = if file_backed {
-            crate::store::Index::envelopes_parallel(&path, a, f, 2)
-        } else {
-            index
-                .lock()
-                .map_err(|_| crate::store::StoreError::Invalid {
-                    path: path.clone(),
-                    reason: "lock poisoned".into(),
-                })
-                .and_then(|ix| ix.envelopes(a, f))
-        };
-        match r {
+        match crate::store::index::envelopes_parallel(path, a, f, 2) {
             Ok(mut e) => all.append(&mut e),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => failed.push((a.clone(), f.clone(), e.to_string())),
         }
     }
-    (all, errors)
+    (all, failed)
+}
+
+fn open_failure(e: crate::store::StoreError) -> Failure {
+    let kind = match e {
+        crate::store::StoreError::NotFound { .. } => ErrorKind::Gone,
+        _ => ErrorKind::Store,
+    };
+    Failure::new(kind, format!("cannot open the message: {e}"))
 }
 
 fn body_search(
-    accounts: &BTreeMap<AccountId, LocalAccount>,
+    accounts: &BTreeMap<AccountId, CacheView>,
     query: &crate::core::query::Query,
     candidates: &[Envelope],
 ) -> HashSet<(AccountId, crate::core::LocalId)> {
@@ -302,7 +367,7 @@ fn body_search(
         let Some(acc) = accounts.get(&e.account) else {
             continue;
         };
-        let Ok(raw) = acc.read_blocking(&e.folder, &e.id) else {
+        let Ok(Some(raw)) = acc.read(&e.folder, &e.id) else {
             continue;
         };
         let view = parse_message(&raw);
@@ -320,16 +385,17 @@ fn body_search(
 
 /// Saves an attachment: a directory destination gets the sanitised name; an existing
 /// file is never overwritten; the file is private (0600).
-fn save_attachment(
-    acc: &LocalAccount,
+pub(crate) fn save_attachment(
+    acc: &CacheView,
     env: &Envelope,
     index: usize,
     dest: PathBuf,
 ) -> Result<PathBuf, String> {
     use std::os::unix::fs::OpenOptionsExt;
     let raw = acc
-        .read_blocking(&env.folder, &env.id)
-        .map_err(|e| e.to_string())?;
+        .read(&env.folder, &env.id)
+        .map_err(|e| e.to_string())?
+        .ok_or("the message is not downloaded yet; open it first")?;
     let (name, bytes) =
         attachment_bytes(&raw, index).ok_or("the attachment is gone from the message")?;
     let mut dest = crate::config::expand_tilde(&dest);

@@ -1,16 +1,22 @@
 //! Finding what to open: `--demo`, `--config`, the XDG config file, or `~/Maildir` /
-//! `$MAIL` when there is no config; the index; one `LocalAccount` per account.
+//! `$MAIL` when there is no config; the index (upgraded or healed once, before any
+//! account opens its own writer); every account through the account factory.
 
-use crate::account::LocalAccount;
+use crate::account::{Account, AnyAccount, CacheView, build_accounts};
 use crate::config::{self, Config, ConfigError};
 use crate::core::AccountId;
-use crate::store::{Index, MaildirTree, SharedIndex};
+use crate::store::Index;
 use std::path::{Path, PathBuf};
 
 pub struct Setup {
     pub config: Config,
-    pub accounts: Vec<LocalAccount>,
-    pub index: SharedIndex,
+    /// Each account, for its actor (or a headless command), in config order.
+    pub accounts: Vec<AnyAccount>,
+    /// What may be read of each account without its actor, in the same order.
+    pub caches: Vec<CacheView>,
+    pub index_path: PathBuf,
+    /// Said once at start (the index was upgraded or rebuilt).
+    pub notes: Vec<String>,
     /// Keeps the demo's private copy alive (and removes it at exit).
     _demo: Option<tempfile::TempDir>,
 }
@@ -79,30 +85,22 @@ impl Setup {
         index_path: &Path,
         demo: Option<tempfile::TempDir>,
     ) -> Result<Setup, SetupError> {
-        let index = Index::open(index_path)
-            .map_err(|e| SetupError::Other(e.to_string()))?
-            .shared();
-        let mut accounts = Vec::new();
-        for (name, acc) in &config.accounts {
-            if let Some(m) = acc.as_maildir() {
-                let tree = MaildirTree::open(&m.path)
-                    .map_err(|e| SetupError::Other(format!("account {name}: {e}")))?;
-                accounts.push(LocalAccount::new(
-                    AccountId(name.clone()),
-                    tree,
-                    index.clone(),
-                ));
-            }
-        }
-        if accounts.is_empty() {
+        if config.accounts.is_empty() {
             return Err(SetupError::NoAccount(format!(
                 "the config has no accounts\n\n{HOW_TO_CONFIGURE}"
             )));
         }
+        // Migrate or heal once here, so the accounts' writers open a sound file.
+        let (_, note) = Index::open(index_path).map_err(|e| SetupError::Other(e.to_string()))?;
+        let (accounts, caches) = build_accounts(&config.accounts, index_path)
+            .into_iter()
+            .unzip();
         Ok(Setup {
             config,
             accounts,
-            index,
+            caches,
+            index_path: index_path.to_path_buf(),
+            notes: note.map(|n| n.to_string()).into_iter().collect(),
             _demo: demo,
         })
     }
@@ -125,9 +123,12 @@ impl Setup {
         Setup::with_index(config, &index_path, Some(dir))
     }
 
-    pub fn account(&self, id: &AccountId) -> Option<&LocalAccount> {
-        self.accounts
-            .iter()
-            .find(|a| crate::account::Account::id(*a) == id)
+    /// The index (position) of a named account.
+    pub fn position(&self, id: &AccountId) -> Option<usize> {
+        self.accounts.iter().position(|a| a.id() == id)
+    }
+
+    pub fn cache(&self, id: &AccountId) -> Option<&CacheView> {
+        self.caches.iter().find(|c| c.account == *id)
     }
 }

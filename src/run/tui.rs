@@ -30,11 +30,10 @@ pub fn initial_state(setup: &Setup) -> AppState {
     state.sort = SortKey::parse(&g.sort).unwrap_or_default();
     state.reverse = g.reverse;
     state.threaded = g.threaded;
-    state.accounts = setup
-        .accounts
-        .iter()
-        .map(|a| crate::account::Account::id(a).clone())
-        .collect();
+    state.accounts = setup.caches.iter().map(|c| c.account.clone()).collect();
+    for n in &setup.notes {
+        state.info(n.clone());
+    }
     for (key, reason) in problems {
         state.error(format!("config keys.{key}: {reason}"));
     }
@@ -91,21 +90,22 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<AppEvent>();
     let (ntx, mut nrx) = mpsc::unbounded_channel();
     let mut manager = AccountManager::new(ntx);
-    for acc in &setup.accounts {
-        manager.spawn(acc.clone());
-    }
     let mut state = initial_state(&setup);
+    let Setup {
+        accounts,
+        caches,
+        index_path,
+        ..
+    } = setup;
+    for acc in accounts {
+        manager.spawn(acc);
+    }
     let size = guard.terminal.size()?;
     state.width = size.width;
     state.height = size.height;
     state.now = now();
     state.tz_offset = chrono::Local::now().offset().local_minus_utc();
-    let mut exec = Executor::new(
-        tx.clone(),
-        setup.index.clone(),
-        setup.accounts.clone(),
-        manager,
-    );
+    let mut exec = Executor::new(tx.clone(), index_path, caches, manager);
     for account in state.accounts.clone() {
         exec.load_folders(account, true);
     }

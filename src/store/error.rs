@@ -33,3 +33,10 @@ impl StoreError {
         move |source| StoreError::Io { op, path, source }
     }
 }
+
+impl StoreError {
+    /// The index file is corrupt or not ours: heal it (`Index::heal`) and rescan.
+    pub fn is_index_damaged(&self) -> bool {
+        matches!(self, StoreError::Index { source, .. } if super::index::is_damage(source))
+    }
+}

@@ -12,7 +12,7 @@ pub mod maildir;
 pub mod scan;
 
 pub use error::StoreError;
-pub use index::{Index, SharedIndex};
+pub use index::{Index, IndexReader, OpenNote};
 pub use layout::{FolderDir, Layout, MaildirTree};
 pub use maildir::{Maildir, MaildirEntry};
-pub use scan::{ScanProgress, ScanReport, scan_folder};
+pub use scan::{ScanJob, ScanProgress, ScanReport, scan_folder};

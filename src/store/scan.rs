@@ -1,18 +1,21 @@
-//! Incremental folder scan: compares a Maildir's files with the index and re-reads only
-//! new files (header block only, in parallel), updates renamed ones (flag changes) and
-//! drops vanished ones, all committed in one transaction.
+//! Incremental folder scan in steps: `ScanJob::start` lists the Maildir and compares it
+//! with the index; each `step` reads the header blocks of one batch of new files (in
+//! parallel) and commits them in its own short transaction, so the account's actor can
+//! serve the user between two steps, a cancelled or killed scan keeps what it committed,
+//! and readers never see a half-applied batch.
 
 use super::index::{FolderChanges, NewEnvelope};
-use super::{Maildir, MaildirEntry, SharedIndex, StoreError};
+use super::{Index, Maildir, MaildirEntry, StoreError};
 use crate::core::envelope::HeaderFields;
 use crate::core::{AccountId, FolderPath};
 use std::fs::File;
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 /// Headers longer than this are cut (the rest of the message is not needed).
 const MAX_HEADER_BYTES: usize = 256 * 1024;
+
+/// New files read per step: about 20 ms of work on two cores.
+pub const STEP_FILES: usize = 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScanProgress {
@@ -35,135 +38,197 @@ impl ScanReport {
     }
 }
 
-/// Brings the index for one folder up to date with its Maildir.
-///
-/// `parse` turns a header block into fields (`mime::header_fields`); `progress` is called
-/// from this thread about every 100 ms while new files are read.
+/// A scan in progress. Owns everything it needs, so it can move between threads.
+pub struct ScanJob {
+    folder_id: i64,
+    maildir: Maildir,
+    parse: fn(&[u8]) -> HeaderFields,
+    /// Renames and removals, applied by the first step.
+    first: Option<FolderChanges>,
+    fresh: Vec<MaildirEntry>,
+    next: usize,
+    report: ScanReport,
+}
+
+impl ScanJob {
+    /// Lists the folder and finds what changed since the index last saw it.
+    pub fn start(
+        index: &Index,
+        account: &AccountId,
+        folder: &FolderPath,
+        maildir: &Maildir,
+        parse: fn(&[u8]) -> HeaderFields,
+    ) -> Result<ScanJob, StoreError> {
+        let entries = maildir.list()?;
+        let folder_id = index.folder_id(account, folder)?;
+        let known = index.file_map(folder_id)?;
+        let mut changes = FolderChanges::default();
+        let mut fresh = Vec::new();
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
+        for e in entries {
+            if !seen.insert(e.id.0.clone()) {
+                // `Maildir::list` gives duplicates fresh names; never index one twice.
+                continue;
+            }
+            match known.get(&e.id.0) {
+                None => fresh.push(e),
+                Some(name) if *name != e.file_name => {
+                    changes
+                        .renamed
+                        .push((e.id.0.clone(), e.file_name.clone(), e.flags))
+                }
+                Some(_) => {}
+            }
+        }
+        changes.removed = known
+            .keys()
+            .filter(|k| !seen.contains(*k))
+            .cloned()
+            .collect();
+        // In key order the inserts append to the table's B-tree instead of splitting
+        // pages all over it: about twice as fast for a cold 100,000-message folder.
+        fresh.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let report = ScanReport {
+            changed: changes.renamed.len(),
+            removed: changes.removed.len(),
+            ..Default::default()
+        };
+        Ok(ScanJob {
+            folder_id,
+            maildir: maildir.clone(),
+            parse,
+            first: Some(changes),
+            fresh,
+            next: 0,
+            report,
+        })
+    }
+
+    pub fn progress(&self) -> ScanProgress {
+        ScanProgress {
+            done: self.next,
+            total: self.fresh.len(),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.first.is_none() && self.next >= self.fresh.len()
+    }
+
+    /// Does one bounded step and commits it. Returns true when the scan is complete.
+    pub fn step(&mut self, index: &mut Index, files: usize) -> Result<bool, StoreError> {
+        let mut changes = self.first.take().unwrap_or_default();
+        let end = (self.next + files.max(1)).min(self.fresh.len());
+        let (added, unreadable) =
+            read_batch(&self.maildir, &self.fresh[self.next..end], self.parse);
+        self.report.added += added.len();
+        self.report.unreadable.extend(unreadable);
+        changes.added = added;
+        if !changes.is_empty() {
+            index.apply(self.folder_id, &changes)?;
+        }
+        self.next = end;
+        Ok(self.is_done())
+    }
+
+    pub fn report(&self) -> &ScanReport {
+        &self.report
+    }
+
+    pub fn into_report(self) -> ScanReport {
+        self.report
+    }
+}
+
+/// Brings the index for one folder up to date with its Maildir, all steps at once (for
+/// headless commands and tests); `progress` is called after each step.
 pub fn scan_folder(
-    index: &SharedIndex,
+    index: &mut Index,
     account: &AccountId,
     folder: &FolderPath,
     maildir: &Maildir,
     parse: fn(&[u8]) -> HeaderFields,
     progress: &mut dyn FnMut(ScanProgress),
 ) -> Result<ScanReport, StoreError> {
-    let entries = maildir.list()?;
-    let (folder_id, known) = {
-        let ix = lock(index)?;
-        let id = ix.folder_id(account, folder)?;
-        (id, ix.file_map(id)?)
-    };
-
-    let mut changes = FolderChanges::default();
-    let mut fresh = Vec::new();
-    let mut seen = std::collections::HashSet::with_capacity(entries.len());
-    for e in entries {
-        if !seen.insert(e.id.0.clone()) {
-            continue; // the same unique name in new/ and cur/: keep the first
-        }
-        match known.get(&e.id.0) {
-            None => fresh.push(e),
-            Some(name) if *name != e.file_name => {
-                changes
-                    .renamed
-                    .push((e.id.0.clone(), e.file_name.clone(), e.flags))
-            }
-            Some(_) => {}
-        }
+    let mut job = ScanJob::start(index, account, folder, maildir, parse)?;
+    while !job.step(index, STEP_FILES)? {
+        progress(job.progress());
     }
-    changes.removed = known
-        .keys()
-        .filter(|k| !seen.contains(*k))
-        .cloned()
-        .collect();
-
-    let mut report = ScanReport {
-        changed: changes.renamed.len(),
-        removed: changes.removed.len(),
-        ..Default::default()
-    };
-    let (added, unreadable) = read_new(maildir, fresh, parse, progress);
-    report.added = added.len();
-    report.unreadable = unreadable;
-    changes.added = added;
-    // In key order the inserts append to the table's B-tree instead of splitting pages
-    // all over it: about twice as fast for a cold 100,000-message folder.
-    changes.added.sort_unstable_by(|a, b| a.uid.cmp(&b.uid));
-    if !changes.is_empty() {
-        lock(index)?.apply(folder_id, &changes)?;
-    }
-    Ok(report)
-}
-
-fn lock(index: &SharedIndex) -> Result<std::sync::MutexGuard<'_, super::Index>, StoreError> {
-    index.lock().map_err(|_| StoreError::Invalid {
-        path: "index".into(),
-        reason: "index lock poisoned".into(),
-    })
+    progress(job.progress());
+    Ok(job.into_report())
 }
 
 type Unreadable = Vec<(String, String)>;
 
-fn read_new(
+/// Reads and parses a batch of new files on a few threads. A file that cannot be read,
+/// or whose parse panics, is reported as unreadable; the others are kept.
+fn read_batch(
     maildir: &Maildir,
-    fresh: Vec<MaildirEntry>,
+    batch: &[MaildirEntry],
     parse: fn(&[u8]) -> HeaderFields,
-    progress: &mut dyn FnMut(ScanProgress),
 ) -> (Vec<NewEnvelope>, Unreadable) {
-    let total = fresh.len();
-    if total == 0 {
+    if batch.is_empty() {
         return (Vec::new(), Vec::new());
     }
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .clamp(1, 8);
-    let chunk = total.div_ceil(workers);
-    let done = AtomicUsize::new(0);
-    let mut added = Vec::with_capacity(total);
+    let chunk = batch.len().div_ceil(workers);
+    let mut added = Vec::with_capacity(batch.len());
     let mut unreadable = Vec::new();
     std::thread::scope(|s| {
-        let handles: Vec<_> = fresh
+        let handles: Vec<_> = batch
             .chunks(chunk)
-            .map(|part| {
-                let done = &done;
-                s.spawn(move || {
-                    let mut ok = Vec::with_capacity(part.len());
-                    let mut bad = Vec::new();
-                    let mut buf = Vec::with_capacity(16 * 1024);
-                    for e in part {
-                        match read_header(maildir, e, &mut buf) {
-                            Ok(size) => ok.push(NewEnvelope {
-                                uid: e.id.0.clone(),
-                                file_name: e.file_name.clone(),
-                                size,
-                                flags: e.flags,
-                                fields: parse(&buf),
-                            }),
-                            Err(err) => bad.push((e.file_name.clone(), err.to_string())),
-                        }
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    (ok, bad)
-                })
-            })
+            .map(|part| (part, s.spawn(move || read_part(maildir, part, parse))))
             .collect();
-        while !handles.iter().all(|h| h.is_finished()) {
-            progress(ScanProgress {
-                done: done.load(Ordering::Relaxed),
-                total,
-            });
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        for h in handles {
-            if let Ok((ok, bad)) = h.join() {
-                added.extend(ok);
-                unreadable.extend(bad);
+        for (part, h) in handles {
+            match h.join() {
+                Ok((ok, bad)) => {
+                    added.extend(ok);
+                    unreadable.extend(bad);
+                }
+                // Not reachable while read_part catches parser panics, but a worker
+                // that dies must never silently drop its part of the folder.
+                Err(_) => unreadable.extend(
+                    part.iter()
+                        .map(|e| (e.file_name.clone(), "the scan worker crashed".into())),
+                ),
             }
         }
     });
-    progress(ScanProgress { done: total, total });
     (added, unreadable)
+}
+
+fn read_part(
+    maildir: &Maildir,
+    part: &[MaildirEntry],
+    parse: fn(&[u8]) -> HeaderFields,
+) -> (Vec<NewEnvelope>, Unreadable) {
+    let mut ok = Vec::with_capacity(part.len());
+    let mut bad = Vec::new();
+    let mut buf = Vec::with_capacity(16 * 1024);
+    for e in part {
+        match read_header(maildir, e, &mut buf) {
+            Ok(size) => {
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(&buf))) {
+                    Ok(fields) => ok.push(NewEnvelope {
+                        uid: e.id.0.clone(),
+                        file_name: Some(e.file_name.clone()),
+                        size,
+                        flags: e.flags,
+                        fields,
+                    }),
+                    Err(_) => bad.push((
+                        e.file_name.clone(),
+                        "its header could not be parsed (parser crashed)".into(),
+                    )),
+                }
+            }
+            Err(err) => bad.push((e.file_name.clone(), err.to_string())),
+        }
+    }
+    (ok, bad)
 }
 
 /// Reads the header block of a message into `buf`; returns the file size.

@@ -1,7 +1,7 @@
 //! Helpers shared by the app and screen tests.
 #![allow(dead_code)]
 
-use posthorn::account::LocalAccount;
+use posthorn::account::CacheView;
 use posthorn::app::{AppEvent, AppState, Effect, Key, KeyCode, Keymap, Settings, update};
 use posthorn::core::{AccountId, Envelope, Flags, FolderPath, LocalId, RequestId};
 use posthorn::store::{Index, MaildirTree, scan_folder};
@@ -91,15 +91,16 @@ pub fn state_with(envs: Vec<Envelope>, width: u16, height: u16) -> AppState {
 }
 
 /// The demo's personal INBOX, indexed, as envelopes (and the raw bytes by id).
-pub fn demo_inbox() -> (tempfile::TempDir, Vec<Envelope>, LocalAccount) {
+pub fn demo_inbox() -> (tempfile::TempDir, Vec<Envelope>, CacheView) {
     let dir = tempfile::tempdir().unwrap();
     posthorn::run::demo::unpack(&dir.path().join("mail")).unwrap();
-    let index = Index::open_in_memory().unwrap().shared();
+    let index_path = dir.path().join("index.sqlite");
+    let (mut index, _) = Index::open(&index_path).unwrap();
     let a = AccountId("personal".into());
     let tree = MaildirTree::open(dir.path().join("mail/personal")).unwrap();
     let md = tree.folder(&FolderPath::inbox()).unwrap();
     scan_folder(
-        &index,
+        &mut index,
         &a,
         &FolderPath::inbox(),
         &md,
@@ -107,12 +108,8 @@ pub fn demo_inbox() -> (tempfile::TempDir, Vec<Envelope>, LocalAccount) {
         &mut |_| {},
     )
     .unwrap();
-    let envs = index
-        .lock()
-        .unwrap()
-        .envelopes(&a, &FolderPath::inbox())
-        .unwrap();
-    let acc = LocalAccount::new(a, tree, index);
+    let envs = index.reader().envelopes(&a, &FolderPath::inbox()).unwrap();
+    let acc = CacheView::new(a, Some(tree), &index_path);
     (dir, envs, acc)
 }
 

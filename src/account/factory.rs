@@ -1,0 +1,164 @@
+//! The one place that turns configured accounts into running ones: every kind of
+//! account becomes an `AnyAccount` (for its actor) and a `CacheView` (for reads).
+//! `run/` and `cli/` go through this and the `Account` trait only, so a new protocol
+//! plugs in here without touching them.
+
+use super::cache::CacheView;
+use super::local::LocalAccount;
+use super::unavailable::UnavailableAccount;
+use super::{
+    Account, AccountError, Capabilities, Outgoing, PushEvent, RawMessage, SyncReport, SyncStep,
+};
+use crate::config::{AccountConfig, Source};
+use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
+use crate::store::MaildirTree;
+use std::path::Path;
+use tokio::sync::mpsc;
+
+/// Every kind of account behind one type (the trait is generic, not `dyn`).
+pub enum AnyAccount {
+    Local(LocalAccount),
+    Unavailable(UnavailableAccount),
+}
+
+/// A sync job of any account.
+pub enum AnySync {
+    Local(Box<<LocalAccount as Account>::Sync>),
+    Unavailable,
+}
+
+/// Builds every configured account. An account that cannot be opened still gets an
+/// actor (reporting why), so it shows on screen with its error instead of vanishing.
+pub fn build_accounts<'a>(
+    accounts: impl IntoIterator<Item = (&'a String, &'a AccountConfig)>,
+    index_path: &Path,
+) -> Vec<(AnyAccount, CacheView)> {
+    accounts
+        .into_iter()
+        .map(|(name, cfg)| build(AccountId(name.clone()), cfg, index_path))
+        .collect()
+}
+
+fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, CacheView) {
+    let unavailable = |why: String| {
+        (
+            AnyAccount::Unavailable(UnavailableAccount::new(id.clone(), why)),
+            CacheView::new(id.clone(), None, index_path),
+        )
+    };
+    match &cfg.source {
+        Source::Maildir(m) => {
+            let tree = match MaildirTree::open(&m.path) {
+                Ok(t) => t,
+                Err(e) => return unavailable(e.to_string()),
+            };
+            match LocalAccount::open(id.clone(), tree.clone(), index_path) {
+                Ok(acc) => (
+                    AnyAccount::Local(acc),
+                    CacheView::new(id, Some(tree), index_path),
+                ),
+                Err(e) => unavailable(e.to_string()),
+            }
+        }
+        other => unavailable(format!(
+            "{} accounts are not available in this version yet",
+            other.kind()
+        )),
+    }
+}
+
+macro_rules! each {
+    ($self:expr, $a:ident => $e:expr) => {
+        match $self {
+            AnyAccount::Local($a) => $e,
+            AnyAccount::Unavailable($a) => $e,
+        }
+    };
+}
+
+impl Account for AnyAccount {
+    type Sync = AnySync;
+
+    fn id(&self) -> &AccountId {
+        each!(self, a => a.id())
+    }
+    fn capabilities(&self) -> Capabilities {
+        each!(self, a => a.capabilities())
+    }
+    async fn connect(&mut self) -> Result<(), AccountError> {
+        each!(self, a => a.connect().await)
+    }
+    async fn list_folders(&mut self) -> Result<Vec<Folder>, AccountError> {
+        each!(self, a => a.list_folders().await)
+    }
+    async fn begin_sync(&mut self, folder: &FolderPath) -> Result<AnySync, AccountError> {
+        match self {
+            AnyAccount::Local(a) => a
+                .begin_sync(folder)
+                .await
+                .map(|j| AnySync::Local(Box::new(j))),
+            AnyAccount::Unavailable(a) => a.begin_sync(folder).await.map(|_| AnySync::Unavailable),
+        }
+    }
+    async fn sync_step(&mut self, job: AnySync) -> Result<SyncStep<AnySync>, AccountError> {
+        fn wrap<J>(s: SyncStep<J>, f: impl FnOnce(J) -> AnySync) -> SyncStep<AnySync> {
+            match s {
+                SyncStep::More(j, p) => SyncStep::More(f(j), p),
+                SyncStep::Done(r) => SyncStep::Done(r),
+            }
+        }
+        match (self, job) {
+            (AnyAccount::Local(a), AnySync::Local(j)) => a
+                .sync_step(*j)
+                .await
+                .map(|s| wrap(s, |j| AnySync::Local(Box::new(j)))),
+            (AnyAccount::Unavailable(a), _) => a
+                .sync_step(())
+                .await
+                .map(|s| wrap(s, |_| AnySync::Unavailable)),
+            (_, _) => Ok(SyncStep::Done(SyncReport::default())),
+        }
+    }
+    async fn fetch(
+        &mut self,
+        folder: &FolderPath,
+        id: &MessageRef,
+    ) -> Result<RawMessage, AccountError> {
+        each!(self, a => a.fetch(folder, id).await)
+    }
+    async fn set_flags(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+        op: FlagOp,
+    ) -> Result<(), AccountError> {
+        each!(self, a => a.set_flags(folder, ids, op).await)
+    }
+    async fn move_to(
+        &mut self,
+        from: &FolderPath,
+        ids: &[MessageRef],
+        to: &FolderPath,
+    ) -> Result<(), AccountError> {
+        each!(self, a => a.move_to(from, ids, to).await)
+    }
+    async fn delete(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<(), AccountError> {
+        each!(self, a => a.delete(folder, ids).await)
+    }
+    async fn restore_targets(&mut self, ids: &[MessageRef]) -> Vec<(FolderPath, MessageRef)> {
+        each!(self, a => a.restore_targets(ids).await)
+    }
+    async fn submit(&mut self, msg: &Outgoing) -> Result<(), AccountError> {
+        each!(self, a => a.submit(msg).await)
+    }
+    fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
+        each!(self, a => a.take_push())
+    }
+    fn take_notes(&mut self) -> Vec<String> {
+        each!(self, a => a.take_notes())
+    }
+}

@@ -1,0 +1,187 @@
+//! Writing the index: a scan's changes, and the changes posthorn makes itself (flags,
+//! moves, Trash origins). Only the account's actor calls these, through its own `Index`.
+
+use super::{Index, err};
+use crate::core::envelope::HeaderFields;
+use crate::core::{AccountId, Flags, FolderPath, LocalId};
+use crate::store::StoreError;
+use rusqlite::params;
+use std::collections::HashMap;
+
+/// A new message found by a scan (or fetched from a server), ready to insert.
+pub struct NewEnvelope {
+    pub uid: String,
+    /// The cached file; None for an envelope whose body is not fetched yet.
+    pub file_name: Option<String>,
+    pub size: u64,
+    pub flags: Flags,
+    pub fields: HeaderFields,
+}
+
+/// What a scan found changed in one folder.
+#[derive(Default)]
+pub struct FolderChanges {
+    pub added: Vec<NewEnvelope>,
+    /// (uid, new file name, new flags)
+    pub renamed: Vec<(String, String, Flags)>,
+    /// Files that are gone. A row that has a remote reference keeps its envelope and
+    /// loses only its locator (the server still has the message); others are deleted.
+    pub removed: Vec<String>,
+}
+
+impl FolderChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.renamed.is_empty() && self.removed.is_empty()
+    }
+}
+
+impl Index {
+    /// uid -> file name of the rows that have a cached file, for the folder's rescan.
+    pub fn file_map(&self, folder_id: i64) -> Result<HashMap<String, String>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT uid, file_name FROM envelopes WHERE folder_id=?1 AND file_name IS NOT NULL",
+            )
+            .map_err(self.e("read file map"))?;
+        let rows = st
+            .query_map([folder_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(self.e("read file map"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(self.e("read file map"))
+    }
+
+    /// Applies a scan's changes in one transaction.
+    pub fn apply(&mut self, folder_id: i64, ch: &FolderChanges) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |op| {
+            let path = path.clone();
+            move |x| err(op, &path, x)
+        };
+        let tx = self.conn.transaction().map_err(e("begin"))?;
+        {
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                )
+                .map_err(e("insert"))?;
+            for n in &ch.added {
+                let f = &n.fields;
+                ins.execute(params![
+                    folder_id,
+                    n.uid,
+                    n.file_name,
+                    n.size as i64,
+                    f.date,
+                    f.from,
+                    f.from_addr,
+                    f.to,
+                    f.subject,
+                    f.message_id,
+                    f.in_reply_to,
+                    f.references.join(" "),
+                    n.flags.bits(),
+                    f.has_attachments
+                ])
+                .map_err(e("insert"))?;
+            }
+            let mut upd = tx
+                .prepare_cached(
+                    "UPDATE envelopes SET file_name=?3, flags=?4 WHERE folder_id=?1 AND uid=?2",
+                )
+                .map_err(e("update"))?;
+            for (uid, name, flags) in &ch.renamed {
+                upd.execute(params![folder_id, uid, name, flags.bits()])
+                    .map_err(e("update"))?;
+            }
+            let mut unlocate = tx
+                .prepare_cached(
+                    "UPDATE envelopes SET file_name=NULL WHERE folder_id=?1 AND uid=?2
+                     AND EXISTS (SELECT 1 FROM remote_refs r WHERE r.folder_id=?1 AND r.uid=?2)",
+                )
+                .map_err(e("update"))?;
+            let mut del = tx
+                .prepare_cached(
+                    "DELETE FROM envelopes WHERE folder_id=?1 AND uid=?2 AND file_name IS NOT NULL",
+                )
+                .map_err(e("delete"))?;
+            for uid in &ch.removed {
+                unlocate
+                    .execute(params![folder_id, uid])
+                    .map_err(e("update"))?;
+                del.execute(params![folder_id, uid]).map_err(e("delete"))?;
+            }
+        }
+        tx.commit().map_err(e("commit"))
+    }
+
+    /// Records a flag change made by posthorn (so the next scan sees no change).
+    pub fn set_file(
+        &self,
+        account: &AccountId,
+        folder: &FolderPath,
+        uid: &LocalId,
+        file_name: &str,
+        flags: Flags,
+    ) -> Result<(), StoreError> {
+        let id = self.folder_id(account, folder)?;
+        self.conn
+            .execute(
+                "UPDATE envelopes SET file_name=?3, flags=?4 WHERE folder_id=?1 AND uid=?2",
+                params![id, uid.0, file_name, flags.bits()],
+            )
+            .map_err(self.e("update flags"))?;
+        Ok(())
+    }
+
+    /// Records a move made by posthorn: the row changes folder (and id, when the
+    /// destination gave the message a fresh unique name), keeping its envelope.
+    pub fn move_envelope(
+        &mut self,
+        account: &AccountId,
+        from: &FolderPath,
+        to: &FolderPath,
+        old: &LocalId,
+        (new, file_name, flags): (&LocalId, &str, Flags),
+    ) -> Result<(), StoreError> {
+        let (a, b) = (self.folder_id(account, from)?, self.folder_id(account, to)?);
+        let path = self.path.clone();
+        let e = |x| err("move", &path, x);
+        let tx = self.conn.transaction().map_err(e)?;
+        tx.execute(
+            "DELETE FROM envelopes WHERE folder_id=?1 AND uid=?2",
+            params![b, new.0],
+        )
+        .map_err(e)?;
+        tx.execute(
+            "UPDATE envelopes SET folder_id=?2, uid=?4, file_name=?5, flags=?6
+             WHERE folder_id=?1 AND uid=?3",
+            params![a, b, old.0, new.0, file_name, flags.bits()],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Remembers where a message was before it went to Trash, for undelete.
+    pub fn set_trash_origin(
+        &self,
+        account: &AccountId,
+        uid: &LocalId,
+        folder: Option<&FolderPath>,
+    ) -> Result<(), StoreError> {
+        match folder {
+            Some(f) => self.conn.execute(
+                "INSERT OR REPLACE INTO trash_origin VALUES (?1, ?2, ?3)",
+                params![account.0, uid.0, f.0],
+            ),
+            None => self.conn.execute(
+                "DELETE FROM trash_origin WHERE account=?1 AND uid=?2",
+                params![account.0, uid.0],
+            ),
+        }
+        .map_err(self.e("record trash origin"))?;
+        Ok(())
+    }
+}
