@@ -234,8 +234,10 @@ fn a_removed_folder_is_no_longer_reported() {
 #[test]
 fn dropping_the_watcher_stops_it() {
     let fx = fixture();
-    drop(fx.watcher);
-    // The watcher's thread owned the only sender: it must be gone now.
+    // Dropped on another thread, so that a drop that never returns fails the test
+    // below instead of hanging it. The watcher's thread owned the only sender.
+    let watcher = fx.watcher;
+    std::thread::spawn(move || drop(watcher));
     python_deliver(&fx.root.join(".A"), 1);
     match fx.rx.recv_timeout(LIVENESS) {
         Err(RecvTimeoutError::Disconnected) => {}
