@@ -244,3 +244,16 @@ fn dropping_the_watcher_stops_it() {
         other => panic!("the watcher still runs after drop: {other:?}"),
     }
 }
+
+#[test]
+fn a_renamed_folder_changes_the_tree_and_is_watched_under_its_new_name() {
+    let mut fx = fixture();
+    sh(&fx.root, "mv .A .Renamed");
+    fx.wait_for(&WatchEvent::Tree);
+    let folders = MaildirTree::open(&fx.root).unwrap().folders().unwrap();
+    assert_eq!(fx.watcher.sync_folders(folders), Vec::<String>::new());
+    assert!(!fx.watcher.folders().contains(&FolderPath("A".into())));
+    python_deliver(&fx.root.join(".Renamed"), 1);
+    let before = fx.barrier();
+    assert_eq!(before, vec![folder("Renamed")]);
+}

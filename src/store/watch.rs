@@ -28,7 +28,7 @@
 
 use super::{FolderDir, StoreError};
 use crate::core::FolderPath;
-use notify::event::{EventKind, ModifyKind};
+use notify::event::{EventKind, ModifyKind, RemoveKind};
 use notify::{Event, RecursiveMode, Watcher};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -111,9 +111,9 @@ impl State {
     fn dir_changed(&self, kind: &EventKind, p: &Path) -> bool {
         match kind {
             EventKind::Create(_) => p.is_dir(),
-            EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_)) => {
-                self.folders.contains_key(p) || p.is_dir()
-            }
+            EventKind::Remove(RemoveKind::Folder) => true,
+            EventKind::Remove(_) => self.folders.contains_key(p),
+            EventKind::Modify(ModifyKind::Name(_)) => self.folders.contains_key(p) || p.is_dir(),
             _ => false,
         }
     }
@@ -268,6 +268,29 @@ impl FolderWatcher {
         if let Some(parent) = self.parent_of(&dir) {
             self.unwatch_dir(&parent, |r| r.tree = r.tree.saturating_sub(1));
         }
+    }
+
+    /// Brings the watched set in line with a reloaded folder list (call it after a
+    /// [`WatchEvent::Tree`]): folders that vanished or moved are dropped first, then new
+    /// ones are added. The order matters: a renamed folder keeps its inode, and inotify
+    /// hands out the same watch for it, which dropping the old name afterwards would
+    /// remove. Returns a warning for each folder that could not be watched.
+    pub fn sync_folders(&mut self, folders: Vec<FolderDir>) -> Vec<String> {
+        let stale: Vec<FolderPath> = {
+            let st = self.shared.lock();
+            st.folders
+                .iter()
+                .filter(|(dir, path)| !folders.iter().any(|f| &f.dir == *dir && &f.path == *path))
+                .map(|(_, path)| path.clone())
+                .collect()
+        };
+        for path in &stale {
+            self.remove_folder(path);
+        }
+        folders
+            .into_iter()
+            .filter_map(|f| self.add_folder(f).err().map(|e| e.to_string()))
+            .collect()
     }
 
     /// The folders being watched, sorted.
