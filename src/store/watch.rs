@@ -426,3 +426,55 @@ fn watch_error(path: &Path, e: notify::Error) -> StoreError {
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{AccessKind, CreateKind, Flag};
+
+    fn state() -> State {
+        let mut st = State::default();
+        for name in ["A", "B"] {
+            let dir = PathBuf::from(format!("/m/.{name}"));
+            for sub in ["new", "cur"] {
+                st.roles.insert(
+                    dir.join(sub),
+                    Role {
+                        folder: Some(FolderPath(name.into())),
+                        tree: 0,
+                    },
+                );
+            }
+            st.folders.insert(dir, FolderPath(name.into()));
+        }
+        st.roles.insert(
+            PathBuf::from("/m"),
+            Role {
+                folder: None,
+                tree: 1,
+            },
+        );
+        st
+    }
+
+    #[test]
+    fn a_queue_overflow_dirties_every_folder_and_the_tree() {
+        let mut st = state();
+        st.note(&Event::new(EventKind::Other).set_flag(Flag::Rescan));
+        assert!(st.tree);
+        assert_eq!(st.dirty.len(), 2);
+        assert_eq!(st.errors.len(), 1);
+    }
+
+    #[test]
+    fn opening_a_message_or_removing_a_plain_file_changes_nothing() {
+        let mut st = state();
+        st.note(&Event::new(EventKind::Access(AccessKind::Any)).add_path("/m/.A/cur/1:2,S".into()));
+        st.note(&Event::new(EventKind::Remove(RemoveKind::File)).add_path("/m/lock".into()));
+        assert!(!st.is_dirty());
+        st.note(&Event::new(EventKind::Create(CreateKind::File)).add_path("/m/.B/new/2".into()));
+        st.note(&Event::new(EventKind::Remove(RemoveKind::Any)).add_path("/m/.A".into()));
+        assert!(st.tree);
+        assert_eq!(st.dirty, BTreeSet::from([FolderPath("B".into())]));
+    }
+}
