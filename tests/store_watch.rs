@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-const LIVENESS: Duration = Duration::from_secs(10);
+const LIVENESS: Duration = Duration::from_secs(30);
 const BARRIER: &str = "Zz";
 
 struct Fixture {

@@ -20,8 +20,8 @@
 //! and the rest are still watched. NFS and other network file systems do not deliver
 //! inotify events for changes made on other hosts: the account still rescans on demand.
 //! A folder created after [`FolderWatcher::start`] is watched only once the caller passes
-//! it to [`FolderWatcher::add_folder`] (after a [`WatchEvent::Tree`]); mail delivered into
-//! it before then is found by the rescan that follows.
+//! the reloaded list to [`FolderWatcher::sync_folders`] (after a [`WatchEvent::Tree`]);
+//! mail delivered into it before then is found by the rescan that follows.
 //!
 //! Plain std threads and `notify`; no tokio (the account actor bridges the callback into
 //! its own channel). Depends only on `core` and the store's own types.
