@@ -10,9 +10,11 @@ pub mod index;
 pub mod layout;
 pub mod maildir;
 pub mod scan;
+pub mod watch;
 
 pub use error::StoreError;
 pub use index::{Index, IndexReader, OpenNote};
 pub use layout::{FolderDir, Layout, MaildirTree};
 pub use maildir::{Maildir, MaildirEntry};
 pub use scan::{ScanJob, ScanProgress, ScanReport, scan_folder};
+pub use watch::{FolderWatcher, WatchEvent};
