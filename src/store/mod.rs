@@ -5,14 +5,21 @@
 //! Depends only on `core` (and `mime` for header parsing); no tokio, no terminal, no
 //! sockets. Every function here is blocking and is called from blocking threads.
 
+pub mod delivery;
 mod error;
+pub mod folder;
+pub mod journal;
 pub mod index;
 pub mod layout;
 pub mod maildir;
+pub mod names;
 pub mod scan;
 
 pub use error::StoreError;
 pub use index::{Index, SharedIndex};
 pub use layout::{FolderDir, Layout, MaildirTree};
-pub use maildir::{Maildir, MaildirEntry};
+pub use delivery::Delivery;
+pub use folder::LocalFolder;
+pub use journal::RecoveryReport;
+pub use maildir::{Maildir, MaildirEntry, Subdir};
 pub use scan::{ScanProgress, ScanReport, scan_folder};
