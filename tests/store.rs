@@ -227,7 +227,10 @@ fn a_move_never_replaces_a_file_already_there() {
     let e = a.deliver(&msg(1), Flags::SEEN).unwrap();
     std::fs::write(b.file_path(&e), b"another message with the same name").unwrap();
     let moved = a.move_to(&e, &b).unwrap();
-    assert_ne!(moved.id, e.id, "the moved message takes a fresh unique name");
+    assert_ne!(
+        moved.id, e.id,
+        "the moved message takes a fresh unique name"
+    );
     assert_eq!(b.read(&moved).unwrap(), msg(1));
     assert_eq!(b.read(&e).unwrap(), b"another message with the same name");
     assert!(a.list().unwrap().is_empty());

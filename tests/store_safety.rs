@@ -38,7 +38,11 @@ fn list_gives_a_second_file_with_a_taken_unique_name_a_fresh_one() {
     let list = md.list().unwrap();
     assert_eq!(list.len(), 3);
     let ids: HashSet<_> = list.iter().map(|e| e.id.clone()).collect();
-    assert_eq!(ids.len(), 3, "every entry has its own unique name: {list:?}");
+    assert_eq!(
+        ids.len(),
+        3,
+        "every entry has its own unique name: {list:?}"
+    );
     // Flag every one as seen: nothing may be lost.
     for e in &list {
         md.set_flags(e, Flags::SEEN).unwrap();

@@ -87,13 +87,15 @@ impl Delivery {
             f.flush().map_err(StoreError::io("write", &self.tmp))?;
             f.sync_all().map_err(StoreError::io("fsync", &self.tmp))?;
         }
-        let placed = self
-            .maildir
-            .link_into(&self.tmp, subdir, unique, suffix, same_bytes_is_done)?;
+        let placed =
+            self.maildir
+                .link_into(&self.tmp, subdir, unique, suffix, same_bytes_is_done)?;
         let entry = match placed {
             Some(e) => e,
             // No hard links here: a checked rename (the tmp name is ours alone).
-            None => self.maildir.rename_into(&self.tmp, subdir, unique, suffix)?,
+            None => self
+                .maildir
+                .rename_into(&self.tmp, subdir, unique, suffix)?,
         };
         remove_if_present(&self.tmp)?;
         self.maildir.sync_dir(subdir)?;

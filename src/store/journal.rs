@@ -159,7 +159,10 @@ impl MaildirTree {
                 report.untouched += ids.len();
                 continue;
             }
-            let (src, dest) = (super::Maildir::open(src_dir), super::Maildir::open(dest_dir));
+            let (src, dest) = (
+                super::Maildir::open(src_dir),
+                super::Maildir::open(dest_dir),
+            );
             let dest_entries = dest.list()?;
             let mut dest_by_id: HashMap<&str, Vec<&MaildirEntry>> = HashMap::new();
             let mut dest_by_key = HashMap::new();
@@ -174,7 +177,9 @@ impl MaildirTree {
                 let mut done = false;
                 for s in src_entries.iter().filter(|s| s.id.0 == id) {
                     let sp = src.file_path(s);
-                    let twin_by_inode = src.file_key(s).is_some_and(|k| dest_by_key.contains_key(&k));
+                    let twin_by_inode = src
+                        .file_key(s)
+                        .is_some_and(|k| dest_by_key.contains_key(&k));
                     let twin_by_bytes = dest_by_id.get(id).is_some_and(|ds| {
                         ds.iter()
                             .any(|d| same_bytes(&sp, &dest.file_path(d)).unwrap_or(false))

@@ -226,10 +226,18 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn nested(&mut self, dir: &Path, prefix: &str, depth: usize, top: bool) -> Result<(), StoreError> {
+    fn nested(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        depth: usize,
+        top: bool,
+    ) -> Result<(), StoreError> {
         if depth > 32 {
-            self.warnings
-                .push(format!("{}: nested deeper than 32 levels; not listed", dir.display()));
+            self.warnings.push(format!(
+                "{}: nested deeper than 32 levels; not listed",
+                dir.display()
+            ));
             return Ok(());
         }
         let entries = match read_dirs(dir) {

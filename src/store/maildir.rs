@@ -16,7 +16,7 @@ use crate::core::{Flags, LocalId};
 use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -143,38 +143,48 @@ impl Maildir {
                 if name.starts_with('.') {
                     continue;
                 }
-                found.push(MaildirEntry::from_file_name(&name, subdir));
+                found.push((MaildirEntry::from_file_name(&name, subdir), ent.ino()));
             }
         }
         // cur/ before new/, then by name: the file that keeps a contested name is the
         // same one on every run.
-        found.sort_by(|a, b| (a.subdir, &a.file_name).cmp(&(b.subdir, &b.file_name)));
-        let mut seen: HashMap<String, PathBuf> = HashMap::with_capacity(found.len());
+        found.sort_by(|a, b| (a.0.subdir, &a.0.file_name).cmp(&(b.0.subdir, &b.0.file_name)));
+        let mut by_inode: HashMap<u64, PathBuf> = HashMap::with_capacity(found.len());
+        let mut by_id: HashMap<String, PathBuf> = HashMap::with_capacity(found.len());
         let mut out = Vec::with_capacity(found.len());
-        for e in found {
+        for (e, ino) in found {
             let path = self.file_path(&e);
-            let Some(first) = seen.get(&e.id.0) else {
-                seen.insert(e.id.0.clone(), path);
-                out.push(e);
-                continue;
-            };
-            if same_file(first, &path) {
+            // A second link to one file (an interrupted link-then-unlink) is not a
+            // second message: drop the extra name.
+            if let Some(first) = by_inode.get(&ino)
+                && same_file(first, &path)
+            {
                 remove_if_present(&path)?;
                 fsync_dir(&self.subdir_path(e.subdir))?;
                 continue;
             }
-            if !path.exists() {
+            by_inode.insert(ino, path.clone());
+            if !by_id.contains_key(&e.id.0) {
+                by_id.insert(e.id.0.clone(), path);
+                out.push(e);
                 continue;
             }
+            if fs::symlink_metadata(&path).is_err() {
+                continue; // gone meanwhile (another program deleted it)
+            }
             let renamed = self.move_off_taken_name(&e, &path)?;
-            seen.insert(renamed.id.0.clone(), self.file_path(&renamed));
+            by_id.insert(renamed.id.0.clone(), self.file_path(&renamed));
             out.push(renamed);
         }
         Ok(out)
     }
 
     /// Gives the file of `e` a fresh unique name in the same subdir (link, unlink).
-    fn move_off_taken_name(&self, e: &MaildirEntry, path: &Path) -> Result<MaildirEntry, StoreError> {
+    fn move_off_taken_name(
+        &self,
+        e: &MaildirEntry,
+        path: &Path,
+    ) -> Result<MaildirEntry, StoreError> {
         let fresh = fresh_id(path);
         let new = match self.link_into(path, e.subdir, &fresh.0, e.suffix(), false)? {
             Some(n) => n,

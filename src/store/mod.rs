@@ -8,18 +8,18 @@
 pub mod delivery;
 mod error;
 pub mod folder;
-pub mod journal;
 pub mod index;
+pub mod journal;
 pub mod layout;
 pub mod maildir;
 pub mod names;
 pub mod scan;
 
-pub use error::StoreError;
-pub use index::{Index, SharedIndex};
-pub use layout::{FolderDir, Layout, MaildirTree};
 pub use delivery::Delivery;
+pub use error::StoreError;
 pub use folder::LocalFolder;
+pub use index::{Index, SharedIndex};
 pub use journal::RecoveryReport;
+pub use layout::{FolderDir, Layout, MaildirTree};
 pub use maildir::{Maildir, MaildirEntry, Subdir};
 pub use scan::{ScanProgress, ScanReport, scan_folder};
