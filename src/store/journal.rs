@@ -5,6 +5,8 @@
 //! and destination copies are the same file (device and inode) or the same bytes under
 //! the same unique name loses its source copy; a message found in one place only is left
 //! alone. Replaying is idempotent, so a journal of a process still running is safe too.
+//! One journal per bulk move (`.posthorn-moves-PID-N`), one line per message:
+//! `move<TAB>from folder<TAB>to folder<TAB>unique name` (`\`, tab and newline escaped).
 //!
 //! Depends only on the store's own types; blocking, no tokio.
 
