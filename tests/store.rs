@@ -223,8 +223,12 @@ fn a_move_never_replaces_a_file_already_there() {
     let b = Maildir::create(dir.path().join("b")).unwrap();
     let e = a.deliver(&msg(1), Flags::SEEN).unwrap();
     std::fs::write(b.file_path(&e), b"another message with the same name").unwrap();
-    let err = a.move_to(&e, &b).unwrap_err().to_string();
-    assert!(err.contains("already there"), "{err}");
-    assert_eq!(a.read(&e).unwrap(), msg(1), "the source is untouched");
+    let moved = a.move_to(&e, &b).unwrap();
+    assert_ne!(
+        moved.id, e.id,
+        "the moved message takes a fresh unique name"
+    );
+    assert_eq!(b.read(&moved).unwrap(), msg(1));
     assert_eq!(b.read(&e).unwrap(), b"another message with the same name");
+    assert!(a.list().unwrap().is_empty());
 }

@@ -24,13 +24,11 @@ pub enum FolderRole {
 }
 
 impl FolderRole {
-    /// Guesses a role from a folder name, for stores without SPECIAL-USE.
+    /// Guesses a role from a folder name, for stores without SPECIAL-USE. Only the last
+    /// `/` component counts: a dot is part of a name (`alt.trash` is a newsgroup-style
+    /// name, not Trash), since store layouts translate their own separators to `/`.
     pub fn from_name(name: &str) -> Option<FolderRole> {
-        let leaf = name
-            .rsplit(['/', '.'])
-            .next()
-            .unwrap_or(name)
-            .to_ascii_lowercase();
+        let leaf = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
         Some(match leaf.as_str() {
             "inbox" => FolderRole::Inbox,
             "sent" | "sent mail" | "sent items" | "sent messages" => FolderRole::Sent,
@@ -54,8 +52,28 @@ pub struct Folder {
 }
 
 impl Folder {
+    /// A newsgroup: never has a role (`alt.trash` is a group to read, not a Trash).
+    pub fn newsgroup(account: AccountId, path: FolderPath) -> Self {
+        Folder {
+            account,
+            path,
+            kind: FolderKind::Newsgroup,
+            role: None,
+            total: 0,
+            unread: 0,
+        }
+    }
+
+    /// The role a folder of `kind` named `path` gets: none for newsgroups and views.
+    pub fn role_for(kind: FolderKind, path: &FolderPath) -> Option<FolderRole> {
+        match kind {
+            FolderKind::Mail => FolderRole::from_name(&path.0),
+            FolderKind::Newsgroup | FolderKind::Virtual => None,
+        }
+    }
+
     pub fn mail(account: AccountId, path: FolderPath) -> Self {
-        let role = FolderRole::from_name(&path.0);
+        let role = Folder::role_for(FolderKind::Mail, &path);
         Folder {
             account,
             path,
@@ -80,5 +98,23 @@ mod tests {
             Some(FolderRole::Trash)
         );
         assert_eq!(FolderRole::from_name("Lists/rust"), None);
+    }
+
+    #[test]
+    fn dotted_names_and_newsgroups_get_no_role() {
+        assert_eq!(FolderRole::from_name("alt.trash"), None);
+        assert_eq!(FolderRole::from_name("comp.mail.archive"), None);
+        assert_eq!(FolderRole::from_name("news/alt.trash"), None);
+        let account = AccountId("news".into());
+        let group = Folder::newsgroup(account.clone(), FolderPath("trash".into()));
+        assert_eq!(group.role, None);
+        assert_eq!(
+            Folder::role_for(FolderKind::Newsgroup, &FolderPath("Trash".into())),
+            None
+        );
+        assert_eq!(
+            Folder::mail(account, FolderPath("Trash".into())).role,
+            Some(FolderRole::Trash)
+        );
     }
 }

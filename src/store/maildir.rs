@@ -1,25 +1,32 @@
 //! One Maildir folder (cr.yp.to/proto/maildir.html): delivery through tmp/ with fsync,
-//! rename and a directory fsync; flags in the `:2,` info suffix; new/ -> cur/ once the
-//! message has been seen by a client.
+//! a no-replace link and a directory fsync; flags in the `:2,` info suffix; new/ -> cur/
+//! once the message has been seen by a client.
+//!
+//! No write here ever lands on an existing name: flag changes and moves link then
+//! unlink (a link fails if the target exists) and take a fresh unique name when theirs
+//! is taken; `list` gives every file its own unique name (as Dovecot does). Names on disk
+//! are bytes; entries carry them in the reversible String form of `names`.
 
-use super::StoreError;
+use super::delivery::{
+    Delivery, cannot_link, fresh_id, fsync_dir, remove_if_present, same_bytes, same_file,
+    set_private,
+};
+use super::{StoreError, names};
 use crate::core::{Flags, LocalId};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-static DELIVERY_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subdir {
-    New,
     Cur,
+    New,
 }
 
 impl Subdir {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Subdir::New => "new",
             Subdir::Cur => "cur",
@@ -27,7 +34,8 @@ impl Subdir {
     }
 }
 
-/// A message file as found on disk.
+/// A message file as found on disk. `file_name` and `id` are in the String form of
+/// `names` (identical to the disk name when that is UTF-8).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MaildirEntry {
     pub id: LocalId,
@@ -52,6 +60,11 @@ impl MaildirEntry {
             file_name: file_name.to_string(),
             flags,
         }
+    }
+
+    /// Everything after the unique name (`""` or `:2,FLAGS`).
+    fn suffix(&self) -> &str {
+        self.file_name.get(self.id.0.len()..).unwrap_or("")
     }
 
     /// Letters in the info suffix that `Flags` does not model (kept on rename).
@@ -93,58 +106,93 @@ impl Maildir {
     }
 
     pub fn file_path(&self, e: &MaildirEntry) -> PathBuf {
-        self.root.join(e.subdir.name()).join(&e.file_name)
+        self.subdir_path(e.subdir).join(names::decode(&e.file_name))
     }
 
-    /// Delivers a message durably: written to tmp/, fsynced, renamed into new/ (no
-    /// flags) or cur/ (with flags), and the directory fsynced. Nothing is visible in
-    /// new/ or cur/ before the rename.
+    fn subdir_path(&self, subdir: Subdir) -> PathBuf {
+        self.root.join(subdir.name())
+    }
+
+    /// Starts a streaming delivery into tmp/ (see `Delivery::commit`).
+    pub fn delivery(&self) -> Result<Delivery, StoreError> {
+        Delivery::start(self)
+    }
+
+    /// Delivers a message durably: written to tmp/, fsynced, linked into new/ (no
+    /// flags) or cur/ (with flags) under a name that is not taken, and the directory
+    /// fsynced. Nothing is visible in new/ or cur/ before that.
     pub fn deliver(&self, bytes: &[u8], flags: Flags) -> Result<MaildirEntry, StoreError> {
-        let unique = unique_name(bytes.len());
-        let tmp = self.root.join("tmp").join(&unique);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(StoreError::io("create", &tmp))?;
-        set_private(&tmp);
-        f.write_all(bytes).map_err(StoreError::io("write", &tmp))?;
-        f.sync_all().map_err(StoreError::io("fsync", &tmp))?;
-        drop(f);
-        let (subdir, file_name) = if flags.is_empty() {
-            (Subdir::New, unique.clone())
-        } else {
-            (Subdir::Cur, format!("{unique}:2,{}", flags.to_maildir()))
-        };
-        let entry = MaildirEntry {
-            id: LocalId(unique),
-            subdir,
-            file_name,
-            flags,
-        };
-        let dest = self.file_path(&entry);
-        fs::rename(&tmp, &dest).map_err(StoreError::io("rename into place", &dest))?;
-        self.sync_dir(subdir)?;
-        Ok(entry)
+        let mut d = self.delivery()?;
+        d.write_all(bytes)
+            .map_err(StoreError::io("write", self.root.join("tmp")))?;
+        d.commit(flags)
     }
 
-    /// Lists every message in new/ and cur/ (dot files and tmp/ are ignored).
+    /// Lists every message in new/ and cur/ (dot files and tmp/ are ignored). No two
+    /// entries share a unique name: a second file with a taken name is renamed to a
+    /// fresh one (a second link to the same file, left by an interrupted rename, is
+    /// removed instead).
     pub fn list(&self) -> Result<Vec<MaildirEntry>, StoreError> {
-        let mut out = Vec::new();
+        let mut found = Vec::new();
         for subdir in [Subdir::New, Subdir::Cur] {
-            let dir = self.root.join(subdir.name());
+            let dir = self.subdir_path(subdir);
             let rd = fs::read_dir(&dir).map_err(StoreError::io("read directory", &dir))?;
             for ent in rd {
                 let ent = ent.map_err(StoreError::io("read directory", &dir))?;
-                let name = ent.file_name();
-                let Some(name) = name.to_str() else { continue };
+                let name = names::encode(&ent.file_name());
                 if name.starts_with('.') {
                     continue;
                 }
-                out.push(MaildirEntry::from_file_name(name, subdir));
+                found.push((MaildirEntry::from_file_name(&name, subdir), ent.ino()));
             }
         }
+        // cur/ before new/, then by name: the file that keeps a contested name is the
+        // same one on every run.
+        found.sort_by(|a, b| (a.0.subdir, &a.0.file_name).cmp(&(b.0.subdir, &b.0.file_name)));
+        let mut by_inode: HashMap<u64, PathBuf> = HashMap::with_capacity(found.len());
+        let mut by_id: HashMap<String, PathBuf> = HashMap::with_capacity(found.len());
+        let mut out = Vec::with_capacity(found.len());
+        for (e, ino) in found {
+            let path = self.file_path(&e);
+            // A second link to one file (an interrupted link-then-unlink) is not a
+            // second message: drop the extra name.
+            if let Some(first) = by_inode.get(&ino)
+                && same_file(first, &path)
+            {
+                remove_if_present(&path)?;
+                fsync_dir(&self.subdir_path(e.subdir))?;
+                continue;
+            }
+            by_inode.insert(ino, path.clone());
+            if !by_id.contains_key(&e.id.0) {
+                by_id.insert(e.id.0.clone(), path);
+                out.push(e);
+                continue;
+            }
+            if fs::symlink_metadata(&path).is_err() {
+                continue; // gone meanwhile (another program deleted it)
+            }
+            let renamed = self.move_off_taken_name(&e, &path)?;
+            by_id.insert(renamed.id.0.clone(), self.file_path(&renamed));
+            out.push(renamed);
+        }
         Ok(out)
+    }
+
+    /// Gives the file of `e` a fresh unique name in the same subdir (link, unlink).
+    fn move_off_taken_name(
+        &self,
+        e: &MaildirEntry,
+        path: &Path,
+    ) -> Result<MaildirEntry, StoreError> {
+        let fresh = fresh_id(path);
+        let new = match self.link_into(path, e.subdir, &fresh.0, e.suffix(), false)? {
+            Some(n) => n,
+            None => self.rename_into(path, e.subdir, &fresh.0, e.suffix())?,
+        };
+        remove_if_present(path)?;
+        fsync_dir(&self.subdir_path(e.subdir))?;
+        Ok(new)
     }
 
     /// Finds a message by id, trying the remembered file name first.
@@ -171,106 +219,127 @@ impl Maildir {
         fs::read(&p).map_err(StoreError::io("read", &p))
     }
 
-    /// Sets the flags of a message (renaming it into cur/, as a client that has seen it).
+    /// Opens a message for streaming reads.
+    pub fn open_message(&self, e: &MaildirEntry) -> Result<impl Read + use<>, StoreError> {
+        let p = self.file_path(e);
+        fs::File::open(&p).map_err(StoreError::io("open", &p))
+    }
+
+    /// Sets the flags of a message (moving it into cur/, as a client that has seen it).
+    /// Link then unlink: if another file already has the target name, the message takes
+    /// a fresh unique name (use the returned entry's id).
     pub fn set_flags(&self, e: &MaildirEntry, flags: Flags) -> Result<MaildirEntry, StoreError> {
-        let name = format!("{}:2,{}{}", e.id.0, flags.to_maildir(), e.extra_letters());
-        let new = MaildirEntry {
-            id: e.id.clone(),
-            subdir: Subdir::Cur,
-            file_name: name,
-            flags,
+        let suffix = format!(":2,{}{}", flags.to_maildir(), e.extra_letters());
+        let wanted = MaildirEntry::from_file_name(&format!("{}{suffix}", e.id.0), Subdir::Cur);
+        if wanted.file_name == e.file_name && e.subdir == Subdir::Cur {
+            return Ok(e.clone());
+        }
+        let from = self.file_path(e);
+        let new = match self.link_into(&from, Subdir::Cur, &e.id.0, &suffix, false)? {
+            Some(n) => n,
+            None => self.rename_into(&from, Subdir::Cur, &e.id.0, &suffix)?,
         };
-        if new == *e {
-            return Ok(new);
-        }
-        let (from, to) = (self.file_path(e), self.file_path(&new));
-        fs::rename(&from, &to).map_err(StoreError::io("rename", &from))?;
         self.sync_dir(Subdir::Cur)?;
-        if e.subdir == Subdir::New {
-            self.sync_dir(Subdir::New)?;
-        }
+        remove_if_present(&from)?;
+        self.sync_dir(e.subdir)?;
         Ok(new)
     }
 
-    /// Moves a message into another folder, keeping its unique name and flags. A hard
-    /// link then an unlink, so an existing file of the same name in the destination is
-    /// never replaced; across file systems a durable copy, then the removal.
+    /// Moves a message into another folder, keeping its name and flags when it can.
+    /// A hard link then an unlink, so nothing in the destination is ever replaced:
+    /// - the destination already holds this very file (a move a kill interrupted
+    ///   between link and unlink) or the same bytes under this name (an interrupted
+    ///   copy): the move is finished by removing the source;
+    /// - it holds a different message under this name: the message gets a fresh unique
+    ///   name there (use the returned entry's id);
+    /// - across file systems: a durable copy through tmp/, then the removal.
     pub fn move_to(&self, e: &MaildirEntry, dest: &Maildir) -> Result<MaildirEntry, StoreError> {
         let from = self.file_path(e);
-        let to = dest.file_path(e);
-        match fs::hard_link(&from, &to) {
-            Ok(()) => {}
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(StoreError::Invalid {
-                    path: to,
-                    reason: "a message with this name is already there; nothing was moved".into(),
-                });
+        let moved = match dest.link_into(&from, e.subdir, &e.id.0, e.suffix(), true)? {
+            Some(m) => m,
+            None => {
+                let mut src = fs::File::open(&from).map_err(StoreError::io("open", &from))?;
+                let mut d = dest.delivery()?;
+                io::copy(&mut src, &mut d).map_err(StoreError::io("copy", &from))?;
+                d.commit_as(e.subdir, &e.id.0, e.suffix(), true)?
             }
-            Err(err) if err.raw_os_error() == Some(18) => {
-                // EXDEV: copy durably first, remove the original only afterwards.
-                let bytes = self.read(e)?;
-                let tmp = dest.root.join("tmp").join(&e.file_name);
-                write_synced(&tmp, &bytes)?;
-                fs::hard_link(&tmp, &to).map_err(StoreError::io("link into place", &to))?;
-                fs::remove_file(&tmp).map_err(StoreError::io("remove", &tmp))?;
-            }
-            Err(err) => {
-                return Err(StoreError::Io {
-                    op: "move",
-                    path: from,
-                    source: err,
-                });
+        };
+        dest.sync_dir(moved.subdir)?;
+        remove_if_present(&from)?;
+        self.sync_dir(e.subdir)?;
+        Ok(moved)
+    }
+
+    /// Links `from` into `subdir` as `unique` + `suffix`, or under a fresh unique name
+    /// if that is taken by another file. `None` when no hard link can be made here.
+    /// A name already holding this very file (or, with `same_bytes_is_done`, the same
+    /// bytes) counts as done.
+    pub(crate) fn link_into(
+        &self,
+        from: &Path,
+        subdir: Subdir,
+        unique: &str,
+        suffix: &str,
+        same_bytes_is_done: bool,
+    ) -> Result<Option<MaildirEntry>, StoreError> {
+        let mut unique = unique.to_string();
+        for attempt in 0..8 {
+            let e = MaildirEntry::from_file_name(&format!("{unique}{suffix}"), subdir);
+            let to = self.file_path(&e);
+            match fs::hard_link(from, &to) {
+                Ok(()) => return Ok(Some(e)),
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                    if attempt == 0
+                        && (same_file(from, &to)
+                            || (same_bytes_is_done && same_bytes(from, &to).unwrap_or(false)))
+                    {
+                        return Ok(Some(e));
+                    }
+                    unique = fresh_id(from).0;
+                }
+                Err(err) if cannot_link(&err) => return Ok(None),
+                Err(err) => return Err(StoreError::io("link", &to)(err)),
             }
         }
-        dest.sync_dir(e.subdir)?;
-        fs::remove_file(&from).map_err(StoreError::io("remove", &from))?;
-        self.sync_dir(e.subdir)?;
-        Ok(e.clone())
+        Err(StoreError::Invalid {
+            path: self.subdir_path(subdir),
+            reason: "could not find a free unique name".into(),
+        })
     }
 
-    fn sync_dir(&self, subdir: Subdir) -> Result<(), StoreError> {
-        let p = self.root.join(subdir.name());
-        File::open(&p)
-            .and_then(|d| d.sync_all())
-            .map_err(StoreError::io("fsync directory", &p))
+    /// For file systems without hard links: a rename after checking the name is free
+    /// (only our own tmp/ and flag renames come here).
+    pub(crate) fn rename_into(
+        &self,
+        from: &Path,
+        subdir: Subdir,
+        unique: &str,
+        suffix: &str,
+    ) -> Result<MaildirEntry, StoreError> {
+        let mut unique = unique.to_string();
+        for _ in 0..8 {
+            let e = MaildirEntry::from_file_name(&format!("{unique}{suffix}"), subdir);
+            let to = self.file_path(&e);
+            if fs::symlink_metadata(&to).is_err() {
+                fs::rename(from, &to).map_err(StoreError::io("rename", from))?;
+                return Ok(e);
+            }
+            unique = fresh_id(from).0;
+        }
+        Err(StoreError::Invalid {
+            path: self.subdir_path(subdir),
+            reason: "could not find a free unique name".into(),
+        })
     }
-}
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let mut f = File::create(path).map_err(StoreError::io("create", path))?;
-    f.write_all(bytes).map_err(StoreError::io("write", path))?;
-    f.sync_all().map_err(StoreError::io("fsync", path))
-}
+    pub(crate) fn sync_dir(&self, subdir: Subdir) -> Result<(), StoreError> {
+        fsync_dir(&self.subdir_path(subdir))
+    }
 
-fn set_private(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = if path.is_dir() { 0o700 } else { 0o600 };
-    let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode));
-}
-
-/// A unique name as the Maildir spec suggests: time, microseconds, pid, a counter and
-/// the host name (with `/` and `:` escaped), plus the size for tools that read `S=`.
-fn unique_name(size: usize) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let q = DELIVERY_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let host = hostname().replace('/', "\\057").replace(':', "\\072");
-    format!(
-        "{}.M{}P{}Q{}.{},S={}",
-        now.as_secs(),
-        now.subsec_micros(),
-        std::process::id(),
-        q,
-        host,
-        size
-    )
-}
-
-fn hostname() -> String {
-    fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".into())
+    /// Device and inode of a message file (how recovery recognises a half-done move).
+    pub fn file_key(&self, e: &MaildirEntry) -> Option<(u64, u64)> {
+        fs::metadata(self.file_path(e))
+            .ok()
+            .map(|m| (m.dev(), m.ino()))
+    }
 }

@@ -5,16 +5,23 @@
 //! Depends only on `core` (and `mime` for header parsing); no tokio, no terminal, no
 //! sockets. Every function here is blocking and is called from blocking threads.
 
+pub mod delivery;
 mod error;
+pub mod folder;
 pub mod index;
+pub mod journal;
 pub mod layout;
 pub mod maildir;
+pub mod names;
 pub mod scan;
 pub mod watch;
 
+pub use delivery::Delivery;
 pub use error::StoreError;
+pub use folder::LocalFolder;
 pub use index::{Index, IndexReader, OpenNote};
+pub use journal::RecoveryReport;
 pub use layout::{FolderDir, Layout, MaildirTree};
-pub use maildir::{Maildir, MaildirEntry};
+pub use maildir::{Maildir, MaildirEntry, Subdir};
 pub use scan::{ScanJob, ScanProgress, ScanReport, scan_folder};
 pub use watch::{FolderWatcher, WatchEvent};
