@@ -351,3 +351,117 @@ async fn a_running_sync_can_be_cancelled_and_keeps_what_it_committed() {
     let total = cache(&dir).folders().unwrap()[0].total;
     assert!(total > 0 && (total as usize) < n, "{total} of {n} indexed");
 }
+
+async fn wait_for<T>(
+    rx: &mut mpsc::UnboundedReceiver<AccountNotice>,
+    mut pick: impl FnMut(&AccountNotice) -> Option<T>,
+) -> T {
+    // A liveness bound, not a speed assertion.
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            let n = rx.recv().await.expect("actor alive");
+            if let Some(t) = pick(&n) {
+                return t;
+            }
+        }
+    })
+    .await
+    .expect("the notice never came")
+}
+
+/// Push: mail delivered, flagged and deleted by another process shows without a key
+/// press (the actor rescans and says the folder changed).
+#[tokio::test]
+async fn changes_by_another_program_are_pushed() {
+    let (dir, acc, ids) = setup(2);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut m = AccountManager::new(tx);
+    m.spawn(acc);
+    ask(&m, &mut rx, 1, AccountOp::SyncFolder(FolderPath::inbox())).await;
+    let inbox = dir.path().join("mail");
+    let changed = |n: &AccountNotice| match n {
+        AccountNotice::Changed {
+            folder: Some(f), ..
+        } if f.is_inbox() => Some(()),
+        _ => None,
+    };
+    // Python's mailbox module delivers.
+    let st = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import mailbox,sys; mailbox.Maildir(sys.argv[1], create=False).add(b'From: p@y\\nSubject: from python\\n\\nhi\\n')")
+        .arg(&inbox)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    wait_for(&mut rx, changed).await;
+    assert_eq!(cache(&dir).folders().unwrap()[0].total, 3);
+    // mv flags one (as mutt would), rm deletes another.
+    let new = inbox.join("new").join(&ids[0].0);
+    let cur = inbox.join("cur").join(format!("{}:2,S", ids[0].0));
+    assert!(
+        std::process::Command::new("mv")
+            .arg(&new)
+            .arg(&cur)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        std::process::Command::new("rm")
+            .arg(inbox.join("new").join(&ids[1].0))
+            .status()
+            .unwrap()
+            .success()
+    );
+    loop {
+        wait_for(&mut rx, changed).await;
+        let f = &cache(&dir).folders().unwrap()[0];
+        if (f.total, f.unread) == (2, 1) {
+            break;
+        }
+    }
+}
+
+/// Triage on a message another program just moved says so (Gone) and loses nothing.
+#[tokio::test]
+async fn triage_on_a_message_moved_elsewhere_is_refused_without_loss() {
+    let (dir, acc, ids) = setup(1);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut m = AccountManager::new(tx);
+    m.spawn(acc);
+    ask(&m, &mut rx, 1, AccountOp::SyncFolder(FolderPath::inbox())).await;
+    let other = Maildir::create(dir.path().join("mail/.Other")).unwrap();
+    std::fs::rename(
+        dir.path().join("mail/new").join(&ids[0].0),
+        other.path().join("cur").join(format!("{}:2,", ids[0].0)),
+    )
+    .unwrap();
+    m.send(
+        &AccountId("home".into()),
+        AccountCommand {
+            req: RequestId(2),
+            op: AccountOp::Triage(TriageOp::Move {
+                from: FolderPath::inbox(),
+                ids: vec![MessageRef::local(ids[0].clone())],
+                to: FolderPath("Trash".into()),
+            }),
+        },
+    )
+    .unwrap();
+    let e = wait_for(&mut rx, |n| match n {
+        AccountNotice::Reply {
+            req: RequestId(2),
+            result,
+            ..
+        } => Some(result.as_ref().err().cloned()),
+        _ => None,
+    })
+    .await
+    .expect("the move must fail");
+    assert_eq!(e.kind, ErrorKind::Gone, "{e}");
+    assert_eq!(
+        other.list().unwrap().len(),
+        1,
+        "the message is where the other program put it"
+    );
+}

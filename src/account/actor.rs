@@ -121,12 +121,14 @@ pub async fn run_actor<A: Account>(
         running: None,
         dirty: BTreeSet::new(),
     };
+    a.state(AccountState::Connecting);
+    let connected = a.account.connect().await;
+    // After connecting: what an account can do may depend on it (push, server caps).
     a.send(AccountNotice::Capabilities {
         account: a.id.clone(),
         caps: a.account.capabilities(),
     });
-    a.state(AccountState::Connecting);
-    match a.account.connect().await {
+    match connected {
         Ok(()) => a.state(AccountState::Online),
         Err(e) => a.state(AccountState::Error(e.into())),
     }
@@ -145,7 +147,7 @@ pub async fn run_actor<A: Account>(
         }
         if let Some(rx) = push.as_mut() {
             while let Ok(ev) = rx.try_recv() {
-                a.pushed(ev);
+                a.pushed(ev).await;
             }
         }
         if a.running.is_some() {
@@ -165,7 +167,7 @@ pub async fn run_actor<A: Account>(
                 Some(c) => a.interactive(c).await,
                 None => i_open = false,
             },
-            Some(ev) = next_push(&mut push) => a.pushed(ev),
+            Some(ev) = next_push(&mut push) => a.pushed(ev).await,
             c = background.recv(), if b_open => match c {
                 Some(c) => a.background(c).await,
                 None => b_open = false,
@@ -217,15 +219,20 @@ impl<A: Account> Actor<A> {
         }
     }
 
-    fn pushed(&mut self, ev: PushEvent) {
+    async fn pushed(&mut self, ev: PushEvent) {
         match ev {
             PushEvent::Folder(f) => {
                 self.dirty.insert(f);
             }
-            PushEvent::Tree => self.send(AccountNotice::Changed {
-                account: self.id.clone(),
-                folder: None,
-            }),
+            PushEvent::Tree => {
+                let new = self.account.refresh_watch().await;
+                self.dirty.extend(new);
+                self.send(AccountNotice::Changed {
+                    account: self.id.clone(),
+                    folder: None,
+                });
+                self.notes();
+            }
             PushEvent::Error(text) => self.send(AccountNotice::Note {
                 account: self.id.clone(),
                 text,

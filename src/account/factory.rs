@@ -161,4 +161,7 @@ impl Account for AnyAccount {
     fn take_notes(&mut self) -> Vec<String> {
         each!(self, a => a.take_notes())
     }
+    async fn refresh_watch(&mut self) -> Vec<FolderPath> {
+        each!(self, a => a.refresh_watch().await)
+    }
 }

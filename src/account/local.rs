@@ -11,7 +11,9 @@ use super::{
     SyncStep,
 };
 use crate::core::{AccountId, FlagOp, Flags, Folder, FolderPath, FolderRole, MessageRef};
-use crate::store::{Index, MaildirTree, ScanJob, StoreError, scan::STEP_FILES};
+use crate::store::{
+    FolderWatcher, Index, MaildirTree, ScanJob, StoreError, WatchEvent, scan::STEP_FILES,
+};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -22,6 +24,8 @@ struct Inner {
     index: Mutex<Index>,
     /// Notices for the user, collected on blocking threads.
     notes: Mutex<Vec<String>>,
+    /// Watches the tree for changes made by other programs (started by `connect`).
+    watcher: Mutex<Option<FolderWatcher>>,
 }
 
 pub struct LocalAccount {
@@ -39,13 +43,20 @@ impl LocalAccount {
     /// Opens the account's own writer on the index at `index_path`.
     pub fn open(id: AccountId, tree: MaildirTree, index_path: &Path) -> Result<Self, StoreError> {
         let (index, note) = Index::open(index_path)?;
-        let notes = note.map(|n| format!("{id}: {n}")).into_iter().collect();
+        let mut notes: Vec<String> = note.map(|n| format!("{id}: {n}")).into_iter().collect();
+        // A bulk move that a crash interrupted is finished (or left alone) before anything
+        // reads the folders, so no message shows twice or goes missing.
+        match tree.recover() {
+            Ok(r) => notes.extend(r.notice().map(|n| format!("{id}: {n}"))),
+            Err(e) => notes.push(format!("{id}: recovering interrupted moves failed: {e}")),
+        }
         Ok(LocalAccount {
             inner: Arc::new(Inner {
                 id,
                 tree,
                 index: Mutex::new(index),
                 notes: Mutex::new(notes),
+                watcher: Mutex::new(None),
             }),
             push: None,
         })
@@ -141,7 +152,13 @@ impl Inner {
             let e = md.locate(&r.id, self.hint(folder, &r.id).as_deref())?;
             let new = md.set_flags(&e, e.flags.apply(op))?;
             self.record("the flag change", |ix| {
-                ix.set_file(&self.id, folder, &r.id, &new.file_name, new.flags)
+                if new.id == r.id {
+                    ix.set_file(&self.id, folder, &r.id, &new.file_name, new.flags)
+                } else {
+                    // The name was taken by another message: it got a fresh one.
+                    let moved = (&new.id, new.file_name.as_str(), new.flags);
+                    ix.move_envelope(&self.id, folder, folder, &r.id, moved)
+                }
             });
         }
         Ok(())
@@ -154,8 +171,8 @@ impl Inner {
         to: &FolderPath,
     ) -> Result<(), StoreError> {
         let src = self.tree.folder(from)?;
-        let dest = self.tree.ensure_folder(to)?;
         let to_trash = FolderRole::from_name(&to.0) == Some(FolderRole::Trash);
+        let mut entries = Vec::with_capacity(ids.len());
         for r in ids {
             let e = src.locate(&r.id, self.hint(from, &r.id).as_deref())?;
             // A message leaving Trash loses its T mark.
@@ -164,19 +181,61 @@ impl Inner {
             } else {
                 e
             };
-            let moved = src.move_to(&e, &dest)?;
+            entries.push((r.id.clone(), e));
+        }
+        let files: Vec<_> = entries.iter().map(|(_, e)| e.clone()).collect();
+        // Under a journal: a crash in the middle is finished by `recover` at next start.
+        let moved = self.tree.move_messages(from, &files, to)?;
+        for ((old, _), new) in entries.iter().zip(&moved) {
             self.record("the move", |ix| {
-                ix.move_envelope(
-                    &self.id,
-                    from,
-                    to,
-                    &r.id,
-                    (&moved.id, &moved.file_name, moved.flags),
-                )?;
-                ix.set_trash_origin(&self.id, &moved.id, to_trash.then_some(from))
+                let m = (&new.id, new.file_name.as_str(), new.flags);
+                ix.move_envelope(&self.id, from, to, old, m)?;
+                ix.set_trash_origin(&self.id, &new.id, to_trash.then_some(from))
             });
         }
         Ok(())
+    }
+
+    /// Starts watching the tree; changes arrive on the returned channel.
+    fn watch(&self) -> Result<mpsc::UnboundedReceiver<PushEvent>, StoreError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (folders, mut warnings) = self.tree.folders_with_warnings()?;
+        let (watcher, more) = FolderWatcher::start(&self.tree.root, folders, move |ev| {
+            let _ = tx.send(match ev {
+                WatchEvent::Folder(f) => PushEvent::Folder(f),
+                WatchEvent::Tree => PushEvent::Tree,
+                WatchEvent::Error(e) => PushEvent::Error(e),
+            });
+        })?;
+        warnings.extend(more);
+        for w in warnings {
+            self.note(format!("{}: {w}", self.id));
+        }
+        *self.watcher.lock().unwrap_or_else(|p| p.into_inner()) = Some(watcher);
+        Ok(rx)
+    }
+
+    /// After folders were created or removed: watch the new set. Returns the folders
+    /// that are new (mail may have arrived before they were watched).
+    fn rewatch(&self) -> Result<Vec<FolderPath>, StoreError> {
+        let (folders, warnings) = self.tree.folders_with_warnings()?;
+        for w in warnings {
+            self.note(format!("{}: {w}", self.id));
+        }
+        let mut guard = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(w) = guard.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let before = w.folders();
+        let new: Vec<FolderPath> = folders
+            .iter()
+            .map(|f| f.path.clone())
+            .filter(|p| !before.contains(p))
+            .collect();
+        for warning in w.sync_folders(folders) {
+            self.note(format!("{}: {warning}", self.id));
+        }
+        Ok(new)
     }
 
     /// One scan step; a damaged index is healed and the scan starts over.
@@ -243,12 +302,27 @@ impl Account for LocalAccount {
     }
 
     async fn connect(&mut self) -> Result<(), AccountError> {
+        // Push: a watcher that cannot start is a notice, not a failure (rescans still work).
+        match self.blocking(|me| me.watch()).await {
+            Ok(rx) => self.push = Some(rx),
+            Err(e) => self.inner.note(format!(
+                "{}: changes by other programs will show only after R: {}",
+                self.inner.id, e.message
+            )),
+        }
         Ok(())
+    }
+
+    async fn refresh_watch(&mut self) -> Vec<FolderPath> {
+        self.blocking(|me| me.rewatch()).await.unwrap_or_default()
     }
 
     async fn list_folders(&mut self) -> Result<Vec<Folder>, AccountError> {
         self.blocking(|me| {
-            let dirs = me.tree.folders()?;
+            let (dirs, warnings) = me.tree.folders_with_warnings()?;
+            for w in warnings {
+                me.note(format!("{}: {w}", me.id));
+            }
             let ix = me.index();
             let view = ix.reader();
             dirs.into_iter()

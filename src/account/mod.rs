@@ -137,6 +137,11 @@ pub trait Account: Send + 'static {
         None
     }
 
+    /// Folders were created or removed: follow them (push). Returns new folders to scan.
+    fn refresh_watch(&mut self) -> impl Future<Output = Vec<FolderPath>> + Send {
+        std::future::ready(Vec::new())
+    }
+
     /// Things the user should hear about that are not errors of a request (an index
     /// that was rebuilt, messages recovered after a crash).
     fn take_notes(&mut self) -> Vec<String> {
