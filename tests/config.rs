@@ -265,3 +265,36 @@ fn a_valid_config_checks_ok() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("OK (1 account(s))"));
 }
+
+#[test]
+fn every_commented_key_in_the_example_is_a_real_key() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join("Maildir")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+            .unwrap();
+    // Uncomment every `# [table]` and `# key = value` line.
+    let mut uncommented = String::new();
+    let mut n = 0;
+    for line in text.lines() {
+        let body = line.strip_prefix("# ").unwrap_or("");
+        let is_key = body.starts_with('[')
+            || body
+                .split_once(" = ")
+                .is_some_and(|(k, _)| !k.is_empty() && !k.contains(' '));
+        if is_key {
+            n += 1;
+            uncommented.push_str(body);
+        } else {
+            uncommented.push_str(line);
+        }
+        uncommented.push('\n');
+    }
+    assert!(n > 30, "found only {n} commented keys");
+    let text = uncommented.replace("~/Maildir", &home.path().join("Maildir").display().to_string());
+    let text = text.replace("~/.local/share/posthorn/index.sqlite", &home.path().join("ix.sqlite").display().to_string());
+    let c = parse_config(Path::new("config.example.toml"), &text)
+        .unwrap_or_else(|e| panic!("{e:#?}\n{text}"));
+    assert_eq!(c.accounts.len(), 8);
+    assert_eq!(c.keys.len(), 2);
+}
