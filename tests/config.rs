@@ -131,7 +131,10 @@ fn reserved_account_keys_are_valid_with_warnings() {
         err.contains(":3: accounts.work.imap: imap accounts are not available in this version yet"),
         "{err}"
     );
-    assert!(err.contains("accounts.m.mmdf: mmdf accounts are not available"), "{err}");
+    assert!(
+        err.contains("accounts.m.mmdf: mmdf accounts are not available"),
+        "{err}"
+    );
     assert!(
         err.contains(":15: accounts.work.smtp.password: a password written in a file that group or others can read"),
         "{err}"
@@ -177,7 +180,10 @@ fn an_index_that_cannot_be_written_is_an_error() {
     }
     let ok = format!(
         "[general]\nindex = {:?}\n",
-        dir.path().join("new/dir/index.sqlite").display().to_string()
+        dir.path()
+            .join("new/dir/index.sqlite")
+            .display()
+            .to_string()
     );
     assert!(parse_config(Path::new("c.toml"), &ok).is_ok());
 }
@@ -189,9 +195,18 @@ fn every_binding_problem_is_reported_with_its_line() {
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 4, "{err}");
     assert!(lines[0].ends_with("many-bad-keys.toml:4: keys.x: unknown action \"explode\" (see `?` in posthorn for the list)"), "{err}");
-    assert!(lines[1].ends_with("many-bad-keys.toml:5: keys.q: expected a string, found integer"), "{err}");
-    assert!(lines[2].contains(":6: keys.ctrl-: \"ctrl-\" is not a key name"), "{err}");
-    assert!(lines[3].contains(":7: keys.reader:v: \"delete\" is a list action"), "{err}");
+    assert!(
+        lines[1].ends_with("many-bad-keys.toml:5: keys.q: expected a string, found integer"),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains(":6: keys.ctrl-: \"ctrl-\" is not a key name"),
+        "{err}"
+    );
+    assert!(
+        lines[3].contains(":7: keys.reader:v: \"delete\" is a list action"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -205,7 +220,11 @@ fn forty_thousand_unknown_keys_are_all_reported() {
     let errs = parse_config(Path::new("c.toml"), &text).expect_err("invalid");
     assert_eq!(errs.len(), 40_000);
     assert_eq!(errs[39_999].line, Some(40_001));
-    assert!(errs[0].to_string().starts_with("c.toml:2: general.k0: unknown key"));
+    assert!(
+        errs[0]
+            .to_string()
+            .starts_with("c.toml:2: general.k0: unknown key")
+    );
 }
 
 #[test]
@@ -291,8 +310,14 @@ fn every_commented_key_in_the_example_is_a_real_key() {
         uncommented.push('\n');
     }
     assert!(n > 30, "found only {n} commented keys");
-    let text = uncommented.replace("~/Maildir", &home.path().join("Maildir").display().to_string());
-    let text = text.replace("~/.local/share/posthorn/index.sqlite", &home.path().join("ix.sqlite").display().to_string());
+    let text = uncommented.replace(
+        "~/Maildir",
+        &home.path().join("Maildir").display().to_string(),
+    );
+    let text = text.replace(
+        "~/.local/share/posthorn/index.sqlite",
+        &home.path().join("ix.sqlite").display().to_string(),
+    );
     let c = parse_config(Path::new("config.example.toml"), &text)
         .unwrap_or_else(|e| panic!("{e:#?}\n{text}"));
     assert_eq!(c.accounts.len(), 8);

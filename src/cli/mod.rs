@@ -13,11 +13,11 @@ use crate::store::{ScanProgress, scan_folder};
 use std::io::IsTerminal;
 use std::path::Path;
 
-pub use output::{print_envelopes, print_message};
+pub use output::{escape_json_controls, print_envelopes, print_message};
 
 /// A headless command's failure: the message for stderr.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
+#[error("{}", crate::core::sanitize::line(.0))]
 pub struct CliError(pub String);
 
 /// `posthorn check-config`: prints every problem (config and key bindings together,
@@ -50,7 +50,10 @@ pub fn check_config(path: &Path) -> Result<bool, CliError> {
     errors.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
     let mut err = String::new();
     for e in &errors {
-        err.push_str(&format!("{}\n", crate::core::sanitize::line(&e.to_string())));
+        err.push_str(&format!(
+            "{}\n",
+            crate::core::sanitize::line(&e.to_string())
+        ));
     }
     for w in &checked.warnings {
         err.push_str(&format!(
@@ -123,7 +126,7 @@ fn refresh(setup: &Setup, acc: &LocalAccount, folder: &FolderPath) -> Result<(),
         eprintln!();
     }
     for (name, why) in &report.unreadable {
-        eprintln!("warning: {}/{folder}/{name}: {why}", acc.id());
+        output::warn(&format!("{}/{folder}/{name}: {why}", acc.id()));
     }
     Ok(())
 }

@@ -6,7 +6,8 @@
 
 use std::borrow::Cow;
 
-fn is_hostile(c: char) -> bool {
+/// Whether a character can drive or reorder the terminal (controls, bidi).
+pub fn is_hostile(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
