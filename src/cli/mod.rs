@@ -15,36 +15,65 @@ use crate::store::{IndexReader, ScanProgress};
 use std::io::IsTerminal;
 use std::path::Path;
 
-pub use output::{print_envelopes, print_message};
+pub use output::{escape_json_controls, print_envelopes, print_message};
 
 /// A headless command's failure: the message for stderr.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
+#[error("{}", crate::core::sanitize::line(.0))]
 pub struct CliError(pub String);
 
-/// `posthorn check-config`: prints every problem; Ok(true) when the file is valid.
+/// `posthorn check-config`: prints every problem (config and key bindings together,
+/// sorted by line) and every warning; Ok(true) when the file is valid.
 pub fn check_config(path: &Path) -> Result<bool, CliError> {
-    match crate::config::load(path) {
-        Ok(config) => {
-            let (_, problems) = crate::app::Keymap::with_overrides(&config.keys);
-            for (key, reason) in &problems {
-                eprintln!("{}: keys.{key}: {reason}", path.display());
-            }
-            if problems.is_empty() {
-                println!(
-                    "{}: OK ({} account(s))",
-                    path.display(),
-                    config.accounts.len()
-                );
-            }
-            Ok(problems.is_empty())
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{}: cannot read: {e}", path.display());
+            return Ok(false);
         }
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            Ok(false)
+    };
+    let checked = crate::config::check(path, &text);
+    // Bindings are checked even when another key is wrong, so one bad value does not
+    // hide the rest.
+    let (_, key_problems) = crate::app::Keymap::with_overrides(&checked.bindings);
+    let mut errors = match &checked.config {
+        Ok(_) => Vec::new(),
+        Err(e) => e.clone(),
+    };
+    errors.extend(key_problems.into_iter().map(|(key, reason)| {
+        let key = format!("keys.{key}");
+        crate::config::ConfigError {
+            path: path.to_path_buf(),
+            line: checked.lines.get(&key).copied(),
+            key,
+            reason,
         }
+    }));
+    errors.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
+    let mut err = String::new();
+    for e in &errors {
+        err.push_str(&format!(
+            "{}\n",
+            crate::core::sanitize::line(&e.to_string())
+        ));
+    }
+    for w in &checked.warnings {
+        err.push_str(&format!(
+            "warning: {}\n",
+            crate::core::sanitize::line(&w.to_string())
+        ));
+    }
+    eprint!("{err}");
+    match &checked.config {
+        Ok(config) if errors.is_empty() => {
+            println!(
+                "{}: OK ({} account(s))",
+                crate::core::sanitize::line(&path.display().to_string()),
+                config.accounts.len()
+            );
+            Ok(true)
+        }
+        _ => Ok(false),
     }
 }
 
@@ -125,10 +154,7 @@ fn refresh(
         eprintln!();
     }
     for (name, why) in &report.unreadable {
-        eprintln!(
-            "warning: {}",
-            crate::core::sanitize::line(&format!("{label}/{name}: {why}"))
-        );
+        output::warn(&format!("{label}/{name}: {why}"));
     }
     Ok(())
 }

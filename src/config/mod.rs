@@ -6,6 +6,7 @@
 
 mod model;
 mod paths;
+mod schema;
 mod validate;
 
 pub use model::{
@@ -13,7 +14,7 @@ pub use model::{
     SendmailConfig, ServerConfig, Source, Tls,
 };
 pub use paths::{default_config_path, default_data_dir, expand_tilde};
-pub use validate::{ConfigError, parse_config};
+pub use validate::{Checked, ConfigError, LineIndex, check, parse_config};
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! The typed config model. Every key here is documented, with its default, in
-//! `config.example.toml`; `validate.rs` holds the matching schema for error reports.
+//! `config.example.toml`. `schema.rs` traces these serde types for `check-config`, so
+//! a key added here is known to the validator without being written a second time.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ pub struct Config {
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct General {
     /// date | sender | subject | size | thread-activity
+    #[serde(deserialize_with = "sort_name")]
     pub sort: String,
     /// Newest (or largest, or last) first.
     pub reverse: bool,
@@ -32,6 +34,28 @@ pub struct General {
     pub mark_read_on_open: bool,
     /// Where the envelope index lives; default: the XDG data dir.
     pub index: Option<PathBuf>,
+}
+
+/// The sort keys `general.sort` accepts (the names of `core::SortKey`).
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum SortName {
+    Date,
+    Sender,
+    Subject,
+    Size,
+    ThreadActivity,
+}
+
+fn sort_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match SortName::deserialize(d)? {
+        SortName::Date => "date",
+        SortName::Sender => "sender",
+        SortName::Subject => "subject",
+        SortName::Size => "size",
+        SortName::ThreadActivity => "thread-activity",
+    }
+    .to_string())
 }
 
 impl Default for General {
@@ -128,7 +152,31 @@ pub struct MaildirConfig {
 pub struct FileStoreConfig {
     pub path: PathBuf,
     /// mbox only: the written variant (mboxo | mboxrd | mboxcl | mboxcl2).
+    #[serde(default, deserialize_with = "mbox_variant")]
     pub variant: Option<String>,
+}
+
+/// The mbox variants `variant` accepts.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum MboxVariant {
+    Mboxo,
+    Mboxrd,
+    Mboxcl,
+    Mboxcl2,
+}
+
+fn mbox_variant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = MboxVariant::deserialize(d)?;
+    Ok(Some(
+        match v {
+            MboxVariant::Mboxo => "mboxo",
+            MboxVariant::Mboxrd => "mboxrd",
+            MboxVariant::Mboxcl => "mboxcl",
+            MboxVariant::Mboxcl2 => "mboxcl2",
+        }
+        .to_string(),
+    ))
 }
 
 /// Connection settings shared by IMAP, POP3, NNTP and SMTP.
@@ -184,7 +232,7 @@ pub struct SendmailConfig {
 /// The account table as written; `AccountConfig` checks that it names one source.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawAccount {
+pub(crate) struct RawAccount {
     from: Option<String>,
     maildir: Option<MaildirConfig>,
     imap: Option<ServerConfig>,

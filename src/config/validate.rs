@@ -1,11 +1,18 @@
-//! Validation with complete reports: every unknown key, wrong type and missing path is
-//! listed (not just the first), each with file, line, dotted key and reason.
+//! Validation with complete reports: every unknown key, wrong type, value outside its
+//! set, missing required key and missing path is listed (not just the first), each as
+//! `file:line: dotted.key: reason`, sorted by line.
+//!
+//! The keys and types come from the serde model through `schema.rs`; the spans come
+//! from toml's spanned parse, and byte offsets become lines through one line index, so
+//! checking is linear in the size of the file however many problems it has.
 
-use super::model::Config;
+use super::model::{Config, Secret, Sending, Source};
 use super::paths::expand_tilde;
+use super::schema::{Shape, StructShape, config_shape};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use toml::{Table, Value};
+use toml::de::{DeTable, DeValue};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
@@ -28,250 +35,400 @@ impl fmt::Display for ConfigError {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Str,
-    Bool,
-    Path,
-    OneOf(&'static [&'static str]),
+/// Byte offset to 1-based line, built once per file.
+pub struct LineIndex {
+    starts: Vec<usize>,
 }
 
-const GENERAL: &[(&str, Kind)] = &[
-    (
-        "sort",
-        Kind::OneOf(&["date", "sender", "subject", "size", "thread-activity"]),
-    ),
-    ("reverse", Kind::Bool),
-    ("threaded", Kind::Bool),
-    ("trash", Kind::Str),
-    ("archive", Kind::Str),
-    ("mark-read-on-open", Kind::Bool),
-    ("index", Kind::Str),
-];
-const ACCOUNT_KINDS: &[&str] = &["maildir"];
-const MAILDIR: &[(&str, Kind)] = &[("path", Kind::Path)];
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+/// Everything `check-config` needs from one pass over a file.
+pub struct Checked {
+    pub config: Result<Config, Vec<ConfigError>>,
+    /// Valid, but worth saying (an account type this version cannot open yet, a
+    /// password in a file others can read).
+    pub warnings: Vec<ConfigError>,
+    /// The `[keys]` entries whose value is a string, even when other keys are wrong,
+    /// so the keymap can check every binding.
+    pub bindings: BTreeMap<String, String>,
+    /// The line of every dotted key in the file (`keys.q` -> 12).
+    pub lines: HashMap<String, usize>,
+}
 
 struct Checker<'a> {
     file: &'a Path,
-    text: &'a str,
+    ix: LineIndex,
     problems: Vec<ConfigError>,
+    lines: HashMap<String, usize>,
 }
 
 impl Checker<'_> {
-    fn problem(&mut self, key: &str, reason: impl Into<String>) {
-        // A missing key has no line of its own: point at its table.
-        let line = line_of(self.text, key).or_else(|| {
-            key.rsplit_once('.')
-                .and_then(|(t, _)| line_of(self.text, t))
-        });
+    fn problem(&mut self, key: &str, line: usize, reason: impl Into<String>) {
         self.problems.push(ConfigError {
             path: self.file.to_path_buf(),
-            line,
+            line: Some(line),
             key: key.into(),
             reason: reason.into(),
         });
     }
 
-    fn table<'t>(&mut self, key: &str, v: &'t Value) -> Option<&'t Table> {
-        match v {
-            Value::Table(t) => Some(t),
-            other => {
-                self.problem(key, format!("expected a table, found {}", other.type_str()));
-                None
+    fn table(&mut self, prefix: &str, line: usize, t: &DeTable<'_>, s: &StructShape) {
+        for (k, v) in t {
+            let key = join(prefix, k.get_ref());
+            let kline = self.ix.line(k.span().start);
+            self.lines.insert(key.clone(), kline);
+            match s.field(k.get_ref()) {
+                None => self.problem(
+                    &key,
+                    kline,
+                    format!("unknown key (expected one of: {})", s.names().join(", ")),
+                ),
+                Some(f) => self.value(&key, kline, v.get_ref(), &f.shape),
+            }
+        }
+        for f in s.fields.iter().filter(|f| f.required) {
+            if !t.contains_key(f.name) {
+                self.problem(&join(prefix, f.name), line, "missing (required)");
             }
         }
     }
 
-    fn fields(&mut self, prefix: &str, t: &Table, schema: &[(&str, Kind)], required: &[&str]) {
-        for (k, v) in t {
-            let key = format!("{prefix}.{k}");
-            match schema.iter().find(|(n, _)| n == k) {
-                None => {
-                    let names: Vec<&str> = schema.iter().map(|(n, _)| *n).collect();
+    fn value(&mut self, key: &str, line: usize, v: &DeValue<'_>, shape: &Shape) {
+        let found = v.type_str();
+        match (shape, v) {
+            (Shape::Option(inner), _) => self.value(key, line, v, inner),
+            (Shape::Unknown | Shape::Any, _)
+            | (Shape::Bool, DeValue::Boolean(_))
+            | (Shape::Str, DeValue::String(_))
+            | (Shape::Float, DeValue::Float(_) | DeValue::Integer(_)) => {}
+            (Shape::Bool, _) => {
+                self.problem(key, line, format!("expected true or false, found {found}"))
+            }
+            (Shape::Str, _) => self.problem(key, line, format!("expected a string, found {found}")),
+            (Shape::Int { min, max }, DeValue::Integer(i)) => {
+                let n = i128::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok();
+                if !n.is_some_and(|n| (*min..=*max).contains(&n)) {
+                    self.problem(key, line, format!("{i} is outside {min}..={max}"));
+                }
+            }
+            (Shape::Int { .. }, _) => {
+                self.problem(key, line, format!("expected an integer, found {found}"))
+            }
+            (Shape::Float, _) => {
+                self.problem(key, line, format!("expected a number, found {found}"))
+            }
+            (Shape::OneOf(allowed), DeValue::String(s)) => {
+                if !allowed.contains(&s.as_ref()) {
                     self.problem(
-                        &key,
-                        format!("unknown key (expected one of: {})", names.join(", ")),
+                        key,
+                        line,
+                        format!("{s:?} is not one of: {}", allowed.join(", ")),
                     );
                 }
-                Some((_, kind)) => self.value(&key, v, *kind),
             }
-        }
-        for r in required {
-            if !t.contains_key(*r) {
-                self.problem(&format!("{prefix}.{r}"), "missing (required)");
+            (Shape::OneOf(allowed), _) => self.problem(
+                key,
+                line,
+                format!("expected one of: {}, found {found}", allowed.join(", ")),
+            ),
+            (Shape::Seq(inner), DeValue::Array(a)) => {
+                for (i, e) in a.iter().enumerate() {
+                    let l = self.ix.line(e.span().start);
+                    self.value(&format!("{key}[{i}]"), l, e.get_ref(), inner);
+                }
+            }
+            (Shape::Seq(_), _) => {
+                self.problem(key, line, format!("expected an array, found {found}"))
+            }
+            (Shape::Map(inner), DeValue::Table(t)) => {
+                for (k, e) in t {
+                    let k2 = join(key, k.get_ref());
+                    let l = self.ix.line(k.span().start);
+                    self.lines.insert(k2.clone(), l);
+                    self.value(&k2, l, e.get_ref(), inner);
+                }
+            }
+            (Shape::Struct(s), DeValue::Table(t)) => self.table(key, line, t, s),
+            (Shape::Map(_) | Shape::Struct(_), _) => {
+                self.problem(key, line, format!("expected a table, found {found}"))
             }
         }
     }
+}
 
-    fn value(&mut self, key: &str, v: &Value, kind: Kind) {
-        match (kind, v) {
-            (Kind::Bool, Value::Boolean(_)) | (Kind::Str, Value::String(_)) => {}
-            (Kind::OneOf(allowed), Value::String(s)) if !allowed.contains(&s.as_str()) => {
-                self.problem(key, format!("{s:?} is not one of: {}", allowed.join(", ")))
-            }
-            (Kind::OneOf(_), Value::String(_)) => {}
-            (Kind::Path, Value::String(s)) => {
-                let p = expand_tilde(Path::new(s));
-                if !p.exists() {
-                    self.problem(key, format!("path {} does not exist", p.display()));
-                } else if !p.is_dir() {
-                    self.problem(key, format!("path {} is not a directory", p.display()));
-                }
-            }
-            (Kind::Bool, other) => self.problem(
-                key,
-                format!("expected true or false, found {}", other.type_str()),
-            ),
-            (_, other) => self.problem(
-                key,
-                format!("expected a string, found {}", other.type_str()),
-            ),
-        }
+fn join(prefix: &str, k: &str) -> String {
+    if prefix.is_empty() {
+        k.to_string()
+    } else {
+        format!("{prefix}.{k}")
     }
 }
 
 /// Parses and validates config text; `file` is only used in messages.
 pub fn parse_config(file: &Path, text: &str) -> Result<Config, Vec<ConfigError>> {
-    let root: Table = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        vec![ConfigError {
-            path: file.to_path_buf(),
-            line,
-            key: String::new(),
-            reason: format!("TOML syntax: {}", e.message()),
-        }]
-    })?;
-    let mut c = Checker {
-        file,
-        text,
-        problems: Vec::new(),
-    };
-    for (k, v) in &root {
-        match k.as_str() {
-            "general" => {
-                if let Some(t) = c.table("general", v) {
-                    c.fields("general", t, GENERAL, &[]);
-                }
-            }
-            "accounts" => {
-                if let Some(accounts) = c.table("accounts", v) {
-                    for (name, acc) in accounts {
-                        let key = format!("accounts.{name}");
-                        let Some(t) = c.table(&key, acc) else {
-                            continue;
-                        };
-                        if t.is_empty() {
-                            c.problem(
-                                &key,
-                                format!(
-                                    "no account type (expected one of: {})",
-                                    ACCOUNT_KINDS.join(", ")
-                                ),
-                            );
-                        }
-                        for (kind, body) in t {
-                            let k2 = format!("{key}.{kind}");
-                            match kind.as_str() {
-                                "maildir" => {
-                                    if let Some(m) = c.table(&k2, body) {
-                                        c.fields(&k2, m, MAILDIR, &["path"]);
-                                    }
-                                }
-                                "imap" | "pop3" | "nntp" | "smtp" => c.problem(
-                                    &k2,
-                                    format!(
-                                        "{kind} accounts are not supported by this version yet"
-                                    ),
-                                ),
-                                _ => c.problem(
-                                    &k2,
-                                    format!(
-                                        "unknown account type (expected one of: {})",
-                                        ACCOUNT_KINDS.join(", ")
-                                    ),
-                                ),
-                            }
-                        }
-                    }
-                }
-            }
-            "keys" => {
-                if let Some(t) = c.table("keys", v) {
-                    for (key, action) in t {
-                        if !action.is_str() {
-                            c.problem(
-                                &format!("keys.{key}"),
-                                format!("expected an action name, found {}", action.type_str()),
-                            );
-                        }
-                    }
-                }
-            }
-            other => c.problem(
-                other,
-                "unknown section (expected one of: general, accounts, keys)",
-            ),
-        }
-    }
-    if !c.problems.is_empty() {
-        c.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
-        return Err(c.problems);
-    }
-    let mut config: Config = toml::from_str(text).map_err(|e| {
-        vec![ConfigError {
-            path: file.to_path_buf(),
-            line: None,
-            key: String::new(),
-            reason: e.message().to_string(),
-        }]
-    })?;
-    for acc in config.accounts.values_mut() {
-        if let super::model::Source::Maildir(m) = &mut acc.source {
-            m.path = expand_tilde(&m.path);
-        }
-    }
-    if let Some(ix) = config.general.index.as_mut() {
-        *ix = expand_tilde(ix);
-    }
-    Ok(config)
+    check(file, text).config
 }
 
-/// Best-effort line of a dotted key: the line that assigns its last component after the
-/// table header that holds it (or the header itself).
-fn line_of(text: &str, key: &str) -> Option<usize> {
-    let parts: Vec<&str> = key.split('.').collect();
-    let (last, table) = parts.split_last()?;
-    let table = table.join(".");
-    let mut in_table = table.is_empty();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if let Some(h) = line.strip_prefix('[') {
-            let name = h
-                .trim_start_matches('[')
-                .split(']')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .replace('"', "");
-            if name == key {
-                return Some(i + 1);
-            }
-            in_table = name == table;
-            continue;
+/// Validates config text and collects what `check-config` prints.
+pub fn check(file: &Path, text: &str) -> Checked {
+    let ix = LineIndex::new(text);
+    let root = match DeTable::parse(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e.span().map(|s| ix.line(s.start));
+            return Checked {
+                config: Err(vec![ConfigError {
+                    path: file.to_path_buf(),
+                    line,
+                    key: String::new(),
+                    reason: format!("TOML syntax: {}", e.message()),
+                }]),
+                warnings: Vec::new(),
+                bindings: BTreeMap::new(),
+                lines: HashMap::new(),
+            };
         }
-        if in_table {
-            let lhs = line
-                .split('=')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches('"');
-            if line.contains('=') && lhs == *last {
-                return Some(i + 1);
+    };
+    let mut c = Checker {
+        file,
+        ix,
+        problems: Vec::new(),
+        lines: HashMap::new(),
+    };
+    c.table("", 1, root.get_ref(), &config_shape());
+    let bindings = bindings(root.get_ref());
+    semantic_checks(&mut c, root.get_ref(), text);
+    let mut config: Result<Config, ()> = Err(());
+    if c.problems.is_empty() {
+        match toml::from_str::<Config>(text) {
+            Ok(cfg) => config = Ok(cfg),
+            // The schema pass and the semantic checks should have caught it; if not,
+            // serde's own message is still better than nothing.
+            Err(e) => c.problems.push(ConfigError {
+                path: file.to_path_buf(),
+                line: e.span().map(|s| c.ix.line(s.start)),
+                key: String::new(),
+                reason: e.message().to_string(),
+            }),
+        }
+    }
+    let warnings = match &config {
+        Ok(cfg) => warnings(file, cfg, &c.lines),
+        Err(_) => Vec::new(),
+    };
+    let config = match config {
+        Ok(mut cfg) => {
+            for acc in cfg.accounts.values_mut() {
+                if let Source::Maildir(m) = &mut acc.source {
+                    m.path = expand_tilde(&m.path);
+                }
+            }
+            if let Some(ix) = cfg.general.index.as_mut() {
+                *ix = expand_tilde(ix);
+            }
+            Ok(cfg)
+        }
+        Err(_) => {
+            let mut p = std::mem::take(&mut c.problems);
+            p.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+            Err(p)
+        }
+    };
+    Checked {
+        config,
+        warnings,
+        bindings,
+        lines: c.lines,
+    }
+}
+
+fn bindings(root: &DeTable<'_>) -> BTreeMap<String, String> {
+    let Some(DeValue::Table(keys)) = root.get("keys").map(|v| v.get_ref()) else {
+        return BTreeMap::new();
+    };
+    keys.iter()
+        .filter_map(|(k, v)| Some((k.get_ref().to_string(), v.get_ref().as_str()?.to_string())))
+        .collect()
+}
+
+/// What the types cannot say: paths that must exist, and the account rules of
+/// `AccountConfig`'s `try_from` (one source, one way to send), checked per account so
+/// that every account's problem is reported.
+fn semantic_checks(c: &mut Checker<'_>, root: &DeTable<'_>, text: &str) {
+    let str_at = |t: &DeTable<'_>, k: &str| {
+        t.get(k)
+            .and_then(|v| v.get_ref().as_str().map(str::to_string))
+    };
+    if let Some(DeValue::Table(g)) = root.get("general").map(|v| v.get_ref())
+        && let Some(ix) = str_at(g, "index")
+    {
+        let line = c.lines.get("general.index").copied().unwrap_or(1);
+        if let Err(why) = writable_file(&expand_tilde(Path::new(&ix))) {
+            c.problem("general.index", line, why);
+        }
+    }
+    let Some(DeValue::Table(accounts)) = root.get("accounts").map(|v| v.get_ref()) else {
+        return;
+    };
+    for (name, acc) in accounts {
+        let key = format!("accounts.{}", name.get_ref());
+        if let DeValue::Table(t) = acc.get_ref()
+            && let Some(DeValue::Table(m)) = t.get("maildir").map(|v| v.get_ref())
+            && let Some(p) = str_at(m, "path")
+        {
+            let p = expand_tilde(Path::new(&p));
+            let line = c
+                .lines
+                .get(&format!("{key}.maildir.path"))
+                .copied()
+                .unwrap_or(1);
+            if !p.exists() {
+                c.problem(
+                    &format!("{key}.maildir.path"),
+                    line,
+                    format!("path {} does not exist", p.display()),
+                );
+            } else if !p.is_dir() {
+                c.problem(
+                    &format!("{key}.maildir.path"),
+                    line,
+                    format!("path {} is not a directory", p.display()),
+                );
             }
         }
     }
-    None
+    // Each account through serde on its own: `try_from` names what is wrong.
+    let Ok(whole) = toml::from_str::<toml::Table>(text) else {
+        return;
+    };
+    let Some(toml::Value::Table(accs)) = whole.get("accounts") else {
+        return;
+    };
+    for (name, acc) in accs {
+        let key = format!("accounts.{name}");
+        let dotted = format!("{key}.");
+        let has_problem = |p: &ConfigError| p.key == key || p.key.starts_with(&dotted);
+        if c.problems.iter().any(has_problem) {
+            continue;
+        }
+        if let Err(e) = acc.clone().try_into::<super::model::AccountConfig>() {
+            let line = c.lines.get(&key).copied().unwrap_or(1);
+            c.problem(&key, line, e.message().to_string());
+        }
+    }
+}
+
+/// Whether the index file can be created or written at `p`.
+fn writable_file(p: &Path) -> Result<(), String> {
+    if p.is_dir() {
+        return Err(format!(
+            "{} is a directory; give the index file's path",
+            p.display()
+        ));
+    }
+    let mut parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+    // The nearest existing ancestor must be a directory (the rest is created).
+    while let Some(d) = parent {
+        if d.exists() {
+            if !d.is_dir() {
+                return Err(format!(
+                    "cannot create {}: {} is not a directory",
+                    p.display(),
+                    d.display()
+                ));
+            }
+            let ro = std::fs::metadata(d)
+                .map(|m| m.permissions().readonly())
+                .unwrap_or(false);
+            if ro {
+                return Err(format!(
+                    "cannot write {}: {} is read-only",
+                    p.display(),
+                    d.display()
+                ));
+            }
+            break;
+        }
+        parent = d.parent().filter(|d| !d.as_os_str().is_empty());
+    }
+    if p.exists() && std::fs::metadata(p).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(format!(
+            "cannot write {}: the file is read-only",
+            p.display()
+        ));
+    }
+    Ok(())
+}
+
+fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<ConfigError> {
+    let mut out = Vec::new();
+    let mut warn = |key: String, reason: String| {
+        out.push(ConfigError {
+            path: file.to_path_buf(),
+            line: lines.get(&key).copied(),
+            key,
+            reason,
+        })
+    };
+    let others_can_read = others_can_read(file);
+    for (name, acc) in &cfg.accounts {
+        let kind = acc.source.kind();
+        if kind != "maildir" {
+            warn(
+                format!("accounts.{name}.{kind}"),
+                format!(
+                    "{kind} accounts are not available in this version yet; this account is skipped"
+                ),
+            );
+        }
+        let mut servers = Vec::new();
+        if let Source::Imap(s) | Source::Pop3(s) | Source::Nntp(s) = &acc.source {
+            servers.push((kind, s));
+        }
+        match &acc.sending {
+            Some(Sending::Smtp(s)) => {
+                servers.push(("smtp", s));
+                warn(
+                    format!("accounts.{name}.smtp"),
+                    "sending is not available in this version yet".into(),
+                );
+            }
+            Some(Sending::Sendmail(_)) => warn(
+                format!("accounts.{name}.sendmail"),
+                "sending is not available in this version yet".into(),
+            ),
+            None => {}
+        }
+        for (kind, s) in servers {
+            if others_can_read && matches!(s.password, Some(Secret::Plain(_))) {
+                warn(
+                    format!("accounts.{name}.{kind}.password"),
+                    "a password written in a file that group or others can read (chmod 600 the file, or use password = { command = \"...\" })".into(),
+                );
+            }
+        }
+    }
+    out.sort_by_key(|w| w.line.unwrap_or(usize::MAX));
+    out
+}
+
+#[cfg(unix)]
+fn others_can_read(file: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(file).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
+#[cfg(not(unix))]
+fn others_can_read(_: &Path) -> bool {
+    false
 }

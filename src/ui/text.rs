@@ -1,11 +1,22 @@
 //! Text helpers for drawing: display-width truncation, padding, word wrapping and
 //! dates.
+//!
+//! Widths are measured one code point at a time, as terminals draw them, on text that
+//! went through `core::sanitize` first (`fit`, `pad` and `wrap` sanitise what they are
+//! given), so a row is never wider or narrower on screen than computed here.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use crate::core::sanitize;
+use unicode_width::UnicodeWidthChar;
+
+/// Display width as a terminal advances the cursor: the sum of the code points' widths.
+pub fn width(s: &str) -> usize {
+    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
 
 /// Cuts `s` to at most `width` columns, ending with `…` when cut.
 pub fn fit(s: &str, width: usize) -> String {
-    if s.width() <= width {
+    let s = sanitize::line(s);
+    if self::width(&s) <= width {
         return s.to_string();
     }
     let mut out = String::new();
@@ -27,7 +38,7 @@ pub fn fit(s: &str, width: usize) -> String {
 /// `fit`, then padded with spaces to exactly `width` columns.
 pub fn pad(s: &str, width: usize) -> String {
     let mut out = fit(s, width);
-    let w = out.width();
+    let w = self::width(&out);
     out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
     out
 }
@@ -35,16 +46,17 @@ pub fn pad(s: &str, width: usize) -> String {
 /// Word-wraps one line to `width` columns (long words are split).
 pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
-    if line.width() <= width {
+    let line = sanitize::line(line);
+    if self::width(&line) <= width {
         return vec![line.to_string()];
     }
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut cur_w = 0;
     for word in line.split_inclusive(' ') {
-        let ww = word.width();
+        let ww = self::width(word);
         // A trailing space may hang past the edge; it is trimmed from the line.
-        if cur_w + word.trim_end().width() > width && !cur.is_empty() {
+        if cur_w + self::width(word.trim_end()) > width && !cur.is_empty() {
             out.push(std::mem::take(&mut cur).trim_end().to_string());
             cur_w = 0;
         }
