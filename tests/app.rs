@@ -138,7 +138,18 @@ fn delete_then_undo_restores_through_the_account() {
         panic!("{fx:?}")
     };
     assert_eq!((from.0.as_str(), to.0.as_str()), ("Trash", "INBOX"));
-    assert_eq!(s.pending.get(req), Some(&Pending::Triage { reload: true }));
+    assert!(matches!(
+        s.pending.get(req),
+        Some(Pending::Triage {
+            reload: true,
+            undo: Some(_),
+            ..
+        })
+    ));
+    assert!(
+        !s.status.as_ref().unwrap().text.starts_with("Undone"),
+        "not undone before the account says so"
+    );
     let fx = update(
         &mut s,
         AppEvent::TriageDone {
