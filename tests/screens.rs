@@ -172,3 +172,78 @@ fn indexing_progress_80x24() {
     assert!(screen.contains("41000/100000 (41%)"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+fn set_state(s: &mut AppState, account: &str, state: posthorn::core::AccountState) {
+    let account = posthorn::core::AccountId(account.into());
+    if !s.accounts.contains(&account) {
+        s.accounts.push(account.clone());
+    }
+    update(s, AppEvent::AccountState { account, state });
+}
+
+#[test]
+fn account_offline_80x24() {
+    let (_d, mut s, _a) = demo_state(80, 24);
+    set_state(
+        &mut s,
+        "personal",
+        posthorn::core::AccountState::Offline {
+            retry_at: Some(common::NOW + 30),
+            reason: "connection refused".into(),
+        },
+    );
+    let screen = draw(&s);
+    assert!(screen.contains("personal   offline"), "{screen}");
+    assert!(screen.contains("retry in 30s"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn account_states_160x48() {
+    use posthorn::core::{AccountState, ErrorKind, Failure, FolderPath};
+    let (_d, mut s, _a) = demo_state(160, 48);
+    set_state(
+        &mut s,
+        "personal",
+        AccountState::Syncing {
+            folder: FolderPath::inbox(),
+            done: 41,
+            total: 100,
+        },
+    );
+    set_state(
+        &mut s,
+        "work",
+        AccountState::Error(Failure::new(ErrorKind::Auth, "wrong password for robin")),
+    );
+    set_state(&mut s, "news", AccountState::Connecting);
+    let screen = draw(&s);
+    for want in [
+        "INBOX 41%",
+        "login failed",
+        "connecting…",
+        "work: login failed: wrong password for robin",
+    ] {
+        assert!(screen.contains(want), "{want}: {screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn notices_wrap_80x24() {
+    let (_d, mut s, _a) = demo_state(80, 24);
+    update(
+        &mut s,
+        AppEvent::Error(format!(
+            "work: network: {} END",
+            "the connection to imap.example.org:993 was reset ".repeat(3)
+        )),
+    );
+    press(&mut s, &["L"]);
+    let screen = draw(&s);
+    assert!(
+        screen.contains("END"),
+        "the end of a long notice is shown: {screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
