@@ -48,6 +48,13 @@ pub fn help(frame: &mut Frame, state: &AppState, area: Rect) {
         for (keys, help) in state.keymap.help(ctx) {
             lines.push(Line::raw(format!("  {} {help}", pad(&keys, kw))));
         }
+        if ctx == Context::List {
+            // Not a binding: it works everywhere and cannot be unbound.
+            let keys = pad("ctrl-c", kw);
+            lines.push(Line::raw(format!(
+                "  {keys} quit from anywhere (after pending changes are saved)"
+            )));
+        }
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled("Limit queries", theme::label()));
