@@ -138,7 +138,18 @@ fn delete_then_undo_restores_through_the_account() {
         panic!("{fx:?}")
     };
     assert_eq!((from.0.as_str(), to.0.as_str()), ("Trash", "INBOX"));
-    assert_eq!(s.pending.get(req), Some(&Pending::Triage { reload: true }));
+    assert!(matches!(
+        s.pending.get(req),
+        Some(Pending::Triage {
+            reload: true,
+            undo: Some(_),
+            ..
+        })
+    ));
+    assert!(
+        !s.status.as_ref().unwrap().text.starts_with("Undone"),
+        "not undone before the account says so"
+    );
     let fx = update(
         &mut s,
         AppEvent::TriageDone {
@@ -584,4 +595,110 @@ fn an_account_without_folders_is_explained_once() {
     }
     assert_eq!(s.notices.len(), 1, "{:?}", s.notices);
     assert!(s.notices[0].error && s.notices[0].text.contains("home: no mail folders found"));
+}
+
+fn triage_reqs(fx: &[Effect]) -> Vec<posthorn::core::RequestId> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Triage { req, .. } => Some(*req),
+            _ => None,
+        })
+        .collect()
+}
+
+fn done(s: &mut posthorn::app::AppState, req: posthorn::core::RequestId) -> Vec<Effect> {
+    update(
+        s,
+        AppEvent::TriageDone {
+            req,
+            result: Ok(()),
+        },
+    )
+}
+
+#[test]
+fn quitting_waits_for_a_pending_undo() {
+    let mut s = state_with(three(), 80, 24);
+    let fx = press(&mut s, &["d"]);
+    done(&mut s, triage_reqs(&fx)[0]);
+    let undo = triage_reqs(&press(&mut s, &["u"]))[0];
+    // q right after the undo: nothing may be dropped.
+    let fx = press(&mut s, &["q"]);
+    assert!(!s.quit && !fx.contains(&Effect::Quit), "{fx:?}");
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "Finishing 1 change… (posthorn quits when they are saved)"
+    );
+    // Keys while waiting do not start anything new.
+    assert!(press(&mut s, &["d", "q"]).is_empty());
+    let fx = done(&mut s, undo);
+    assert!(s.quit && fx.contains(&Effect::Quit), "{fx:?}");
+    assert!(s.notices.iter().any(|n| n.text.starts_with("Undone:")));
+}
+
+#[test]
+fn an_error_while_quitting_is_shown_and_the_next_q_quits() {
+    let mut s = state_with(three(), 80, 24);
+    let req = triage_reqs(&press(&mut s, &["d"]))[0];
+    press(&mut s, &["ctrl-c"]);
+    assert!(!s.quit);
+    let fx = update(
+        &mut s,
+        AppEvent::TriageDone {
+            req,
+            result: Err(posthorn::core::Failure::store("disk full")),
+        },
+    );
+    assert!(!s.quit && !fx.contains(&Effect::Quit));
+    let st = s.status.clone().unwrap();
+    assert!(
+        st.error && st.text.contains("home: local store: disk full"),
+        "{st:?}"
+    );
+    let fx = press(&mut s, &["q"]);
+    assert!(s.quit && fx.contains(&Effect::Quit));
+}
+
+#[test]
+fn undone_is_said_only_when_the_undo_happened() {
+    let mut s = state_with(three(), 80, 24);
+    let fx = press(&mut s, &["a"]);
+    done(&mut s, triage_reqs(&fx)[0]);
+    let undo = triage_reqs(&press(&mut s, &["u"]))[0];
+    assert!(!s.notices.iter().any(|n| n.text.starts_with("Undone")));
+    update(
+        &mut s,
+        AppEvent::TriageDone {
+            req: undo,
+            result: Err(posthorn::core::Failure::new(
+                posthorn::core::ErrorKind::Gone,
+                "the message is no longer in Archive",
+            )),
+        },
+    );
+    assert!(
+        !s.notices.iter().any(|n| n.text.starts_with("Undone")),
+        "{:?}",
+        s.notices
+    );
+    let st = s.status.clone().unwrap();
+    assert!(
+        st.error
+            && st
+                .text
+                .starts_with("Undo failed: Moved 1 message to Archive: home: gone:")
+    );
+}
+
+#[test]
+fn ctrl_c_quits_even_with_q_unbound_and_in_a_prompt() {
+    let mut s = state_with(three(), 80, 24);
+    let mut o = std::collections::BTreeMap::new();
+    o.insert("q".to_string(), "none".to_string());
+    s.keymap = posthorn::app::Keymap::with_overrides(&o).0;
+    press(&mut s, &["q"]);
+    assert!(!s.quit, "q is unbound");
+    press(&mut s, &["/"]);
+    let fx = press(&mut s, &["ctrl-c"]);
+    assert!(s.quit && fx.contains(&Effect::Quit));
 }

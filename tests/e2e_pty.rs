@@ -1,5 +1,6 @@
 //! End to end: the real binary in a pseudo-terminal (80x24) on `--demo`: open, move,
-//! open a message, delete, undo, quit — checking the screen text a user would see.
+//! open a message, delete, undo, read the hostile message, quit with ctrl-c — checking
+//! the screen text a user would see and the bytes written to the terminal.
 
 use expectrl::Session;
 use std::process::Command;
@@ -8,6 +9,8 @@ use std::time::{Duration, Instant};
 struct Screen {
     session: Session,
     parser: vt100::Parser,
+    /// Every byte posthorn wrote to the terminal.
+    raw: Vec<u8>,
 }
 
 impl Screen {
@@ -24,6 +27,7 @@ impl Screen {
         Screen {
             session,
             parser: vt100::Parser::new(24, 80, 0),
+            raw: Vec::new(),
         }
     }
 
@@ -34,6 +38,7 @@ impl Screen {
                 break;
             }
             self.parser.process(&buf[..n]);
+            self.raw.extend_from_slice(&buf[..n]);
             // Answer cursor-position queries (ESC [ 6 n) as a real terminal does.
             if buf[..n].windows(4).any(|w| w == b"\x1b[6n") {
                 let (row, col) = self.parser.screen().cursor_position();
@@ -143,16 +148,38 @@ fn demo_open_move_read_delete_undo_quit() {
     });
     assert!(t.contains("All inboxes —"), "{t}");
 
-    // Help overlay, then quit.
+    // The message whose subject and body carry terminal escapes (OSC 52 writes the
+    // clipboard): shown, but no escape of it reaches the terminal.
+    s.keys("/from:mallory\r");
+    s.wait("the limit", |t| t.contains("1 message matches"));
+    s.keys("\r");
+    s.wait("the hostile message", |t| {
+        t.contains("From: ") && t.contains("Mallory")
+    });
+    s.keys("q");
+    s.wait("the list again", |t| t.contains("All inboxes —"));
+    // Alone, so it is not read as alt plus the next key.
+    s.keys("\x1b");
+    s.wait("the limit cleared", |t| {
+        t.contains("All inboxes —") && !t.contains("matching")
+    });
+    let osc52 = s.raw.windows(4).filter(|w| w == b"\x1b]52").count();
+    assert_eq!(osc52, 0, "an OSC 52 sequence reached the terminal");
+    assert!(
+        !s.raw.contains(&0x07),
+        "a BEL (which ends OSC sequences) reached the terminal"
+    );
+
+    // Help overlay, then quit with ctrl-c (it quits whatever the bindings).
     s.keys("?");
     s.wait("the help", |t| t.contains("Keys (j/k scroll"));
     s.keys("q");
     s.wait("help closed", |t| !t.contains("Keys (j/k scroll"));
-    s.keys("q");
+    s.keys("\x03");
     let deadline = Instant::now() + Duration::from_secs(10);
     while s.session.is_alive().unwrap_or(false) {
         s.pump();
-        assert!(Instant::now() < deadline, "posthorn did not exit on q");
+        assert!(Instant::now() < deadline, "posthorn did not exit on ctrl-c");
         std::thread::sleep(Duration::from_millis(20));
     }
 }

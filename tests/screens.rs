@@ -1,5 +1,9 @@
 //! Snapshots of the main screens (ratatui TestBackend) at 80x24 and 160x48, on the
 //! demo's personal INBOX with a fixed "now".
+//!
+//! Each snapshot has two layers: the text, then the styles of the same cells (see
+//! `STYLE_KEY`), so the cursor row, unread lines and error bars are checked too. Every
+//! drawn cell is also checked for control characters.
 
 mod common;
 
@@ -7,25 +11,70 @@ use common::*;
 use posthorn::app::{AppEvent, AppState, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+
+const STYLE_KEY: &str =
+    "--- styles: r reversed, b bold, u underlined, R reversed+bold, U underlined+bold ---";
+
+/// One letter for a cell's modifiers ('.' for none).
+fn style_code(m: Modifier) -> char {
+    let bold = m.contains(Modifier::BOLD);
+    match (
+        m.contains(Modifier::REVERSED),
+        m.contains(Modifier::UNDERLINED),
+    ) {
+        (true, _) if bold => 'R',
+        (true, _) => 'r',
+        (false, true) if bold => 'U',
+        (false, true) => 'u',
+        _ if bold => 'b',
+        _ => '.',
+    }
+}
+
+/// The cells holding a control character (ESC, BEL, …): none may reach the terminal.
+fn control_cells(buf: &Buffer) -> Vec<(u16, u16, String)> {
+    let mut bad = Vec::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            if sym.chars().any(char::is_control) {
+                bad.push((x, y, sym.escape_debug().to_string()));
+            }
+        }
+    }
+    bad
+}
 
 fn draw(state: &AppState) -> String {
     let mut t = Terminal::new(TestBackend::new(state.width, state.height)).unwrap();
     t.draw(|f| posthorn::ui::render(f, state)).unwrap();
     let buf = t.backend().buffer();
-    let mut out = String::new();
+    let bad = control_cells(buf);
+    assert!(bad.is_empty(), "control characters in cells: {bad:?}");
+    let mut text = String::new();
+    let mut styles = String::new();
     for y in 0..buf.area.height {
         let mut line = String::new();
+        let mut codes = String::new();
         let mut x = 0;
         while x < buf.area.width {
-            let sym = buf[(x, y)].symbol();
+            let cell = &buf[(x, y)];
+            let sym = cell.symbol();
             line.push_str(sym);
             // A wide character covers the next cell too.
-            x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
+            let w = unicode_width::UnicodeWidthStr::width(sym).max(1);
+            let code = style_code(cell.modifier);
+            codes.extend(std::iter::repeat_n(code, w));
+            x += w as u16;
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
+        text.push_str(line.trim_end());
+        text.push('\n');
+        styles.push_str(codes.trim_end_matches('.'));
+        styles.push('\n');
     }
-    out
+    format!("{text}{STYLE_KEY}\n{styles}")
 }
 
 fn demo_state(w: u16, h: u16) -> (tempfile::TempDir, AppState, posthorn::account::CacheView) {
@@ -85,8 +134,10 @@ fn reader_attachments_160x48() {
 fn hostile_subject_80x24() {
     let (_d, mut s, a) = demo_state(80, 24);
     open_subject(&mut s, &a, "from:mallory");
+    // `draw` has checked every cell for control characters; the escape is shown as a
+    // visible symbol instead.
     let screen = draw(&s);
-    assert!(!screen.contains('\u{1b}'));
+    assert!(screen.contains("␛]52"), "{screen}");
     insta::assert_snapshot!(screen);
 }
 
@@ -119,5 +170,80 @@ fn indexing_progress_80x24() {
     );
     let screen = draw(&s);
     assert!(screen.contains("41000/100000 (41%)"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+fn set_state(s: &mut AppState, account: &str, state: posthorn::core::AccountState) {
+    let account = posthorn::core::AccountId(account.into());
+    if !s.accounts.contains(&account) {
+        s.accounts.push(account.clone());
+    }
+    update(s, AppEvent::AccountState { account, state });
+}
+
+#[test]
+fn account_offline_80x24() {
+    let (_d, mut s, _a) = demo_state(80, 24);
+    set_state(
+        &mut s,
+        "personal",
+        posthorn::core::AccountState::Offline {
+            retry_at: Some(common::NOW + 30),
+            reason: "connection refused".into(),
+        },
+    );
+    let screen = draw(&s);
+    assert!(screen.contains("personal   offline"), "{screen}");
+    assert!(screen.contains("retry in 30s"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn account_states_160x48() {
+    use posthorn::core::{AccountState, ErrorKind, Failure, FolderPath};
+    let (_d, mut s, _a) = demo_state(160, 48);
+    set_state(
+        &mut s,
+        "personal",
+        AccountState::Syncing {
+            folder: FolderPath::inbox(),
+            done: 41,
+            total: 100,
+        },
+    );
+    set_state(
+        &mut s,
+        "work",
+        AccountState::Error(Failure::new(ErrorKind::Auth, "wrong password for robin")),
+    );
+    set_state(&mut s, "news", AccountState::Connecting);
+    let screen = draw(&s);
+    for want in [
+        "INBOX 41%",
+        "login failed",
+        "connecting…",
+        "work: login failed: wrong password for robin",
+    ] {
+        assert!(screen.contains(want), "{want}: {screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn notices_wrap_80x24() {
+    let (_d, mut s, _a) = demo_state(80, 24);
+    update(
+        &mut s,
+        AppEvent::Error(format!(
+            "work: network: {} END",
+            "the connection to imap.example.org:993 was reset ".repeat(3)
+        )),
+    );
+    press(&mut s, &["L"]);
+    let screen = draw(&s);
+    assert!(
+        screen.contains("END"),
+        "the end of a long notice is shown: {screen}"
+    );
     insta::assert_snapshot!(screen);
 }

@@ -4,13 +4,16 @@
 //! Depends on `core`, `mime` (the message view type) and `config`; never on tokio,
 //! ratatui, the store or the network. Everything here is tested without a terminal.
 
+pub mod accounts;
 pub mod action;
+pub mod count;
 pub mod event;
 pub mod key;
 pub mod keymap;
 pub mod layout;
 mod mouse;
 mod prompt;
+mod quit;
 mod reader;
 pub mod state;
 mod triage;

@@ -30,8 +30,10 @@ pub(super) fn on_mouse(
         }
         MouseKind::Click => {
             if a.folders.contains(column, row) && row > a.folders.y {
-                let entry = (row - a.folders.y - 1) as usize + state.folder_scroll();
-                if entry < state.folder_entries() {
+                let shown = (row - a.folders.y - 1) as usize;
+                let entry = shown + state.folder_scroll();
+                // Below the entries are the account rows: not folders.
+                if shown < state.folder_rows() && entry < state.folder_entries() {
                     open_folder(state, entry, fx);
                 }
             } else if state.focus != Focus::Reader && a.list.contains(column, row) {

@@ -114,6 +114,7 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
             Ok(q) if q.is_empty() => {
                 state.limit = None;
                 state.body_matches = None;
+                state.body_search_req = None;
                 view::rebuild(state);
                 state.info("Showing all messages");
             }
@@ -121,14 +122,16 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
                 let needs_body = q.needs_body();
                 state.limit = Some(q);
                 state.body_matches = None;
+                state.body_search_req = None;
                 state.cursor = 0;
                 view::rebuild(state);
                 if needs_body {
                     let candidates = view::candidates(state);
                     let req = state.request(Pending::BodySearch);
+                    state.body_search_req = Some(req);
                     state.info(format!(
-                        "Searching the bodies of {} messages…",
-                        candidates.len()
+                        "Searching the bodies of {}…",
+                        super::count::messages(candidates.len())
                     ));
                     fx.push(Effect::BodySearch {
                         req,
@@ -137,7 +140,7 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
                     });
                 } else {
                     let n = state.rows.len();
-                    state.info(format!("{n} messages match (esc shows all)"));
+                    state.info(format!("{} (esc shows all)", super::count::matching(n)));
                 }
             }
             Err(e) => {

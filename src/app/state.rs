@@ -99,9 +99,12 @@ pub struct UndoEntry {
 pub enum Pending {
     Envelopes,
     Message,
-    /// Triage; reload the list when done if `reload`.
+    /// Triage on `account`; reload the list when done if `reload`; part of the undo
+    /// run `undo` (see `AppState::undoing`) when it undoes an earlier step.
     Triage {
         reload: bool,
+        account: AccountId,
+        undo: Option<u64>,
     },
     BodySearch,
     Save,
@@ -155,6 +158,23 @@ pub struct AppState {
     /// Seconds east of UTC for displaying dates.
     pub tz_offset: i32,
     pub quit: bool,
+    /// Quit was asked for while triage was still running: quit when the last
+    /// `TriageDone` arrives.
+    pub quitting: bool,
+    /// The body search whose answer the limit waits for; older answers are dropped.
+    pub body_search_req: Option<RequestId>,
+    /// A notice about the message opened by this request (a damaged message): it leaves
+    /// the status line when another message is opened.
+    pub message_notice: Option<(RequestId, Notice)>,
+    /// Undo steps sent to the accounts and not all answered yet, by run number.
+    pub undoing: HashMap<u64, UndoRun>,
+}
+
+/// An undo whose operations are on their way; "Undone" is said when all came back Ok.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndoRun {
+    pub description: String,
+    pub failed: bool,
 }
 
 /// How many undo steps are kept.
@@ -201,6 +221,10 @@ impl AppState {
             now: 0,
             tz_offset: 0,
             quit: false,
+            quitting: false,
+            body_search_req: None,
+            message_notice: None,
+            undoing: HashMap::new(),
         }
     }
 
@@ -216,6 +240,22 @@ impl AppState {
         self.rows
             .get(self.cursor)
             .and_then(|r| self.envelopes.get(r.index))
+    }
+
+    /// How many triage changes have not been answered yet.
+    pub fn pending_triage(&self) -> usize {
+        self.pending
+            .values()
+            .filter(|p| matches!(p, Pending::Triage { .. }))
+            .count()
+    }
+
+    /// What an account can do; an account that has not said behaves like a local store.
+    pub fn caps(&self, account: &AccountId) -> Capabilities {
+        self.capabilities
+            .get(account)
+            .copied()
+            .unwrap_or(Capabilities::LOCAL)
     }
 
     pub fn is_tagged(&self, env: &Envelope) -> bool {
@@ -289,10 +329,15 @@ impl AppState {
 
     /// First visible folder-pane entry (the pane scrolls to keep the cursor visible).
     pub fn folder_scroll(&self) -> usize {
-        let h = layout::areas(self.width, self.height, self.focus == Focus::Reader)
+        (self.folder_cursor + 1).saturating_sub(self.folder_rows().max(1))
+    }
+
+    /// How many folder entries the folder pane shows: its height less the heading and
+    /// the account rows at its foot.
+    pub fn folder_rows(&self) -> usize {
+        let pane = layout::areas(self.width, self.height, self.focus == Focus::Reader)
             .folders
-            .height
-            .saturating_sub(1) as usize;
-        (self.folder_cursor + 1).saturating_sub(h.max(1))
+            .height as usize;
+        pane.saturating_sub(1 + super::accounts::pane_lines(self, pane))
     }
 }

@@ -1,8 +1,9 @@
 //! Triage: flag changes and moves on the tagged messages (or the current one), applied
 //! to the list at once, sent to the accounts as effects, and recorded for undo.
 
+use super::count::messages as plural;
 use super::event::{Effect, TriageOp};
-use super::state::{AppState, Pending, UNDO_DEPTH, UndoEntry};
+use super::state::{AppState, Pending, UNDO_DEPTH, UndoEntry, UndoRun};
 use super::view;
 use crate::core::{AccountId, Envelope, FlagOp, Flags, FolderPath, FolderRole, MessageRef};
 use std::collections::BTreeMap;
@@ -46,14 +47,6 @@ fn group(envs: &[Envelope]) -> Groups {
     g
 }
 
-fn plural(n: usize) -> String {
-    if n == 1 {
-        "1 message".into()
-    } else {
-        format!("{n} messages")
-    }
-}
-
 fn push_undo(state: &mut AppState, description: String, inverse: Vec<(AccountId, TriageOp)>) {
     state.undo.push(UndoEntry {
         description,
@@ -69,6 +62,10 @@ pub(super) fn toggle_flag(state: &mut AppState, flag: Flags, reader: bool, fx: &
     let envs = targets(state, reader);
     if envs.is_empty() {
         state.info("No message selected");
+        return;
+    }
+    if let Some(why) = unavailable(state, &envs, Need::Flags) {
+        state.info(why);
         return;
     }
     let set = !envs.iter().all(|e| e.flags.contains(flag));
@@ -106,10 +103,47 @@ pub(super) fn toggle_flag(state: &mut AppState, flag: Flags, reader: bool, fx: &
     push_undo(state, desc, inverse);
 }
 
-/// Sends flag changes and applies them to the list (no undo entry).
+/// What an action needs from the accounts of its messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Need {
+    Flags,
+    Folders,
+}
+
+/// Why the action cannot be done on these messages (an account's `Capabilities` rule
+/// it out), or None when it can.
+pub(super) fn unavailable(state: &AppState, envs: &[Envelope], need: Need) -> Option<String> {
+    let e = envs.iter().find(|e| {
+        let c = state.caps(&e.account);
+        match need {
+            Need::Flags => !c.server_flags,
+            Need::Folders => !c.folders,
+        }
+    })?;
+    Some(match need {
+        Need::Flags => format!(
+            "account {} does not keep flags (read, flagged) on its messages",
+            e.account
+        ),
+        Need::Folders => format!("account {} has no folders to move to", e.account),
+    })
+}
+
+/// Sends flag changes and applies them to the list (no undo entry). Messages of an
+/// account that keeps no flags are left alone.
 pub(super) fn set_flags(state: &mut AppState, envs: &[Envelope], op: FlagOp, fx: &mut Vec<Effect>) {
+    let kept: Vec<Envelope> = envs
+        .iter()
+        .filter(|e| state.caps(&e.account).server_flags)
+        .cloned()
+        .collect();
+    let envs = &kept[..];
     for ((account, folder), ids) in group(envs) {
-        let req = state.request(Pending::Triage { reload: false });
+        let req = state.request(Pending::Triage {
+            reload: false,
+            account: account.clone(),
+            undo: None,
+        });
         fx.push(Effect::Triage {
             req,
             account,
@@ -153,6 +187,10 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
     let envs = targets(state, reader);
     if envs.is_empty() {
         state.info("No message selected");
+        return;
+    }
+    if let Some(why) = unavailable(state, &envs, Need::Folders) {
+        state.info(why);
         return;
     }
     let trash = state.settings.trash.clone();
@@ -200,7 +238,11 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
             }
             None => TriageOp::Restore { from, ids },
         };
-        let req = state.request(Pending::Triage { reload: false });
+        let req = state.request(Pending::Triage {
+            reload: false,
+            account: account.clone(),
+            undo: None,
+        });
         fx.push(Effect::Triage { req, account, op });
     }
     // Optimistic: the messages leave this list now; the cursor goes to the next message
@@ -253,21 +295,68 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
     }
 }
 
-/// Undoes the most recent triage step.
+/// Undoes the most recent triage step. "Undone" is said when the accounts confirm it
+/// (`undo_answered`), not before.
 pub(super) fn undo(state: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(entry) = state.undo.pop() else {
         state.info("Nothing to undo");
         return;
     };
+    if entry.inverse.is_empty() {
+        let left = state.undo.len();
+        state.info(format!(
+            "Undone: {} ({left} more to undo)",
+            entry.description
+        ));
+        return;
+    }
+    // The run is named by its first request number, which is never reused.
+    let run = state.next_req;
     for (account, op) in entry.inverse {
-        let req = state.request(Pending::Triage { reload: true });
+        let req = state.request(Pending::Triage {
+            reload: true,
+            account: account.clone(),
+            undo: Some(run),
+        });
         fx.push(Effect::Triage { req, account, op });
     }
-    let left = state.undo.len();
-    state.info(format!(
-        "Undone: {} ({left} more to undo)",
-        entry.description
-    ));
+    state.info(format!("Undoing: {}…", entry.description));
+    state.undoing.insert(
+        run,
+        UndoRun {
+            description: entry.description,
+            failed: false,
+        },
+    );
+}
+
+/// One operation of undo run `run` came back: say "Undone" once all of them did and
+/// none failed; a failure is said once, when it arrives.
+pub(super) fn undo_answered(state: &mut AppState, run: u64, failure: Option<String>) {
+    let Some(r) = state.undoing.get_mut(&run) else {
+        return;
+    };
+    if let Some(f) = failure {
+        let first = !r.failed;
+        r.failed = true;
+        if first {
+            let d = r.description.clone();
+            state.error(format!("Undo failed: {d}: {f}"));
+        }
+    }
+    let running = state
+        .pending
+        .values()
+        .any(|p| matches!(p, Pending::Triage { undo: Some(u), .. } if *u == run));
+    if running {
+        return;
+    }
+    if let Some(r) = state.undoing.remove(&run)
+        && !r.failed
+    {
+        let left = state.undo.len();
+        state.info(format!("Undone: {} ({left} more to undo)", r.description));
+    }
 }
 
 /// Tags or untags the current message (or its whole thread).

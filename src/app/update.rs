@@ -11,10 +11,31 @@ use crate::core::{AccountId, Flags, FolderPath};
 
 pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
+    on_event(state, event, &mut fx);
+    clear_message_notice(state);
+    fx
+}
+
+/// A notice about one message (it is damaged) leaves the status line once another
+/// message is open; the notices log keeps it.
+fn clear_message_notice(state: &mut AppState) {
+    let Some((req, notice)) = &state.message_notice else {
+        return;
+    };
+    let other = state.reader.as_ref().is_some_and(|r| r.req != *req);
+    if other || state.status.as_ref() != Some(notice) {
+        if other && state.status.as_ref() == Some(notice) {
+            state.status = None;
+        }
+        state.message_notice = None;
+    }
+}
+
+fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
     match event {
-        AppEvent::Key(k) => on_key(state, k, &mut fx),
+        AppEvent::Key(k) => on_key(state, k, fx),
         AppEvent::Mouse { kind, column, row } => {
-            super::mouse::on_mouse(state, kind, column, row, &mut fx)
+            super::mouse::on_mouse(state, kind, column, row, fx)
         }
         AppEvent::Resize(w, h) => {
             state.width = w;
@@ -51,12 +72,12 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                 && source_folders(state, &src) != before
             {
                 state.scan_after_load = true;
-                reload(state, &mut fx);
+                reload(state, fx);
             }
             if state.source.is_none()
                 && let Some(src) = state.folder_entry_source(0)
             {
-                open_source(state, src, &mut fx);
+                open_source(state, src, fx);
             }
             state.folder_cursor = state
                 .folder_cursor
@@ -99,13 +120,15 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                             let p = v.problems.join("; ");
                             r.view = Some(v);
                             state.error(format!("This message is damaged: {p}"));
+                            state.message_notice = state.status.clone().map(|n| (req, n));
                         } else {
                             r.view = Some(v);
                         }
                     }
                     Err(e) => {
                         r.error = Some(e.message.clone());
-                        state.error(e.message);
+                        let line = super::accounts::failure_line(&r.env.account, &e);
+                        state.error(line);
                     }
                 }
             }
@@ -130,36 +153,46 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
         } => {
             state.progress.remove(&(account.clone(), folder.clone()));
             if let Err(e) = result {
-                state.error(format!("Scanning {account}/{folder} failed: {e}"));
+                state.error(format!(
+                    "{account}: {}: scanning {folder} failed: {}",
+                    e.kind.label(),
+                    e.message
+                ));
             }
             if changed {
                 fx.push(Effect::LoadFolders {
                     account: account.clone(),
                 });
                 if shows(state, &account, &folder) {
-                    reload(state, &mut fx);
+                    reload(state, fx);
                 }
             }
         }
         AppEvent::TriageDone { req, result } => {
-            let what = state.pending.remove(&req);
+            let (reload_after, account, undo) = match state.pending.remove(&req) {
+                Some(Pending::Triage {
+                    reload,
+                    account,
+                    undo,
+                }) => (reload, Some(account), undo),
+                _ => (false, None, None),
+            };
             let accounts = state.accounts.clone();
-            match result {
-                Err(e) => {
-                    state.error(format!("Could not change the message: {e}; reloading"));
-                    reload(state, &mut fx);
-                }
-                Ok(()) => {
-                    let triage_left = state
-                        .pending
-                        .values()
-                        .any(|p| matches!(p, Pending::Triage { .. }));
-                    let stale = !triage_left && std::mem::take(&mut state.stale_list);
-                    if stale || matches!(what, Some(Pending::Triage { reload: true })) {
-                        reload(state, &mut fx);
-                    }
-                }
+            let failure = result.err().map(|e| match &account {
+                Some(a) => super::accounts::failure_line(a, &e),
+                None => format!("{}: {}", e.kind.label(), e.message),
+            });
+            match (&failure, undo) {
+                (_, Some(run)) => triage::undo_answered(state, run, failure.clone()),
+                (Some(f), None) => state.error(format!("Could not change the message: {f}")),
+                (None, None) => {}
             }
+            let triage_left = state.pending_triage() > 0;
+            let stale = !triage_left && std::mem::take(&mut state.stale_list);
+            if failure.is_some() || stale || reload_after {
+                reload(state, fx);
+            }
+            super::quit::after_triage(state, failure.is_some(), fx);
             fx.extend(
                 accounts
                     .into_iter()
@@ -167,11 +200,15 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             );
         }
         AppEvent::BodySearchDone { req, matches } => {
-            if state.pending.remove(&req).is_some() && state.limit.is_some() {
+            // Only the latest search may set the matches: an older one answered late
+            // belongs to a limit that is no longer shown.
+            state.pending.remove(&req);
+            if state.body_search_req == Some(req) && state.limit.is_some() {
+                state.body_search_req = None;
                 state.body_matches = Some(matches);
                 view::rebuild(state);
                 let n = state.rows.len();
-                state.info(format!("{n} messages match (esc shows all)"));
+                state.info(format!("{} (esc shows all)", super::count::matching(n)));
             }
         }
         AppEvent::AttachmentSaved { req, result } => {
@@ -182,7 +219,7 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             }
         }
         AppEvent::AccountState { account, state: s } => {
-            state.account_states.insert(account, s);
+            super::accounts::on_state(state, account, s);
         }
         AppEvent::Capabilities { account, caps } => {
             state.capabilities.insert(account, caps);
@@ -192,7 +229,7 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                 account: account.clone(),
             });
             if shows(state, &account, &folder) {
-                reload(state, &mut fx);
+                reload(state, fx);
             }
         }
         AppEvent::Conflict { account, message } => state.error(format!("{account}: {message}")),
@@ -206,7 +243,6 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
         AppEvent::Error(e) => state.error(e),
         AppEvent::Now(t) => state.now = t,
     }
-    fx
 }
 
 /// Whether the list currently shows this folder.
@@ -251,6 +287,7 @@ fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
     state.tagged.clear();
     state.limit = None;
     state.body_matches = None;
+    state.body_search_req = None;
     state.cursor = 0;
     state.scroll = 0;
     let req = state.request(Pending::Envelopes);
@@ -261,6 +298,14 @@ fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
 }
 
 fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
+    if state.quitting {
+        return super::quit::on_key(state);
+    }
+    // ctrl-c quits whatever the bindings say, so there is always a way out.
+    if key == Key::ctrl('c') {
+        state.prompt = None;
+        return super::quit::request(state, fx);
+    }
     if state.prompt.is_some() {
         return prompt::on_key(state, key, fx);
     }
@@ -350,8 +395,11 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::Undelete => triage::move_targets(state, Dest::Restore, false, fx),
         Action::Archive => triage::move_targets(state, Dest::Archive, false, fx),
         Action::MoveTo => {
-            if triage::targets(state, state.reader.is_some()).is_empty() {
+            let envs = triage::targets(state, state.reader.is_some());
+            if envs.is_empty() {
                 state.info("No message selected");
+            } else if let Some(why) = triage::unavailable(state, &envs, triage::Need::Folders) {
+                state.info(why);
             } else {
                 prompt::open(state, PromptKind::MoveTo, String::new());
             }
@@ -377,6 +425,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             if state.limit.is_some() {
                 state.limit = None;
                 state.body_matches = None;
+                state.body_search_req = None;
                 view::rebuild(state);
                 state.info("Showing all messages");
             } else if in_folders {
@@ -423,10 +472,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             state.help = true;
             state.help_scroll = 0;
         }
-        Action::Quit => {
-            state.quit = true;
-            fx.push(Effect::Quit);
-        }
+        Action::Quit => super::quit::request(state, fx),
         _ => super::reader::reader_act(state, action, fx),
     }
 }

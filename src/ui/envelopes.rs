@@ -31,7 +31,10 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         Some(ViewSource::UnifiedInbox) => " All inboxes".into(),
         None => " (no folder)".into(),
     };
-    let mut head = format!("{title} — {} messages", state.rows.len());
+    let mut head = format!(
+        "{title} — {}",
+        crate::app::count::messages(state.rows.len())
+    );
     if let Some(q) = &state.limit {
         head.push_str(&format!(" matching “{}”", q.source));
     }

@@ -1,14 +1,16 @@
 //! The folder pane: the unified inbox (with several accounts), then every folder with
-//! its unread count.
+//! its unread count; at its foot, each account's state once accounts report one.
 
 use super::text::{fit, pad};
 use super::theme;
-use crate::app::{AppState, Focus, ViewSource};
+use crate::app::{AppState, Focus, ViewSource, accounts};
 use crate::core::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     // One column for the open-folder marker, one for the separator.
@@ -51,7 +53,7 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
         .into_iter()
         .enumerate()
         .skip(skip)
-        .take(area.height.saturating_sub(1) as usize)
+        .take(state.folder_rows())
     {
         let count = if unread > 0 {
             format!(" {unread}")
@@ -60,8 +62,7 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
         };
         let name = sanitize::line(&name).into_owned();
         let label = fit(&name, w.saturating_sub(count.len()));
-        let gap =
-            w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()) + count.len());
+        let gap = w.saturating_sub(label.width() + count.len());
         let text = format!("{label}{}{count}", " ".repeat(gap));
         let open = src.is_some() && state.source == src;
         let mut style = if unread > 0 {
@@ -82,6 +83,12 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
             Span::styled(text, style),
         ]));
     }
+    let accounts = account_lines(state, w, area.height as usize);
+    let pad_to = (area.height as usize).saturating_sub(accounts.len());
+    while lines.len() < pad_to {
+        lines.push(Line::raw(""));
+    }
+    lines.extend(accounts);
     frame.render_widget(
         Paragraph::new(lines),
         Rect {
@@ -101,4 +108,41 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
             ..area
         },
     );
+}
+
+/// The account rows: a heading, then per account its name with its state on the right
+/// and, when there is one, a detail line below ("retry in 30s", "INBOX 41%").
+fn account_lines(state: &AppState, w: usize, pane_h: usize) -> Vec<Line<'static>> {
+    let n = accounts::pane_lines(state, pane_h);
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::styled(pad(" Accounts", w + 1), theme::header())];
+    for r in accounts::rows(state) {
+        let word = sanitize::line(&r.state).into_owned();
+        let name = fit(
+            &sanitize::line(&r.account.0),
+            w.saturating_sub(word.width() + 1),
+        );
+        let gap = w.saturating_sub(name.width() + word.width());
+        let style = if r.problem {
+            theme::flagged()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(" "),
+            Span::styled(name, theme::label()),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(word, style),
+        ]));
+        if let Some(d) = &r.detail {
+            lines.push(Line::styled(
+                pad(&format!("   {}", sanitize::line(d)), w + 1),
+                style,
+            ));
+        }
+    }
+    lines.truncate(n);
+    lines
 }

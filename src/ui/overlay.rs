@@ -1,6 +1,6 @@
 //! Overlays: the help (generated from the keymap) and the notices log.
 
-use super::text::pad;
+use super::text::{pad, wrap};
 use super::theme;
 use crate::app::{AppState, Context};
 use ratatui::Frame;
@@ -8,8 +8,13 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+/// The width of an overlay box on `area`, borders included.
+fn box_width(area: Rect) -> u16 {
+    area.width.saturating_sub(4).min(100)
+}
+
 fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize) {
-    let w = area.width.saturating_sub(4).min(100);
+    let w = box_width(area);
     let h = area.height.saturating_sub(2);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
@@ -43,6 +48,13 @@ pub fn help(frame: &mut Frame, state: &AppState, area: Rect) {
         for (keys, help) in state.keymap.help(ctx) {
             lines.push(Line::raw(format!("  {} {help}", pad(&keys, kw))));
         }
+        if ctx == Context::List {
+            // Not a binding: it works everywhere and cannot be unbound.
+            let keys = pad("ctrl-c", kw);
+            lines.push(Line::raw(format!(
+                "  {keys} quit from anywhere (after pending changes are saved)"
+            )));
+        }
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled("Limit queries", theme::label()));
@@ -62,22 +74,28 @@ pub fn help(frame: &mut Frame, state: &AppState, area: Rect) {
     );
 }
 
+/// The notices log, newest first; a long notice wraps (indented) instead of being cut.
 pub fn notices(frame: &mut Frame, state: &AppState, area: Rect) {
+    // Inside the borders, after the two-column mark.
+    let text_w = (box_width(area).saturating_sub(2) as usize)
+        .saturating_sub(2)
+        .max(1);
     let lines: Vec<Line> = if state.notices.is_empty() {
         vec![Line::raw("No notices yet.")]
     } else {
-        state
-            .notices
-            .iter()
-            .rev()
-            .map(|n| {
-                if n.error {
-                    Line::styled(format!("✗ {}", n.text), theme::flagged())
+        let mut lines = Vec::new();
+        for n in state.notices.iter().rev() {
+            for (i, part) in wrap(&n.text, text_w).into_iter().enumerate() {
+                let mark = if n.error && i == 0 { "✗ " } else { "  " };
+                let text = format!("{mark}{part}");
+                lines.push(if n.error {
+                    Line::styled(text, theme::flagged())
                 } else {
-                    Line::raw(format!("  {}", n.text))
-                }
-            })
-            .collect()
+                    Line::raw(text)
+                });
+            }
+        }
+        lines
     };
     boxed(
         frame,
