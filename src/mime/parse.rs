@@ -4,11 +4,14 @@
 
 use super::MAX_DEPTH;
 use super::flowed::unflow;
-use super::headers::{address_list_display, parse_date};
-use super::html::html_to_text;
+use super::headers::{address_list_display, first_value, header_value, parse_date};
+use super::html::html_to_text_bounded;
 use super::model::{Attachment, MessageView, Section};
 use crate::core::sanitize;
-use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
+use mailparse::{DispositionType, ParsedMail};
+
+/// Most headers listed in the full-header view.
+pub const MAX_HEADERS: usize = 1000;
 
 /// Width HTML is rendered at; the reader wraps longer lines itself.
 const HTML_WIDTH: usize = 78;
@@ -27,7 +30,7 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
             return view;
         }
     };
-    let get = |n: &str| mail.headers.get_first_value(n).unwrap_or_default();
+    let get = |n: &str| first_value(&mail.headers, n).unwrap_or_default();
     view.subject = sanitize::line(get("Subject").trim()).into_owned();
     view.from = address_list_display(&get("From"));
     view.to = address_list_display(&get("To"));
@@ -43,6 +46,12 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
         }
     };
     view.headers = all_headers(&mail);
+    if mail.headers.len() > MAX_HEADERS {
+        view.problems.push(format!(
+            "the message has {} headers; the first {MAX_HEADERS} are listed",
+            mail.headers.len()
+        ));
+    }
     let mut walker = Walker {
         attachments: Vec::new(),
         problems: Vec::new(),
@@ -72,10 +81,11 @@ pub fn attachment_bytes(raw: &[u8], n: usize) -> Option<(String, Vec<u8>)> {
 fn all_headers(mail: &ParsedMail) -> Vec<(String, String)> {
     mail.headers
         .iter()
+        .take(MAX_HEADERS)
         .map(|h| {
             (
                 sanitize::line(&h.get_key()).into_owned(),
-                sanitize::line(h.get_value().trim()).into_owned(),
+                sanitize::line(header_value(h).trim()).into_owned(),
             )
         })
         .collect()
@@ -123,10 +133,7 @@ impl Walker {
                     let headers = ["From", "Date", "Subject", "To"]
                         .iter()
                         .filter_map(|k| {
-                            inner
-                                .headers
-                                .get_first_value(k)
-                                .map(|v| (k.to_string(), sanitize::line(v.trim()).into_owned()))
+                            first_value(&inner.headers, k).map(|v| (k.to_string(), sanitize::line(v.trim()).into_owned()))
                         })
                         .collect();
                     let sections = self.walk(&inner, depth + 1);
@@ -140,10 +147,7 @@ impl Walker {
             out.push(Section::Text(self.text_of(part)));
         } else if mime == "text/html" && !is_attachment {
             let html = self.decoded_string(part);
-            out.push(Section::Html(sanitize::text(&html_to_text(
-                html.as_bytes(),
-                HTML_WIDTH,
-            ))));
+            out.push(Section::Html(self.html(&html)));
         } else {
             let raw = part.get_body_raw().unwrap_or_else(|e| {
                 self.problems
@@ -171,7 +175,7 @@ impl Walker {
                 plain = Some(self.text_of(sub));
             } else if mime == "text/html" {
                 let h = self.decoded_string(sub);
-                html = Some(sanitize::text(&html_to_text(h.as_bytes(), HTML_WIDTH)));
+                html = Some(self.html(&h));
             } else {
                 // multipart/related and friends: take their text, keep their attachments.
                 let inner = self.walk(sub, depth + 1);
@@ -187,6 +191,13 @@ impl Walker {
             }
         }
         Section::Alternative { plain, html }
+    }
+
+    /// HTML rendered to sanitised text, flat (with a problem noted) when too hostile.
+    fn html(&mut self, html: &str) -> String {
+        let (text, why) = html_to_text_bounded(html.as_bytes(), HTML_WIDTH);
+        self.problems.extend(why);
+        sanitize::text(&text)
     }
 
     fn decoded_string(&mut self, part: &ParsedMail) -> String {
