@@ -5,19 +5,23 @@
 //! the terminal (`core::sanitize`), and nothing here fails on bad input: a message that
 //! cannot be parsed still becomes a view, with the problem listed.
 
+mod decode;
 mod flowed;
 mod headers;
 mod html;
 mod model;
 mod parse;
 mod save;
+mod search;
 
 pub use flowed::unflow;
 pub use headers::{HeaderFields, header_fields, parse_date};
 pub use html::html_to_text;
+pub use html::{html_shape, html_to_text_bounded};
 pub use model::{Attachment, BodyMode, MessageView, Section};
-pub use parse::{attachment_bytes, parse_message};
-pub use save::safe_file_name;
+pub use parse::parse_message;
+pub use save::{SaveError, attachment_bytes, attachment_info, safe_file_name, write_attachment};
+pub use search::{SEARCH_MAX_BYTES, searchable_text};
 
 /// Nested multiparts and message/rfc822 parts deeper than this are listed, not opened.
 pub const MAX_DEPTH: usize = 16;
