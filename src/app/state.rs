@@ -62,6 +62,9 @@ pub struct Reader {
     pub mode: BodyMode,
     pub show_attachments: bool,
     pub attachment_cursor: usize,
+    /// The loaded message laid out for the current mode, width and header choice;
+    /// built in `update` (never in render), wrapped lazily. None while loading.
+    pub layout: Option<super::reader::ReaderLayout>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

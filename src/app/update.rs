@@ -20,6 +20,7 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             state.width = w;
             state.height = h;
             view::clamp(state);
+            super::reader::relayout(state);
         }
         AppEvent::Folders { account, folders } => {
             if !state.accounts.contains(&account) {
@@ -102,6 +103,7 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                         } else {
                             r.view = Some(v);
                         }
+                        super::reader::relayout(state);
                     }
                     Err(e) => {
                         r.error = Some(e.message.clone());
