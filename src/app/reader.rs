@@ -8,8 +8,8 @@ use super::prompt;
 use super::state::{AppState, Focus, Pending, PromptKind, Reader};
 use super::triage::{self, Dest};
 use super::view;
-use crate::core::{FlagOp, Flags};
 use crate::core::sanitize;
+use crate::core::{FlagOp, Flags};
 use crate::mime::{BodyLines, BodyMode, MessageView, safe_file_name};
 
 /// What the reader shows, laid out once per (message, mode, width, headers shown):

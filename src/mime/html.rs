@@ -112,18 +112,18 @@ pub fn html_to_text(html: &[u8], width: usize) -> String {
 /// deep, too large or had too many elements for the HTML renderer.
 pub fn html_to_text_bounded(html: &[u8], width: usize) -> (String, Option<String>) {
     let shape = html_shape(html);
-    let why = if html.len() > HTML_MAX_BYTES {
-        Some(format!(
-            "the HTML part is larger than {} KiB; shown without formatting",
-            HTML_MAX_BYTES >> 10
-        ))
-    } else if shape.max_depth > HTML_MAX_DEPTH {
+    let why = if shape.max_depth > HTML_MAX_DEPTH {
         Some(format!(
             "the HTML part is nested deeper than {HTML_MAX_DEPTH} levels; shown without formatting"
         ))
     } else if shape.elements > HTML_MAX_ELEMENTS {
         Some(format!(
             "the HTML part has more than {HTML_MAX_ELEMENTS} elements; shown without formatting"
+        ))
+    } else if html.len() > HTML_MAX_BYTES {
+        Some(format!(
+            "the HTML part is larger than {} KiB; shown without formatting",
+            HTML_MAX_BYTES >> 10
         ))
     } else {
         None

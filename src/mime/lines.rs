@@ -92,7 +92,10 @@ impl BodyLines {
         let end = self.starts.get(i + 1).map_or(self.done, |e| e & !QUOTED);
         let start = s & !QUOTED;
         let l = self.text.get(start..end)?;
-        Some((l.trim_end_matches('\n').trim_end_matches(' '), s & QUOTED != 0))
+        Some((
+            l.trim_end_matches('\n').trim_end_matches(' '),
+            s & QUOTED != 0,
+        ))
     }
 
     /// Every line, wrapping the rest first (small texts: header values).

@@ -16,9 +16,13 @@ mod save;
 mod search;
 
 pub use flowed::unflow;
-pub use headers::{HeaderFields, header_fields, parse_date};
-pub use html::html_to_text;
-pub use html::{html_shape, html_to_text_bounded};
+pub use headers::{
+    HeaderFields, MAX_ENCODED_WORDS, MAX_HEADER_BYTES, header_fields, header_value, parse_date,
+};
+pub use html::{
+    HTML_MAX_BYTES, HTML_MAX_DEPTH, HTML_MAX_ELEMENTS, HtmlShape, html_shape, html_to_text,
+    html_to_text_bounded,
+};
 pub use lines::BodyLines;
 pub use model::{Attachment, BodyMode, MessageView, Section};
 pub use parse::parse_message;
