@@ -11,7 +11,7 @@ pub const HTML_MAX_DEPTH: usize = 200;
 /// Most elements handed to html2text.
 pub const HTML_MAX_ELEMENTS: usize = 20_000;
 /// Most bytes handed to html2text.
-pub const HTML_MAX_BYTES: usize = 1 << 20;
+pub const HTML_MAX_BYTES: usize = 512 << 10;
 
 /// What the pre-scan found: the deepest nesting (void and self-closing elements and
 /// those the parser closes by itself, like `<p>` and `<li>`, do not nest) and the number
