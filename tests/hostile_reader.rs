@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use posthorn::app::state::Reader;
 use posthorn::app::{AppEvent, AppState, update};
-use posthorn::mime::parse_message;
+use posthorn::mime::{Section, parse_message};
 
 fn open_with(body: &str, w: u16, h: u16) -> AppState {
     let mut s = state_with(vec![env("a", "Big", "Ann", NOW - 100)], w, h);
@@ -56,9 +56,25 @@ fn a_large_body_is_wrapped_only_as_far_as_shown() {
     assert!(known(&s) <= 25, "one j indexed up to {} lines", known(&s));
     press(&mut s, &["space"]);
     assert!(known(&s) <= 50, "a page indexed up to {} lines", known(&s));
-    // The body text is held once, by the layout.
+    // The body text is held once, by the layout, not also by the view.
     let l = reader(&s).layout.as_ref().unwrap();
     assert_eq!(l.body.line(0), Some(("line 0", false)));
+    let in_view: usize = reader(&s)
+        .view
+        .as_ref()
+        .unwrap()
+        .sections
+        .iter()
+        .map(|x| match x {
+            Section::Text(t) => t.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(in_view, 0);
+    // Switching modes (no HTML here) or the headers keeps the one copy and the body.
+    press(&mut s, &["v", "H", "v", "H"]);
+    let l = reader(&s).layout.as_ref().unwrap();
+    assert_eq!(l.body.text().len(), numbered(200_000).len());
     press(&mut s, &["G"]);
     assert_eq!(known(&s), 200_000);
 }
@@ -75,4 +91,25 @@ fn a_resize_rewraps_and_keeps_scroll_in_range() {
     assert!(reader(&s).scroll <= l.known().saturating_sub(22));
     press(&mut s, &["G"]);
     assert!(reader(&s).scroll > at80, "narrower means more lines");
+}
+
+#[test]
+fn switching_to_html_lays_out_the_html_part() {
+    let mut s = state_with(vec![env("a", "Alt", "Ann", NOW - 100)], 80, 24);
+    let fx = press(&mut s, &["enter"]);
+    let raw = "Subject: Alt\nContent-Type: multipart/alternative; boundary=A\n\n\
+--A\nContent-Type: text/plain\n\nplain words\n--A\nContent-Type: text/html\n\n<p>html words</p>\n--A--\n";
+    update(
+        &mut s,
+        AppEvent::MessageLoaded {
+            req: req_of(&fx).unwrap(),
+            result: Ok(parse_message(raw.as_bytes())),
+        },
+    );
+    let body = |s: &AppState| reader(s).layout.as_ref().unwrap().body.text().to_string();
+    assert!(body(&s).contains("plain words"));
+    press(&mut s, &["v"]);
+    assert!(body(&s).contains("html words"), "{}", body(&s));
+    press(&mut s, &["v"]);
+    assert!(body(&s).contains("plain words"));
 }

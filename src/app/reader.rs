@@ -10,7 +10,7 @@ use super::triage::{self, Dest};
 use super::view;
 use crate::core::sanitize;
 use crate::core::{FlagOp, Flags};
-use crate::mime::{BodyLines, BodyMode, MessageView, safe_file_name};
+use crate::mime::{BodyLines, BodyMode, MessageView, Section, safe_file_name};
 
 /// What the reader shows, laid out once per (message, mode, width, headers shown):
 /// header lines (label, text) already wrapped, then a blank line, then the body.
@@ -107,17 +107,18 @@ pub(super) fn relayout(state: &mut AppState) {
     let Some(r) = state.reader.as_mut() else {
         return;
     };
-    let Some(view) = r.view.as_ref() else {
+    let Some(view) = r.view.as_mut() else {
         r.layout = None;
         return;
     };
     let head = head_lines(view, r.full_headers, w);
     let body = match r.layout.take() {
-        Some(mut old) if old.mode == r.mode => {
+        // Without an HTML part both modes show the same text.
+        Some(mut old) if old.mode == r.mode || !view.has_html() => {
             old.body.set_width(w);
             old.body
         }
-        _ => BodyLines::new(view.body_text(r.mode), w),
+        _ => BodyLines::new(body_text_once(view, r.mode), w),
     };
     r.layout = Some(ReaderLayout {
         head,
@@ -126,6 +127,15 @@ pub(super) fn relayout(state: &mut AppState) {
         full_headers: r.full_headers,
     });
     r.scroll = clamped(r, r.scroll, h);
+}
+
+/// The body text for `mode`. A body that is one text part (the usual shape of a huge
+/// message) is moved out of the view rather than copied, so it is held once.
+fn body_text_once(view: &mut MessageView, mode: BodyMode) -> String {
+    if let [Section::Text(t)] = view.sections.as_mut_slice() {
+        return std::mem::take(t);
+    }
+    view.body_text(mode)
 }
 
 /// `target` limited to the last full screen, wrapping only as far as needed to know.

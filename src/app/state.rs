@@ -54,7 +54,8 @@ impl Default for Settings {
 pub struct Reader {
     pub env: Envelope,
     pub req: RequestId,
-    /// None while loading.
+    /// None while loading. Once laid out, a body that is a single text part has been
+    /// moved into `layout` (held once); read the body through `layout`.
     pub view: Option<MessageView>,
     pub error: Option<String>,
     pub scroll: usize,
