@@ -97,6 +97,14 @@ fn head_lines(view: &MessageView, full: bool, w: usize) -> Vec<(String, String)>
     out
 }
 
+/// A (new) view arrived for the open reader: lay it out from scratch.
+pub(super) fn view_arrived(state: &mut AppState) {
+    if let Some(r) = state.reader.as_mut() {
+        r.layout = None;
+    }
+    relayout(state);
+}
+
 /// Lays the open message out again after its view, mode, headers choice or the
 /// terminal size changed: the body text is built once per mode (a width change only
 /// drops the line index), then just the first screen is wrapped, and the scroll

@@ -103,7 +103,7 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                         } else {
                             r.view = Some(v);
                         }
-                        super::reader::relayout(state);
+                        super::reader::view_arrived(state);
                     }
                     Err(e) => {
                         r.error = Some(e.message.clone());
