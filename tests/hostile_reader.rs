@@ -113,3 +113,38 @@ fn switching_to_html_lays_out_the_html_part() {
     press(&mut s, &["v"]);
     assert!(body(&s).contains("plain words"));
 }
+
+#[test]
+fn a_preview_then_the_full_view_keeps_the_place() {
+    let raw = format!("Subject: Big\nFrom: a@x\n\n{}", numbered(200_000));
+    let preview = posthorn::mime::parse_preview(raw.as_bytes()).unwrap();
+    assert!(parse_preview_is_none_for_small());
+    let mut s = state_with(vec![env("a", "Big", "Ann", NOW - 100)], 80, 24);
+    let req = req_of(&press(&mut s, &["enter"])).unwrap();
+    update(
+        &mut s,
+        AppEvent::MessageLoaded {
+            req,
+            result: Ok(preview),
+        },
+    );
+    press(&mut s, &["space", "space", "j"]);
+    let at = reader(&s).scroll;
+    assert!(at > 0);
+    let l = reader(&s).layout.as_ref().unwrap();
+    assert!(l.body.text().contains("rest is loading"));
+    update(
+        &mut s,
+        AppEvent::MessageLoaded {
+            req,
+            result: Ok(parse_message(raw.as_bytes())),
+        },
+    );
+    assert_eq!(reader(&s).scroll, at);
+    let l = reader(&s).layout.as_ref().unwrap();
+    assert_eq!(l.body.text().len(), numbered(200_000).len());
+}
+
+fn parse_preview_is_none_for_small() -> bool {
+    posthorn::mime::parse_preview(b"Subject: s\n\nsmall").is_none()
+}

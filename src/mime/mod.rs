@@ -12,6 +12,7 @@ mod html;
 mod lines;
 mod model;
 mod parse;
+mod preview;
 mod save;
 mod search;
 
@@ -26,6 +27,7 @@ pub use html::{
 pub use lines::BodyLines;
 pub use model::{Attachment, BodyMode, MessageView, Section};
 pub use parse::parse_message;
+pub use preview::{PREVIEW_BYTES, parse_preview};
 pub use save::{SaveError, attachment_bytes, attachment_info, safe_file_name, write_attachment};
 pub use search::{SEARCH_MAX_BYTES, searchable_text};
 
