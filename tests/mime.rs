@@ -62,21 +62,68 @@ fn broken_messages_still_show() {
     assert!(v.sections.len() <= 1);
 }
 
+/// Every string of a view that reaches the screen, each on its own (no Debug
+/// formatting: that escapes control characters and would hide them from the checks).
+fn displayed(v: &posthorn::mime::MessageView) -> Vec<String> {
+    let mut all = vec![
+        v.subject.clone(),
+        v.from.clone(),
+        v.to.clone(),
+        v.cc.clone(),
+        v.date.clone(),
+        v.body_text(BodyMode::Plain),
+        v.body_text(BodyMode::Html),
+    ];
+    for (k, val) in &v.headers {
+        all.push(k.clone());
+        all.push(val.clone());
+    }
+    for a in &v.attachments {
+        all.push(a.name.clone());
+        all.push(a.mime_type.clone());
+    }
+    all.extend(v.problems.iter().cloned());
+    all
+}
+
 #[test]
 fn hostile_content_is_neutralised() {
-    let raw = b"From: \x1b[31mEvil\x1b[0m <e@x>\nSubject: a\x1b]0;title\x07b\xe2\x80\xaec\nContent-Type: text/html\n\n<p>x\x1b[2Jy</p><script>alert(1)</script>";
+    let raw = b"From: \x1b[31mEvil\x1b[0m <e@x>\nSubject: a\x1b]0;title\x07b\xe2\x80\xaec\nX-Evil: q\x1b[2Jr\nContent-Type: text/html\n\n<p>x\x1b[2Jy</p><script>alert(1)</script>";
     let v = parse_message(raw);
-    let all = format!(
-        "{} {} {} {:?}",
-        v.from,
-        v.subject,
-        v.body_text(BodyMode::Html),
-        v.headers
-    );
+    let all = displayed(&v);
     for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
-        assert!(!all.contains(bad), "{bad:?} got through: {all}");
+        for s in &all {
+            assert!(!s.contains(bad), "{bad:?} got through in {s}");
+        }
     }
+    let evil = v.headers.iter().find(|(k, _)| k == "X-Evil").unwrap();
+    assert_eq!(evil.1, "q␛[2Jr");
+    assert!(v.from.contains("␛[31mEvil"), "{}", v.from);
     assert!(!v.body_text(BodyMode::Html).contains("alert"));
+}
+
+#[test]
+fn c1_controls_are_neutralised() {
+    let raw = fixture("hostile-c1.eml");
+    // The fixture really yields C1 characters once decoded (UTF-8 encoded words and an
+    // 8bit UTF-8 body), so the checks below have something to catch.
+    let mail = mailparse::parse_mail(&raw).unwrap();
+    let is_c1 = |c: char| ('\u{80}'..='\u{9f}').contains(&c);
+    let subject = mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "Subject").unwrap();
+    assert!(subject.chars().any(is_c1), "{subject:?}");
+    assert!(mail.subparts[0].get_body().unwrap().chars().any(is_c1));
+
+    let v = parse_message(&raw);
+    for s in displayed(&v) {
+        assert!(!s.chars().any(is_c1), "a C1 control got through in {s:?}");
+    }
+    assert_eq!(v.subject, "a\u{fffd}b\u{fffd}31mc\u{fffd}");
+    assert!(v.body_text(BodyMode::Plain).contains("done"));
+    assert_eq!(v.attachments.len(), 1);
+    let f = posthorn::mime::header_fields(&raw);
+    for s in [&f.subject, &f.from, &f.to] {
+        assert!(!s.chars().any(is_c1), "a C1 control got through in {s:?}");
+    }
 }
 
 #[test]

@@ -8,15 +8,155 @@ use super::prompt;
 use super::state::{AppState, Focus, Pending, PromptKind, Reader};
 use super::triage::{self, Dest};
 use super::view;
+use crate::core::sanitize;
 use crate::core::{FlagOp, Flags};
-use crate::mime::{BodyMode, safe_file_name};
+use crate::mime::{BodyLines, BodyMode, MessageView, Section, safe_file_name};
+
+/// What the reader shows, laid out once per (message, mode, width, headers shown):
+/// header lines (label, text) already wrapped, then a blank line, then the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReaderLayout {
+    pub head: Vec<(String, String)>,
+    pub body: BodyLines,
+    pub mode: BodyMode,
+    pub full_headers: bool,
+}
+
+impl ReaderLayout {
+    /// Lines before the body (the headers and one blank line).
+    pub fn body_offset(&self) -> usize {
+        self.head.len() + 1
+    }
+
+    /// Lines known so far (all of them once `body.complete()`).
+    pub fn known(&self) -> usize {
+        self.body_offset() + self.body.known()
+    }
+
+    /// Makes sure the first `n` lines are wrapped (or all there are).
+    pub fn ensure(&mut self, n: usize) {
+        let off = self.body_offset();
+        self.body.ensure(n.saturating_sub(off));
+    }
+}
+
+/// Width and height of the reader's body pane (below its title line, above the
+/// attachment list when that is open).
+pub fn body_size(state: &AppState) -> (usize, usize) {
+    let a = layout::areas(state.width, state.height, true).reader;
+    let att = match &state.reader {
+        Some(r) if r.show_attachments => r
+            .view
+            .as_ref()
+            .filter(|v| !v.attachments.is_empty())
+            .map_or(0, |v| (v.attachments.len() + 1).min(8)),
+        _ => 0,
+    };
+    let h = (a.height as usize).saturating_sub(1 + att).max(1);
+    (a.width as usize, h)
+}
+
+fn head_lines(view: &MessageView, full: bool, w: usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut header = |k: &str, v: &str| {
+        let label = format!("{k}: ");
+        let first = w.saturating_sub(label.len()).max(10);
+        let lines = BodyLines::new(sanitize::line(v).into_owned(), first).all();
+        for (i, part) in lines.into_iter().enumerate() {
+            let l = if i == 0 {
+                label.clone()
+            } else {
+                " ".repeat(label.len())
+            };
+            out.push((l, part));
+        }
+        if v.is_empty() {
+            out.push((label, String::new()));
+        }
+    };
+    if full {
+        for (k, v) in &view.headers {
+            header(k, v);
+        }
+    } else {
+        header("From", &view.from);
+        header("To", &view.to);
+        if !view.cc.is_empty() {
+            header("Cc", &view.cc);
+        }
+        header("Date", &view.date);
+        header("Subject", &view.subject);
+        if !view.attachments.is_empty() {
+            let names: Vec<&str> = view.attachments.iter().map(|a| a.name.as_str()).collect();
+            header(
+                "Attachments",
+                &format!("{} (A lists, s saves)", names.join(", ")),
+            );
+        }
+    }
+    out
+}
+
+/// A (new) view arrived for the open reader: lay it out from scratch.
+pub(super) fn view_arrived(state: &mut AppState) {
+    if let Some(r) = state.reader.as_mut() {
+        r.layout = None;
+    }
+    relayout(state);
+}
+
+/// Lays the open message out again after its view, mode, headers choice or the
+/// terminal size changed: the body text is built once per mode (a width change only
+/// drops the line index), then just the first screen is wrapped, and the scroll
+/// position is clamped. Called from `update` when a message arrives or the terminal is
+/// resized, and by the reader's own actions.
+pub(super) fn relayout(state: &mut AppState) {
+    let (w, h) = body_size(state);
+    let Some(r) = state.reader.as_mut() else {
+        return;
+    };
+    let Some(view) = r.view.as_mut() else {
+        r.layout = None;
+        return;
+    };
+    let head = head_lines(view, r.full_headers, w);
+    let body = match r.layout.take() {
+        // Without an HTML part both modes show the same text.
+        Some(mut old) if old.mode == r.mode || !view.has_html() => {
+            old.body.set_width(w);
+            old.body
+        }
+        _ => BodyLines::new(body_text_once(view, r.mode), w),
+    };
+    r.layout = Some(ReaderLayout {
+        head,
+        body,
+        mode: r.mode,
+        full_headers: r.full_headers,
+    });
+    r.scroll = clamped(r, r.scroll, h);
+}
+
+/// The body text for `mode`. A body that is one text part (the usual shape of a huge
+/// message) is moved out of the view rather than copied, so it is held once.
+fn body_text_once(view: &mut MessageView, mode: BodyMode) -> String {
+    if let [Section::Text(t)] = view.sections.as_mut_slice() {
+        return std::mem::take(t);
+    }
+    view.body_text(mode)
+}
+
+/// `target` limited to the last full screen, wrapping only as far as needed to know.
+fn clamped(r: &mut Reader, target: usize, h: usize) -> usize {
+    let Some(l) = r.layout.as_mut() else {
+        return 0;
+    };
+    l.ensure(target.saturating_add(h));
+    target.min(l.known().saturating_sub(h))
+}
 
 pub(super) fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
-    let page = layout::areas(state.width, state.height, true)
-        .reader
-        .height
-        .saturating_sub(2)
-        .max(1) as usize;
+    let (_, page) = body_size(state);
     let Some(r) = state.reader.as_mut() else {
         return;
     };
@@ -30,14 +170,20 @@ pub(super) fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effe
         };
         return;
     }
+    // Scrolling is clamped here, against the lines known, so that after `G` (or a
+    // mouse wheel past the end) the first `k` moves up at once.
+    let now = clamped(r, r.scroll, page);
     match action {
-        Action::ScrollDown => r.scroll += 1,
-        Action::ScrollUp => r.scroll = r.scroll.saturating_sub(1),
-        Action::ReaderPageDown => r.scroll += page,
-        Action::ReaderPageUp => r.scroll = r.scroll.saturating_sub(page),
+        Action::ScrollDown => r.scroll = clamped(r, now + 1, page),
+        Action::ScrollUp => r.scroll = now.saturating_sub(1),
+        Action::ReaderPageDown => r.scroll = clamped(r, now + page, page),
+        Action::ReaderPageUp => r.scroll = now.saturating_sub(page),
         Action::ReaderTop => r.scroll = 0,
-        Action::ReaderBottom => r.scroll = usize::MAX / 2,
-        Action::ToggleHeaders => r.full_headers = !r.full_headers,
+        Action::ReaderBottom => r.scroll = clamped(r, usize::MAX / 2, page),
+        Action::ToggleHeaders => {
+            r.full_headers = !r.full_headers;
+            relayout(state);
+        }
         Action::ToggleHtml => {
             let has = r.view.as_ref().is_some_and(|v| v.has_html());
             r.mode = if r.mode == BodyMode::Plain {
@@ -46,7 +192,9 @@ pub(super) fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effe
                 BodyMode::Plain
             };
             r.scroll = 0;
-            let msg = match (has, r.mode) {
+            let mode = r.mode;
+            relayout(state);
+            let msg = match (has, mode) {
                 (false, _) => "This message has no HTML alternative",
                 (true, BodyMode::Html) => "Showing the HTML part",
                 (true, BodyMode::Plain) => "Showing the plain-text part",
@@ -62,6 +210,10 @@ pub(super) fn reader_act(state: &mut AppState, action: Action, fx: &mut Vec<Effe
                 state.info("No attachments");
             } else {
                 r.show_attachments = !r.show_attachments;
+                let (_, h) = body_size(state);
+                if let Some(r) = state.reader.as_mut() {
+                    r.scroll = clamped(r, r.scroll, h);
+                }
             }
         }
         Action::SaveAttachment => {
@@ -120,6 +272,7 @@ pub(super) fn open_message(state: &mut AppState, fx: &mut Vec<Effect>) {
         mode: BodyMode::Plain,
         show_attachments: false,
         attachment_cursor: 0,
+        layout: None,
     });
     state.focus = Focus::Reader;
     if unread && state.settings.mark_read_on_open {

@@ -54,7 +54,8 @@ impl Default for Settings {
 pub struct Reader {
     pub env: Envelope,
     pub req: RequestId,
-    /// None while loading.
+    /// None while loading. Once laid out, a body that is a single text part has been
+    /// moved into `layout` (held once); read the body through `layout`.
     pub view: Option<MessageView>,
     pub error: Option<String>,
     pub scroll: usize,
@@ -62,6 +63,9 @@ pub struct Reader {
     pub mode: BodyMode,
     pub show_attachments: bool,
     pub attachment_cursor: usize,
+    /// The loaded message laid out for the current mode, width and header choice;
+    /// built in `update` (never in render), wrapped lazily. None while loading.
+    pub layout: Option<super::reader::ReaderLayout>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

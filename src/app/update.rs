@@ -41,6 +41,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             state.width = w;
             state.height = h;
             view::clamp(state);
+            super::reader::relayout(state);
         }
         AppEvent::Folders { account, folders } => {
             if !state.accounts.contains(&account) {
@@ -124,6 +125,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                         } else {
                             r.view = Some(v);
                         }
+                        super::reader::view_arrived(state);
                     }
                     Err(e) => {
                         r.error = Some(e.message.clone());

@@ -3,7 +3,53 @@
 
 pub use crate::core::envelope::HeaderFields;
 use crate::core::sanitize;
-use mailparse::{MailAddr, MailHeaderMap};
+use mailparse::{MailAddr, MailHeader};
+
+/// Most raw bytes of one header value that are decoded; the rest is cut with `…`.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Most RFC 2047 encoded words decoded in one header value (mailparse's decoding
+/// slows down badly with many: 100,000 took 26 s).
+pub const MAX_ENCODED_WORDS: usize = 256;
+
+/// Decodes one header value (RFC 2047 words, charsets) with bounded work: a value longer
+/// than `MAX_HEADER_BYTES` or with more than `MAX_ENCODED_WORDS` encoded words is cut at
+/// the last whitespace before the limit and ends in `…`. Not yet sanitised.
+pub fn header_value(h: &MailHeader) -> String {
+    let raw = h.get_value_raw();
+    let mut cut = raw.len().min(MAX_HEADER_BYTES);
+    if let Some(nth) = raw[..cut]
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == b"=?")
+        .map(|(i, _)| i)
+        .nth(MAX_ENCODED_WORDS)
+    {
+        cut = nth;
+    }
+    if cut == raw.len() {
+        return h.get_value();
+    }
+    // Never split an encoded word: back off to whitespace.
+    if let Some(ws) = raw[..cut].iter().rposition(|b| b.is_ascii_whitespace()) {
+        cut = ws;
+    }
+    let mut line = b"X: ".to_vec();
+    line.extend_from_slice(&raw[..cut]);
+    let mut v = match mailparse::parse_header(&line) {
+        Ok((h, _)) => h.get_value(),
+        Err(_) => String::from_utf8_lossy(&raw[..cut]).into_owned(),
+    };
+    v.push_str(" …");
+    v
+}
+
+/// The bounded, decoded value of the first header called `name` (case-insensitive).
+pub fn first_value(headers: &[MailHeader], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .find(|h| h.get_key_ref().eq_ignore_ascii_case(name))
+        .map(header_value)
+}
 
 /// Parses a header block (the bytes up to the first empty line; more is fine).
 /// Never fails: an unparseable block yields the fields that could be read.
@@ -17,7 +63,7 @@ pub fn header_fields(raw: &[u8]) -> HeaderFields {
             };
         }
     };
-    let get = |name: &str| headers.get_first_value(name).unwrap_or_default();
+    let get = |name: &str| first_value(&headers, name).unwrap_or_default();
     let (from, from_addr) = first_address(&get("From"));
     let to = address_list_display(&get("To"));
     let message_id = msg_ids(&get("Message-ID"))

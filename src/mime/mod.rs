@@ -5,19 +5,31 @@
 //! the terminal (`core::sanitize`), and nothing here fails on bad input: a message that
 //! cannot be parsed still becomes a view, with the problem listed.
 
+mod decode;
 mod flowed;
 mod headers;
 mod html;
+mod lines;
 mod model;
 mod parse;
+mod preview;
 mod save;
+mod search;
 
 pub use flowed::unflow;
-pub use headers::{HeaderFields, header_fields, parse_date};
-pub use html::html_to_text;
+pub use headers::{
+    HeaderFields, MAX_ENCODED_WORDS, MAX_HEADER_BYTES, header_fields, header_value, parse_date,
+};
+pub use html::{
+    HTML_MAX_BYTES, HTML_MAX_DEPTH, HTML_MAX_ELEMENTS, HtmlShape, html_shape, html_to_text,
+    html_to_text_bounded,
+};
+pub use lines::BodyLines;
 pub use model::{Attachment, BodyMode, MessageView, Section};
-pub use parse::{attachment_bytes, parse_message};
-pub use save::safe_file_name;
+pub use parse::parse_message;
+pub use preview::{PREVIEW_BYTES, parse_preview};
+pub use save::{SaveError, attachment_bytes, attachment_info, safe_file_name, write_attachment};
+pub use search::{SEARCH_MAX_BYTES, searchable_text};
 
 /// Nested multiparts and message/rfc822 parts deeper than this are listed, not opened.
 pub const MAX_DEPTH: usize = 16;

@@ -3,12 +3,17 @@
 //! mailparse, RFC 3676 format=flowed).
 
 use super::MAX_DEPTH;
+use super::decode::{Counter, decode_into};
 use super::flowed::unflow;
-use super::headers::{address_list_display, parse_date};
-use super::html::html_to_text;
+use super::headers::{address_list_display, first_value, header_value, parse_date};
+use super::html::html_to_text_bounded;
 use super::model::{Attachment, MessageView, Section};
 use crate::core::sanitize;
-use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
+use mailparse::{DispositionType, ParsedMail};
+use std::io::{self, Write};
+
+/// Most headers listed in the full-header view.
+pub const MAX_HEADERS: usize = 1000;
 
 /// Width HTML is rendered at; the reader wraps longer lines itself.
 const HTML_WIDTH: usize = 78;
@@ -27,7 +32,7 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
             return view;
         }
     };
-    let get = |n: &str| mail.headers.get_first_value(n).unwrap_or_default();
+    let get = |n: &str| first_value(&mail.headers, n).unwrap_or_default();
     view.subject = sanitize::line(get("Subject").trim()).into_owned();
     view.from = address_list_display(&get("From"));
     view.to = address_list_display(&get("To"));
@@ -43,52 +48,75 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
         }
     };
     view.headers = all_headers(&mail);
-    let mut walker = Walker {
-        attachments: Vec::new(),
-        problems: Vec::new(),
-        want: None,
-        found: None,
-    };
+    if mail.headers.len() > MAX_HEADERS {
+        view.problems.push(format!(
+            "the message has {} headers; the first {MAX_HEADERS} are listed",
+            mail.headers.len()
+        ));
+    }
+    let mut walker = Walker::new(None);
     view.sections = walker.walk(&mail, 0);
     view.attachments = walker.attachments;
     view.problems.extend(walker.problems);
     view
 }
 
-/// The decoded bytes and display name of the `n`th attachment (as listed in the view).
-pub fn attachment_bytes(raw: &[u8], n: usize) -> Option<(String, Vec<u8>)> {
+/// Walks `raw` without rendering any text, streaming the `index`th attachment (as
+/// listed in the view) into `out`. Returns the attachment's listing and the number of
+/// bytes written, or None when there is no such attachment.
+pub(super) fn stream_attachment(
+    raw: &[u8],
+    index: usize,
+    out: &mut dyn Write,
+) -> Option<(Attachment, io::Result<u64>)> {
     let mail = mailparse::parse_mail(raw).ok()?;
-    let mut walker = Walker {
-        attachments: Vec::new(),
-        problems: Vec::new(),
-        want: Some(n),
-        found: None,
-    };
+    let mut walker = Walker::new(Some((index, out)));
     walker.walk(&mail, 0);
-    let bytes = walker.found?;
-    Some((walker.attachments.get(n)?.name.clone(), bytes))
+    let written = walker.written?;
+    Some((walker.attachments.get(index)?.clone(), written))
 }
 
 fn all_headers(mail: &ParsedMail) -> Vec<(String, String)> {
     mail.headers
         .iter()
+        .take(MAX_HEADERS)
         .map(|h| {
             (
                 sanitize::line(&h.get_key()).into_owned(),
-                sanitize::line(h.get_value().trim()).into_owned(),
+                sanitize::line(header_value(h).trim()).into_owned(),
             )
         })
         .collect()
 }
 
-struct Walker {
-    attachments: Vec<Attachment>,
-    problems: Vec<String>,
-    want: Option<usize>,
-    found: Option<Vec<u8>>,
+/// Where an attachment's bytes come from.
+enum Source<'a> {
+    Encoded(mailparse::body::Body<'a>),
+    Decoded(&'a [u8]),
 }
 
-impl Walker {
+struct Walker<'w> {
+    attachments: Vec<Attachment>,
+    problems: Vec<String>,
+    /// Saving: the attachment wanted and where its bytes go; text is then not rendered.
+    want: Option<(usize, &'w mut dyn Write)>,
+    written: Option<io::Result<u64>>,
+}
+
+impl<'w> Walker<'w> {
+    fn new(want: Option<(usize, &'w mut dyn Write)>) -> Self {
+        Walker {
+            attachments: Vec::new(),
+            problems: Vec::new(),
+            want,
+            written: None,
+        }
+    }
+
+    fn saving(&self) -> bool {
+        self.want.is_some()
+    }
+
     fn walk(&mut self, part: &ParsedMail, depth: usize) -> Vec<Section> {
         let mut out = Vec::new();
         if depth > MAX_DEPTH {
@@ -117,15 +145,13 @@ impl Walker {
         } else if mime == "message/rfc822" || mime == "message/global" {
             let raw = part.get_body_raw().unwrap_or_default();
             let name = filename(part).unwrap_or_else(|| "forwarded-message.eml".into());
-            self.add_attachment(name, &mime, raw.clone());
+            self.add_attachment(name, &mime, Source::Decoded(&raw));
             match mailparse::parse_mail(&raw) {
                 Ok(inner) => {
                     let headers = ["From", "Date", "Subject", "To"]
                         .iter()
                         .filter_map(|k| {
-                            inner
-                                .headers
-                                .get_first_value(k)
+                            first_value(&inner.headers, k)
                                 .map(|v| (k.to_string(), sanitize::line(v.trim()).into_owned()))
                         })
                         .collect();
@@ -136,20 +162,17 @@ impl Walker {
                     .problems
                     .push(format!("attached message could not be parsed: {e}")),
             }
+        } else if (mime == "text/plain" || mime == "text" || mime == "text/html")
+            && !is_attachment
+            && self.saving()
+        {
+            // Saving an attachment: body text is not needed.
         } else if (mime == "text/plain" || mime == "text") && !is_attachment {
             out.push(Section::Text(self.text_of(part)));
         } else if mime == "text/html" && !is_attachment {
             let html = self.decoded_string(part);
-            out.push(Section::Html(sanitize::text(&html_to_text(
-                html.as_bytes(),
-                HTML_WIDTH,
-            ))));
+            out.push(Section::Html(self.html(&html)));
         } else {
-            let raw = part.get_body_raw().unwrap_or_else(|e| {
-                self.problems
-                    .push(format!("{mime} part could not be decoded: {e}"));
-                part.raw_bytes.to_vec()
-            });
             let name = filename(part).unwrap_or_else(|| {
                 format!(
                     "part-{}.{}",
@@ -157,7 +180,7 @@ impl Walker {
                     extension_for(&mime)
                 )
             });
-            self.add_attachment(name, &mime, raw);
+            self.add_attachment(name, &mime, Source::Encoded(part.get_body_encoded()));
         }
         out
     }
@@ -167,11 +190,14 @@ impl Walker {
         let mut html = None;
         for sub in &part.subparts {
             let mime = sub.ctype.mimetype.to_ascii_lowercase();
+            if self.saving() && mime.starts_with("text/") {
+                continue;
+            }
             if mime == "text/plain" && plain.is_none() {
                 plain = Some(self.text_of(sub));
             } else if mime == "text/html" {
                 let h = self.decoded_string(sub);
-                html = Some(sanitize::text(&html_to_text(h.as_bytes(), HTML_WIDTH)));
+                html = Some(self.html(&h));
             } else {
                 // multipart/related and friends: take their text, keep their attachments.
                 let inner = self.walk(sub, depth + 1);
@@ -187,6 +213,13 @@ impl Walker {
             }
         }
         Section::Alternative { plain, html }
+    }
+
+    /// HTML rendered to sanitised text, flat (with a problem noted) when too hostile.
+    fn html(&mut self, html: &str) -> String {
+        let (text, why) = html_to_text_bounded(html.as_bytes(), HTML_WIDTH);
+        self.problems.extend(why);
+        sanitize::text(&text)
     }
 
     fn decoded_string(&mut self, part: &ParsedMail) -> String {
@@ -222,15 +255,25 @@ impl Walker {
         sanitize::text(&body)
     }
 
-    fn add_attachment(&mut self, name: String, mime: &str, bytes: Vec<u8>) {
+    /// Lists an attachment with its decoded size (measured by decoding into a counter,
+    /// never held in memory) and, when it is the one being saved, streams it out.
+    fn add_attachment(&mut self, name: String, mime: &str, src: Source) {
         let n = self.attachments.len();
+        let sink: &mut dyn Write = match &mut self.want {
+            Some((want, out)) if *want == n => &mut **out,
+            _ => &mut Counter(0),
+        };
+        let written = match src {
+            Source::Encoded(body) => decode_into(&body, sink),
+            Source::Decoded(bytes) => sink.write_all(bytes).map(|()| bytes.len() as u64),
+        };
         self.attachments.push(Attachment {
             name: sanitize::line(&name).into_owned(),
             mime_type: sanitize::line(mime).into_owned(),
-            size: bytes.len(),
+            size: written.as_ref().map_or(0, |w| *w as usize),
         });
-        if self.want == Some(n) {
-            self.found = Some(bytes);
+        if matches!(&self.want, Some((want, _)) if *want == n) {
+            self.written = Some(written);
         }
     }
 }

@@ -1,4 +1,39 @@
-//! Safe file names for saving attachments.
+//! Saving attachments: streaming one attachment's decoded bytes into a writer, and
+//! safe file names. Where the file goes (never overwrite, mode 0600) is the caller's.
+
+use super::parse::stream_attachment;
+use std::io::Write;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("the attachment is gone from the message")]
+    NotFound,
+    #[error("could not write the attachment: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Decodes the `index`th attachment (as listed in the view) of `raw` into `out` in
+/// chunks (base64 and quoted-printable are decoded on the way, nothing is held whole);
+/// returns the number of bytes written. Body text is not rendered while looking.
+pub fn write_attachment(raw: &[u8], index: usize, out: &mut impl Write) -> Result<u64, SaveError> {
+    let (_, written) = stream_attachment(raw, index, out).ok_or(SaveError::NotFound)?;
+    Ok(written?)
+}
+
+/// The listing (name, type, decoded size) of the `index`th attachment, without keeping
+/// its bytes.
+pub fn attachment_info(raw: &[u8], index: usize) -> Option<super::Attachment> {
+    stream_attachment(raw, index, &mut std::io::sink()).map(|(a, _)| a)
+}
+
+/// The decoded bytes and display name of the `index`th attachment, in memory (small
+/// attachments and tests; saving should use `write_attachment`).
+pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(String, Vec<u8>)> {
+    let mut bytes = Vec::new();
+    let (a, written) = stream_attachment(raw, index, &mut bytes)?;
+    written.ok()?;
+    Some((a.name, bytes))
+}
 
 /// Turns a sender-chosen attachment name into a safe file name: no path separators,
 /// no `..`, no leading dot, no control characters, not empty, at most 200 bytes.

@@ -1,7 +1,7 @@
 //! The message reader: headers (short or full), the body in the chosen alternative,
 //! word-wrapped, and the attachment list.
 
-use super::text::{fit, pad, size, wrap};
+use super::text::{fit, pad, size};
 use super::theme;
 use crate::app::AppState;
 use crate::app::state::Reader;
@@ -38,7 +38,6 @@ pub fn render(frame: &mut Frame, _state: &AppState, r: &Reader, area: Rect) {
         ..area
     };
 
-    let mut lines: Vec<Line> = Vec::new();
     let Some(view) = &r.view else {
         let msg = r.error.clone().unwrap_or_else(|| "Loading…".into());
         frame.render_widget(
@@ -47,59 +46,33 @@ pub fn render(frame: &mut Frame, _state: &AppState, r: &Reader, area: Rect) {
         );
         return;
     };
-    let header = |k: &str, v: &str, lines: &mut Vec<Line>| {
-        let label = format!("{k}: ");
-        let first = w.saturating_sub(label.len()).max(10);
-        for (i, part) in wrap(&sanitize::line(v), first).into_iter().enumerate() {
-            let l = if i == 0 {
-                label.clone()
+    // The layout is built and wrapped in `update`; drawing only reads the visible lines.
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(l) = &r.layout {
+        let h = body_area.height as usize;
+        let scroll = r.scroll.min(l.known().saturating_sub(h));
+        let off = l.body_offset();
+        for i in scroll..scroll + h {
+            if let Some((label, part)) = l.head.get(i) {
+                lines.push(Line::from(vec![
+                    Span::styled(label.clone(), theme::label()),
+                    Span::raw(fit(part, w.saturating_sub(label.len()))),
+                ]));
+            } else if i + 1 == off {
+                lines.push(Line::raw(""));
+            } else if let Some((text, quoted)) = l.body.line(i - off) {
+                let style = if quoted {
+                    theme::quote()
+                } else {
+                    Style::default()
+                };
+                lines.push(Line::styled(fit(text, w), style));
             } else {
-                " ".repeat(label.len())
-            };
-            lines.push(Line::from(vec![
-                Span::styled(l, theme::label()),
-                Span::raw(part),
-            ]));
-        }
-    };
-    if r.full_headers {
-        for (k, v) in &view.headers {
-            header(k, v, &mut lines);
-        }
-    } else {
-        header("From", &view.from, &mut lines);
-        header("To", &view.to, &mut lines);
-        if !view.cc.is_empty() {
-            header("Cc", &view.cc, &mut lines);
-        }
-        header("Date", &view.date, &mut lines);
-        header("Subject", &view.subject, &mut lines);
-        if !view.attachments.is_empty() {
-            let names: Vec<String> = view.attachments.iter().map(|a| a.name.clone()).collect();
-            header(
-                "Attachments",
-                &format!("{} (A lists, s saves)", names.join(", ")),
-                &mut lines,
-            );
+                break;
+            }
         }
     }
-    lines.push(Line::raw(""));
-    let body = view.body_text(r.mode);
-    for raw in body.lines() {
-        let style = if raw.starts_with('>') {
-            theme::quote()
-        } else {
-            Style::default()
-        };
-        for part in wrap(raw, w) {
-            lines.push(Line::styled(part, style));
-        }
-    }
-    let h = body_area.height as usize;
-    let max_scroll = lines.len().saturating_sub(h);
-    let scroll = r.scroll.min(max_scroll);
-    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(h).collect();
-    frame.render_widget(Paragraph::new(shown), body_area);
+    frame.render_widget(Paragraph::new(lines), body_area);
 
     if att_h > 0 {
         let a_area = Rect {
