@@ -9,7 +9,7 @@ mod output;
 use crate::account::{Account, CacheView};
 use crate::core::query::{NoContext, Query};
 use crate::core::{AccountId, Envelope, FolderPath};
-use crate::mime::{BodyMode, parse_message};
+use crate::mime::parse_message;
 use crate::run::Setup;
 use crate::store::{IndexReader, ScanProgress};
 use std::io::IsTerminal;
@@ -229,13 +229,7 @@ pub fn search(
                     let Ok(Some(raw)) = setup.caches[i].read(&e.folder, &e.id) else {
                         continue;
                     };
-                    let v = parse_message(&raw);
-                    let text = format!(
-                        "{}\n{}",
-                        v.body_text(BodyMode::Plain),
-                        v.body_text(BodyMode::Html)
-                    );
-                    if !q.matches_body(&text) {
+                    if !q.matches_body(&crate::mime::searchable_text(&raw)) {
                         continue;
                     }
                 }

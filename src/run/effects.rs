@@ -8,9 +8,8 @@ use crate::account::{
 };
 use crate::app::{AppEvent, Effect};
 use crate::core::{AccountId, Envelope, ErrorKind, Failure, FolderPath, RequestId};
-use crate::mime::{BodyMode, attachment_bytes, parse_message, safe_file_name};
+use crate::mime::{parse_message, parse_preview, searchable_text};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -136,7 +135,7 @@ impl Executor {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let result = match acc {
-                        Some(acc) => save_attachment(&acc, &env, index, dest),
+                        Some(acc) => super::save::save_attachment(&acc, &env, index, dest),
                         None => Err(format!("no account {}", env.account)),
                     };
                     let _ = tx.send(AppEvent::AttachmentSaved { req, result });
@@ -186,7 +185,16 @@ impl Executor {
         let tx = self.tx.clone();
         let fetch = tokio::task::spawn_blocking(move || {
             let result = match cache.read(&env.folder, &env.id) {
-                Ok(Some(raw)) => Ok(parse_message(&raw)),
+                Ok(Some(raw)) => {
+                    // A large message shows its first screens while the rest parses.
+                    if let Some(first) = parse_preview(&raw) {
+                        let _ = tx.send(AppEvent::MessageLoaded {
+                            req,
+                            result: Ok(first),
+                        });
+                    }
+                    Ok(parse_message(&raw))
+                }
                 Ok(None) => return Some(env),
                 Err(e) => Err(open_failure(e)),
             };
@@ -370,52 +378,10 @@ fn body_search(
         let Ok(Some(raw)) = acc.read(&e.folder, &e.id) else {
             continue;
         };
-        let view = parse_message(&raw);
-        let mut text = view.body_text(BodyMode::Plain);
-        if view.has_html() {
-            text.push('\n');
-            text.push_str(&view.body_text(BodyMode::Html));
-        }
-        if query.matches_body(&text) {
+        // Bounded per message: one pathological message never holds up the search.
+        if query.matches_body(&searchable_text(&raw)) {
             out.insert((e.account.clone(), e.id.clone()));
         }
     }
     out
-}
-
-/// Saves an attachment: a directory destination gets the sanitised name; an existing
-/// file is never overwritten; the file is private (0600).
-pub(crate) fn save_attachment(
-    acc: &CacheView,
-    env: &Envelope,
-    index: usize,
-    dest: PathBuf,
-) -> Result<PathBuf, String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let raw = acc
-        .read(&env.folder, &env.id)
-        .map_err(|e| e.to_string())?
-        .ok_or("the message is not downloaded yet; open it first")?;
-    let (name, bytes) =
-        attachment_bytes(&raw, index).ok_or("the attachment is gone from the message")?;
-    let mut dest = crate::config::expand_tilde(&dest);
-    if dest.is_dir() {
-        dest = dest.join(safe_file_name(&name));
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&dest)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => {
-                format!("{} already exists; choose another name", dest.display())
-            }
-            _ => format!("cannot save to {}: {e}", dest.display()),
-        })?;
-    f.write_all(&bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| format!("writing {}: {e}", dest.display()))?;
-    // Say where it went, not just the name typed.
-    Ok(std::fs::canonicalize(&dest).unwrap_or(dest))
 }

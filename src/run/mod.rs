@@ -4,6 +4,7 @@
 
 pub mod demo;
 mod effects;
+pub mod save;
 pub mod setup;
 mod tui;
 
