@@ -3,7 +3,7 @@
 //! app meets tokio, the store and the terminal.
 
 pub mod demo;
-mod effects;
+pub mod effects;
 pub mod save;
 pub mod setup;
 mod tui;
