@@ -21,7 +21,9 @@ fi
 
 cargo build --release -q
 cargo bench --bench folder --no-run -q 2>/dev/null
+cargo bench --bench interleave --no-run -q 2>/dev/null
 BENCH=$(ls -t target/release/deps/folder-* | grep -v '\.d$' | head -1)
+INTERLEAVE=$(ls -t target/release/deps/interleave-* | grep -v '\.d$' | head -1)
 PH=$PWD/target/release/posthorn
 
 mkdir -p "$DATA"
@@ -74,6 +76,9 @@ rm -f "$DATA"/index.sqlite*
 inproc_cold=$("$BENCH" cold "$DATA/mail" "$DATA/index.sqlite" 2>/dev/null)
 inproc_warm=$("$BENCH" warm "$DATA/index.sqlite")
 echo "$inproc_cold"; echo "$inproc_warm"
+echo "== during a cold index build: a flag toggle (actor) and an open (cache) =="
+interleave=$("$INTERLEAVE" "$DATA/mail" "$DATA/interleave.sqlite" 2>/dev/null)
+echo "$interleave"
 
 echo "== posthorn cold: empty index, until all $N envelopes are listed =="
 pc=()
@@ -114,6 +119,7 @@ MC=$(printf '%s\n' "${mc[@]}" | median); MW=$(printf '%s\n' "${mw[@]}" | median)
     echo "posthorn folder benchmark: $N messages ($(du -sh "$DATA/mail" | cut -f1)), ${COLS}x${ROWS} tmux, medians of $RUNS, $(nproc) cores"
     echo "$inproc_cold"
     echo "$inproc_warm"
+    echo "$interleave (target: under 50 ms each)"
     echo "real binary, launch to list on screen:"
     printf '  cold (no index / empty header cache): posthorn %6d ms   neomutt %6d ms   ratio %.2f (target <= 0.50)\n' "$PC" "$MC" "$(echo "$PC/$MC" | bc -l)"
     printf '  warm (index / header cache):          posthorn %6d ms   neomutt %6d ms   ratio %.2f (target <= 0.20, posthorn <= 300 ms)\n' "$PW" "$MW" "$(echo "$PW/$MW" | bc -l)"

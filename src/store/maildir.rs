@@ -205,6 +205,26 @@ impl Maildir {
                 }
             }
         }
+        // Without a usable hint: the name in new/ is the id itself; in cur/ it is the id
+        // and a suffix, found by one pass over the names (no full listing, which sorts
+        // and resolves collisions: too slow to open one message in a large folder).
+        let plain = MaildirEntry::from_file_name(&id.0, Subdir::New);
+        if plain.id == *id && self.file_path(&plain).exists() {
+            return Ok(plain);
+        }
+        let cur = self.subdir_path(Subdir::Cur);
+        if let Ok(rd) = fs::read_dir(&cur) {
+            let prefix = format!("{}:", id.0);
+            for ent in rd.flatten() {
+                let name = names::encode(&ent.file_name());
+                if name.starts_with(&prefix) {
+                    let e = MaildirEntry::from_file_name(&name, Subdir::Cur);
+                    if e.id == *id {
+                        return Ok(e);
+                    }
+                }
+            }
+        }
         self.list()?
             .into_iter()
             .find(|e| e.id == *id)
