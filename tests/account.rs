@@ -465,3 +465,53 @@ async fn triage_on_a_message_moved_elsewhere_is_refused_without_loss() {
         "the message is where the other program put it"
     );
 }
+
+/// A flag change that reached the disk is reported done even when the index cannot
+/// record it (here: damaged under the actor); the index is rebuilt with a notice.
+#[tokio::test]
+async fn a_change_on_disk_is_not_reported_failed_when_the_index_is_damaged() {
+    let (dir, acc, ids) = setup(3);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut m = AccountManager::new(tx);
+    m.spawn(acc);
+    ask(&m, &mut rx, 1, AccountOp::SyncFolder(FolderPath::inbox())).await;
+    let path = dir.path().join("index.sqlite");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in &mut bytes[100..] {
+        *b = 0xa5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let r = ask(
+        &m,
+        &mut rx,
+        2,
+        AccountOp::Triage(TriageOp::SetFlags {
+            folder: FolderPath::inbox(),
+            ids: vec![MessageRef::local(ids[0].clone())],
+            op: FlagOp::Add(Flags::SEEN),
+        }),
+    )
+    .await;
+    assert!(matches!(r, AccountReply::Done { .. }));
+    assert!(
+        dir.path()
+            .join("mail/cur")
+            .join(format!("{}:2,S", ids[0].0))
+            .exists(),
+        "the change is on disk"
+    );
+    let note = wait_for(&mut rx, |n| match n {
+        AccountNotice::Note { text, .. } => Some(text.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(note.contains("rebuilt"), "{note}");
+    // The next sync rebuilds the folder from the Maildir.
+    ask(&m, &mut rx, 3, AccountOp::SyncFolder(FolderPath::inbox())).await;
+    let f = &cache(&dir).folders().unwrap()[0];
+    assert_eq!((f.total, f.unread), (3, 2));
+}

@@ -114,3 +114,20 @@ fn errors_are_clear_and_fail() {
     let o = posthorn(&["list", "--bogus"]);
     assert_eq!(o.status.code(), Some(2), "clap rejects unknown flags");
 }
+
+#[test]
+fn an_empty_folder_name_is_an_error_not_the_inbox() {
+    let o = posthorn(&["--demo", "list", "--folder", ""]);
+    assert!(!o.status.success());
+    assert!(stdout(&o).is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("folder name is empty"));
+}
+
+#[test]
+fn an_ambiguous_id_reports_every_match_not_the_first_ten() {
+    let o = posthorn(&["--demo", "read", "1"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    // The demo has 251 messages, all with ids starting "17...".
+    assert!(err.contains("ambiguous (251 messages)"), "{err}");
+}

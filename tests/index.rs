@@ -320,3 +320,29 @@ fn remote_envelopes_survive_a_local_rescan_and_remote_state_round_trips() {
     ix.clear_pending(q[0].seq).unwrap();
     assert!(ix.pending_changes(&a()).unwrap().is_empty());
 }
+
+/// A parser that panics on one message loses only that message, reported by name; the
+/// rest of the folder is indexed (a crashed scan worker used to drop its whole part).
+#[test]
+fn a_panicking_parse_loses_only_its_own_message() {
+    fn picky(h: &[u8]) -> HeaderFields {
+        if String::from_utf8_lossy(h).contains("m13") {
+            panic!("hostile header");
+        }
+        header_fields(h)
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let md = Maildir::create(dir.path().join("m")).unwrap();
+    for i in 0..30 {
+        md.deliver(
+            format!("Subject: m{i}\n\nbody\n").as_bytes(),
+            Flags::empty(),
+        )
+        .unwrap();
+    }
+    let (mut ix, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
+    let r = scan_folder(&mut ix, &a(), &FolderPath::inbox(), &md, picky, &mut |_| {}).unwrap();
+    assert_eq!(r.added, 29);
+    assert_eq!(r.unreadable.len(), 1);
+    assert!(r.unreadable[0].1.contains("crashed"), "{:?}", r.unreadable);
+}
