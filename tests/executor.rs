@@ -167,6 +167,25 @@ impl Rig {
     }
 }
 
+fn envelope(account: &str, id: posthorn::core::LocalId) -> posthorn::core::Envelope {
+    posthorn::core::Envelope {
+        account: AccountId(account.into()),
+        folder: FolderPath::inbox(),
+        id,
+        date: 0,
+        from: String::new(),
+        from_addr: String::new(),
+        to: String::new(),
+        subject: String::new(),
+        message_id: String::new(),
+        in_reply_to: String::new(),
+        references: String::new(),
+        size: 0,
+        flags: Flags::empty(),
+        has_attachments: true,
+    }
+}
+
 fn flag(req: u64) -> Effect {
     Effect::Triage {
         req: RequestId(req),
@@ -257,22 +276,7 @@ async fn a_busy_account_is_reported_not_awaited() {
 #[tokio::test]
 async fn an_uncached_message_is_fetched_through_its_account() {
     let mut r = rig(Mode::Slow);
-    let env = posthorn::core::Envelope {
-        account: AccountId("fake".into()),
-        folder: FolderPath::inbox(),
-        id: posthorn::core::LocalId("x".into()),
-        date: 0,
-        from: String::new(),
-        from_addr: String::new(),
-        to: String::new(),
-        subject: String::new(),
-        message_id: String::new(),
-        in_reply_to: String::new(),
-        references: String::new(),
-        size: 0,
-        flags: Flags::empty(),
-        has_attachments: false,
-    };
+    let env = envelope("fake", posthorn::core::LocalId("x".into()));
     r.exec.run(Effect::Fetch {
         req: RequestId(9),
         env: Box::new(env),
@@ -304,22 +308,7 @@ fn save_as_never_overwrites_and_is_private() {
     let e = md.deliver(msg, Flags::empty()).unwrap();
     let tree = posthorn::store::MaildirTree::open(dir.path().join("m")).unwrap();
     let cache = CacheView::new(AccountId("a".into()), Some(tree), &dir.path().join("ix"));
-    let env = posthorn::core::Envelope {
-        account: AccountId("a".into()),
-        folder: FolderPath::inbox(),
-        id: e.id,
-        date: 0,
-        from: String::new(),
-        from_addr: String::new(),
-        to: String::new(),
-        subject: String::new(),
-        message_id: String::new(),
-        in_reply_to: String::new(),
-        references: String::new(),
-        size: 0,
-        flags: Flags::empty(),
-        has_attachments: true,
-    };
+    let env = envelope("a", e.id);
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let saved = posthorn::run::save::save_attachment(&cache, &env, 0, out.clone()).unwrap();

@@ -46,10 +46,23 @@ impl CacheView {
     /// The cached bytes of a message; `Ok(None)` when the index knows the message but
     /// its body was never fetched.
     pub fn read(&self, folder: &FolderPath, id: &LocalId) -> Result<Option<Vec<u8>>, StoreError> {
-        let hint = match self
-            .reader()
-            .map(|r| r.view().locator(&self.account, folder, id))
-        {
+        self.read_using(self.reader().as_ref(), folder, id)
+    }
+
+    /// A read-only index connection to pass to `read_using` for many reads in a row
+    /// (a body search), instead of opening one per message.
+    pub fn index_reader(&self) -> Option<IndexReader> {
+        self.reader()
+    }
+
+    /// `read`, with an index connection the caller keeps.
+    pub fn read_using(
+        &self,
+        reader: Option<&IndexReader>,
+        folder: &FolderPath,
+        id: &LocalId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let hint = match reader.map(|r| r.view().locator(&self.account, folder, id)) {
             Some(Ok(Some(None))) => return Ok(None),
             Some(Ok(Some(Some(name)))) => Some(name),
             _ => None,

@@ -220,13 +220,15 @@ pub fn search(
             Some(f) => vec![FolderPath(f.into())],
             None => folder_names(&setup.caches[i])?,
         };
+        let ixr = setup.caches[i].index_reader();
         for f in folders {
             for e in load(&rt, setup, i, &f)? {
                 if !q.matches_envelope(&e, &NoContext) {
                     continue;
                 }
                 if q.needs_body() {
-                    let Ok(Some(raw)) = setup.caches[i].read(&e.folder, &e.id) else {
+                    let Ok(Some(raw)) = setup.caches[i].read_using(ixr.as_ref(), &e.folder, &e.id)
+                    else {
                         continue;
                     };
                     if !q.matches_body(&crate::mime::searchable_text(&raw)) {

@@ -371,11 +371,16 @@ fn body_search(
     candidates: &[Envelope],
 ) -> HashSet<(AccountId, crate::core::LocalId)> {
     let mut out = HashSet::new();
+    let readers: BTreeMap<&AccountId, _> = accounts
+        .iter()
+        .map(|(id, c)| (id, c.index_reader()))
+        .collect();
     for e in candidates {
         let Some(acc) = accounts.get(&e.account) else {
             continue;
         };
-        let Ok(Some(raw)) = acc.read(&e.folder, &e.id) else {
+        let reader = readers.get(&e.account).and_then(|r| r.as_ref());
+        let Ok(Some(raw)) = acc.read_using(reader, &e.folder, &e.id) else {
             continue;
         };
         // Bounded per message: one pathological message never holds up the search.
