@@ -387,7 +387,7 @@ fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<Co
             warn(
                 format!("accounts.{name}.{kind}"),
                 format!(
-                    "{kind} accounts are not available in this version yet; this account is skipped"
+                    "{kind} accounts are not available in this version yet; the account shows as unavailable"
                 ),
             );
         }

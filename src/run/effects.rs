@@ -149,7 +149,14 @@ impl Executor {
     /// Lists an account's folders with their counts. At start-up (`names_first`) the
     /// bare names go out first, so the first folder starts loading before the counts.
     pub fn load_folders(&self, account: AccountId, names_first: bool) {
-        let Some(acc) = self.accounts.get(&account).cloned() else {
+        // An account without a local cache (one this version cannot open) has no
+        // folders to list; its state in the folder pane says why.
+        let Some(acc) = self
+            .accounts
+            .get(&account)
+            .filter(|c| c.tree.is_some())
+            .cloned()
+        else {
             return;
         };
         let tx = self.tx.clone();
