@@ -35,9 +35,10 @@ pub struct AccountError {
     pub message: String,
 }
 
+/// The app names the account itself (it knows which request or state this was).
 impl From<AccountError> for crate::core::Failure {
     fn from(e: AccountError) -> Self {
-        crate::core::Failure::new(e.kind, format!("{}: {}", e.account, e.message))
+        crate::core::Failure::new(e.kind, e.message)
     }
 }
 
