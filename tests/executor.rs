@@ -325,3 +325,59 @@ fn save_as_never_overwrites_and_is_private() {
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read(&saved).unwrap(), b"mine");
 }
+
+/// A folder that holds mail is never shown empty because its index is new, rebuilt or
+/// unreadable: the list waits for the rebuild, then reloads with every message.
+#[tokio::test]
+async fn a_folder_with_mail_is_not_shown_empty_while_its_index_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = posthorn::store::Maildir::create(dir.path().join("m")).unwrap();
+    for i in 0..5 {
+        md.deliver(
+            format!("Subject: m{i}\n\nbody\n").as_bytes(),
+            Flags::empty(),
+        )
+        .unwrap();
+    }
+    let id = AccountId("home".into());
+    let ix = dir.path().join("index.sqlite");
+    let tree = posthorn::store::MaildirTree::open(dir.path().join("m")).unwrap();
+    let acc = posthorn::account::LocalAccount::open(id.clone(), tree.clone(), &ix).unwrap();
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let (ntx, mut notices) = mpsc::unbounded_channel();
+    let mut m = AccountManager::new(ntx);
+    m.spawn(acc);
+    let cache = CacheView::new(id.clone(), Some(tree), &ix);
+    let mut exec = Executor::new(tx, ix, vec![cache], m);
+    let load = |req| Effect::LoadEnvelopes {
+        req: RequestId(req),
+        folders: vec![(id.clone(), FolderPath::inbox())],
+    };
+    exec.run(load(1));
+    // No empty list: a rescan is asked for instead (the app turns it into a Scan).
+    let mut loaded = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while loaded.is_none() {
+        let ev = tokio::select! {
+            Some(n) = notices.recv() => exec.on_notice(n),
+            Some(e) = events.recv() => Some(e),
+            _ = tokio::time::sleep_until(deadline) => panic!("no list came"),
+        };
+        match ev {
+            Some(AppEvent::EnvelopesLoaded { req, envelopes }) => {
+                assert_ne!(
+                    req,
+                    RequestId(1),
+                    "the empty index was shown as an empty folder"
+                );
+                loaded = Some(envelopes);
+            }
+            Some(AppEvent::Rescan { account, folder }) => {
+                exec.run(Effect::Scan { account, folder })
+            }
+            Some(AppEvent::ScanDone { changed: true, .. }) => exec.run(load(2)),
+            _ => {}
+        }
+    }
+    assert_eq!(loaded.unwrap().len(), 5);
+}

@@ -113,6 +113,18 @@ impl CacheView {
         Ok(folders)
     }
 
+    /// Whether a folder has any message file (without listing it all).
+    pub fn holds_mail(&self, folder: &FolderPath) -> bool {
+        let Some(md) = self.tree.as_ref().and_then(|t| t.folder(folder).ok()) else {
+            return false;
+        };
+        ["new", "cur"].iter().any(|sub| {
+            std::fs::read_dir(md.path().join(sub)).is_ok_and(|mut rd| {
+                rd.any(|e| e.is_ok_and(|e| !e.file_name().to_string_lossy().starts_with('.')))
+            })
+        })
+    }
+
     /// Whether the account has this folder.
     pub fn has_folder(&self, folder: &FolderPath) -> bool {
         self.tree.as_ref().is_some_and(|t| t.folder(folder).is_ok())

@@ -11,10 +11,20 @@ use crate::core::{AccountId, Envelope, ErrorKind, Failure, FolderPath, RequestId
 use crate::mime::{parse_message, parse_preview, searchable_text};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Request ids the executor makes itself (scans) live above this, apart from the app's.
 const OWN_IDS: u64 = 1 << 62;
+
+#[derive(Default)]
+struct Unindexed {
+    /// Given one rebuild already: shown as they are from now on (no endless wait when
+    /// every file of a folder is unreadable).
+    tried: HashSet<(AccountId, FolderPath)>,
+    /// Their scan must reload the list even if it reports no change.
+    reload: HashSet<(AccountId, FolderPath)>,
+}
 
 enum Waiting {
     Scan(AccountId, FolderPath),
@@ -30,6 +40,8 @@ pub struct Executor {
     manager: AccountManager,
     waiting: HashMap<RequestId, Waiting>,
     scanning: HashSet<(AccountId, FolderPath)>,
+    /// Folders that held mail but had no envelopes (a new or rebuilt index).
+    unindexed: Arc<Mutex<Unindexed>>,
     next_own: u64,
 }
 
@@ -51,41 +63,14 @@ impl Executor {
             manager,
             waiting: HashMap::new(),
             scanning: HashSet::new(),
+            unindexed: Arc::default(),
             next_own: OWN_IDS,
         }
     }
 
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::LoadEnvelopes { req, folders } => {
-                let (path, tx) = (self.index_path.clone(), self.tx.clone());
-                let failed = tokio::task::spawn_blocking(move || {
-                    let (all, failed) = load_envelopes(&path, &folders);
-                    // A folder whose envelopes cannot be read is not shown as empty:
-                    // its actor rebuilds the index and the list reloads when done.
-                    if failed.is_empty() {
-                        let _ = tx.send(AppEvent::EnvelopesLoaded {
-                            req,
-                            envelopes: all,
-                        });
-                    }
-                    failed
-                });
-                let me = self.tx.clone();
-                tokio::spawn(async move {
-                    if let Ok(failed) = failed.await {
-                        for (a, f, e) in failed {
-                            let _ = me.send(AppEvent::Error(format!(
-                                "{a}/{f}: the index cannot be read ({e}); rebuilding it from the Maildir"
-                            )));
-                            let _ = me.send(AppEvent::Rescan {
-                                account: a,
-                                folder: f,
-                            });
-                        }
-                    }
-                });
-            }
+            Effect::LoadEnvelopes { req, folders } => self.load_list(req, folders),
             Effect::Scan { account, folder } => {
                 if !self.scanning.insert((account.clone(), folder.clone())) {
                     return; // already scanning this folder
@@ -176,6 +161,61 @@ impl Executor {
                         "{account}: cannot list folders: {e}"
                     )));
                 }
+            }
+        });
+    }
+
+    /// Reads the envelopes of the folders a list shows. A folder is never shown empty
+    /// because of the index: one whose envelopes cannot be read, or that holds mail but
+    /// has no envelopes (a new or rebuilt index), keeps the list as it was until its
+    /// scan has rebuilt it; the list then reloads.
+    fn load_list(&mut self, req: RequestId, folders: Vec<(AccountId, FolderPath)>) {
+        let (path, tx) = (self.index_path.clone(), self.tx.clone());
+        let caches: Vec<Option<CacheView>> = folders
+            .iter()
+            .map(|(a, _)| self.accounts.get(a).cloned())
+            .collect();
+        let unindexed = self.unindexed.clone();
+        tokio::task::spawn_blocking(move || {
+            let (all, failed) = load_envelopes(&path, &folders);
+            let present: HashSet<(&AccountId, &FolderPath)> =
+                all.iter().map(|e| (&e.account, &e.folder)).collect();
+            let mut rebuild = Vec::new();
+            for ((a, f), cache) in folders.iter().zip(&caches) {
+                let key = (a.clone(), f.clone());
+                let empty =
+                    !present.contains(&(a, f)) && !failed.iter().any(|x| x.0 == *a && x.1 == *f);
+                if empty && cache.as_ref().is_some_and(|c| c.holds_mail(f)) {
+                    let mut u = unindexed.lock().unwrap_or_else(|p| p.into_inner());
+                    if u.tried.insert(key.clone()) {
+                        u.reload.insert(key.clone());
+                        rebuild.push(key);
+                    }
+                }
+            }
+            if failed.is_empty() && rebuild.is_empty() {
+                let _ = tx.send(AppEvent::EnvelopesLoaded {
+                    req,
+                    envelopes: all,
+                });
+                return;
+            }
+            for (a, f, e) in failed {
+                let _ = tx.send(AppEvent::Error(format!(
+                    "{a}/{f}: the index cannot be read ({e}); rebuilding it from the Maildir"
+                )));
+                unindexed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .reload
+                    .insert((a.clone(), f.clone()));
+                let _ = tx.send(AppEvent::Rescan {
+                    account: a,
+                    folder: f,
+                });
+            }
+            for (account, folder) in rebuild {
+                let _ = tx.send(AppEvent::Rescan { account, folder });
             }
         });
     }
@@ -309,7 +349,13 @@ impl Executor {
                                     report.unreadable.len()
                                 )));
                             }
-                            (report.changed_anything(), Ok(()))
+                            let waited = self
+                                .unindexed
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .reload
+                                .remove(&(a.clone(), f.clone()));
+                            (report.changed_anything() || waited, Ok(()))
                         }
                         // Cancelled: what it committed may change the list.
                         Ok(AccountReply::Cancelled { .. }) => (true, Ok(())),
