@@ -184,3 +184,28 @@ fn a_damaged_message_notice_leaves_the_status_line_when_another_is_opened() {
     assert!(!status(&s).contains("damaged"), "{:?}", s.status);
     assert!(s.notices.iter().any(|n| n.text.contains("damaged")));
 }
+
+#[test]
+fn ctrl_g_stops_the_running_scan() {
+    use posthorn::app::{AppEvent, Effect, update};
+    use posthorn::core::{AccountId, FolderPath};
+    let (_dir, envs, _acc) = common::demo_inbox();
+    let mut s = common::state_with(envs, 80, 24);
+    let fx = common::press(&mut s, &["ctrl-g"]);
+    assert!(fx.is_empty());
+    update(
+        &mut s,
+        AppEvent::ScanProgress {
+            account: AccountId("personal".into()),
+            folder: FolderPath::inbox(),
+            done: 10,
+            total: 100,
+        },
+    );
+    let fx = common::press(&mut s, &["ctrl-g"]);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::CancelScan { folder, .. } if folder.is_inbox())),
+        "{fx:?}"
+    );
+}

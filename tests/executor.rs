@@ -381,3 +381,30 @@ async fn a_folder_with_mail_is_not_shown_empty_while_its_index_is_rebuilt() {
     }
     assert_eq!(loaded.unwrap().len(), 5);
 }
+
+/// The user can stop a running scan: the actor drops it between two steps, and the
+/// list reloads with what it had committed.
+#[tokio::test]
+async fn a_running_scan_can_be_stopped_from_the_app() {
+    let mut r = rig(Mode::Slow);
+    r.exec.run(Effect::Scan {
+        account: AccountId("fake".into()),
+        folder: FolderPath::inbox(),
+    });
+    r.until(|e| matches!(e, AppEvent::ScanProgress { .. }).then_some(()))
+        .await;
+    r.exec.run(Effect::CancelScan {
+        account: AccountId("fake".into()),
+        folder: FolderPath::inbox(),
+    });
+    // A finished fake scan reports no change; only a cancelled one reloads.
+    let changed = r
+        .until(|e| match e {
+            AppEvent::ScanDone {
+                changed, result, ..
+            } => Some((*changed, result.is_ok())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(changed, (true, true));
+}

@@ -59,6 +59,7 @@ actions! {
     Reverse "reverse" List "reverse the sort order";
     ToggleThreads "toggle-threads" List "threaded / flat list";
     Refresh "refresh" List "rescan the folder";
+    CancelSync "cancel-sync" List "stop the running rescan (what it indexed is kept)";
     Notices "notices" List "show the notices log";
     Help "help" List "this help";
     Quit "quit" List "quit";

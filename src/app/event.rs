@@ -115,6 +115,11 @@ pub enum Effect {
         account: AccountId,
         folder: FolderPath,
     },
+    /// Stop a running scan (what it committed stays).
+    CancelScan {
+        account: AccountId,
+        folder: FolderPath,
+    },
     /// Re-read folder counts of an account.
     LoadFolders {
         account: AccountId,

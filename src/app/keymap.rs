@@ -51,6 +51,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("O", Action::Reverse),
     ("z", Action::ToggleThreads),
     ("R", Action::Refresh),
+    ("ctrl-g", Action::CancelSync),
     ("L", Action::Notices),
     ("?", Action::Help),
     ("q", Action::Quit),

@@ -466,6 +466,16 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
                 state.info("Rescanning…");
             }
         }
+        Action::CancelSync => {
+            let running: Vec<_> = state.progress.keys().cloned().collect();
+            if running.is_empty() {
+                state.info("Nothing is being indexed");
+            }
+            for (account, folder) in running {
+                state.info(format!("Stopping the scan of {account}/{folder}…"));
+                fx.push(Effect::CancelScan { account, folder });
+            }
+        }
         Action::Notices => {
             state.show_notices = true;
             state.help_scroll = 0;

@@ -127,6 +127,11 @@ impl Executor {
                 });
             }
             Effect::Fetch { req, env } => self.fetch(req, *env),
+            Effect::CancelScan { account, folder } => {
+                let req = self.own_req();
+                let op = AccountOp::CancelSync(Some(folder));
+                self.send(&account, AccountCommand { req, op });
+            }
             Effect::Quit => {}
         }
     }
