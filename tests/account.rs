@@ -515,3 +515,25 @@ async fn a_change_on_disk_is_not_reported_failed_when_the_index_is_damaged() {
     let f = &cache(&dir).folders().unwrap()[0];
     assert_eq!((f.total, f.unread), (3, 2));
 }
+
+/// When one account rebuilds the shared index, another account's writer follows it to
+/// the new file instead of writing into the one moved aside.
+#[tokio::test]
+async fn after_another_account_rebuilds_the_index_writes_go_to_the_new_file() {
+    use posthorn::account::Account;
+    let (dir, mut acc, _ids) = setup(4);
+    let path = dir.path().join("index.sqlite");
+    acc.sync_folder(&FolderPath::inbox(), &mut |_| {})
+        .await
+        .unwrap();
+    // Another writer (another account) finds damage and heals: the file is replaced.
+    let (mut other, _) = posthorn::store::Index::open(&path).unwrap();
+    other.heal("test").unwrap();
+    assert_eq!(cache(&dir).folders().unwrap()[0].total, 0, "a fresh index");
+    let r = acc
+        .sync_folder(&FolderPath::inbox(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.added, 4);
+    assert_eq!(cache(&dir).folders().unwrap()[0].total, 4);
+}

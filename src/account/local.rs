@@ -104,7 +104,15 @@ impl LocalAccount {
 impl Inner {
     fn index(&self) -> MutexGuard<'_, Index> {
         // A panic while holding the lock leaves the connection itself intact.
-        self.index.lock().unwrap_or_else(|p| p.into_inner())
+        let mut ix = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        // Another account rebuilt the shared index: write into the new file, not the
+        // one moved aside (a stat per use).
+        if !ix.is_current()
+            && let Err(e) = ix.reopen()
+        {
+            self.note(format!("{}: cannot reopen the rebuilt index: {e}", self.id));
+        }
+        ix
     }
 
     fn note(&self, text: String) {

@@ -129,6 +129,19 @@ impl Index {
         &self.path
     }
 
+    /// False when the file at the index path is no longer the one this connection
+    /// opened (another account healed it): reopen with `reopen`.
+    pub fn is_current(&self) -> bool {
+        file_identity(&self.path) == self.identity
+    }
+
+    /// Opens the file now at the index path (after another writer replaced it).
+    pub fn reopen(&mut self) -> Result<(), StoreError> {
+        let (fresh, _) = Index::open(&self.path)?;
+        *self = fresh;
+        Ok(())
+    }
+
     /// After an error that `StoreError::is_index_damaged` recognises: moves the file
     /// aside (unless another writer already did) and reopens an empty index. The caller
     /// rescans its folders.
