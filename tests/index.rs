@@ -105,7 +105,9 @@ fn rebuilt(path: &std::path::Path, md: &Maildir) -> (Index, Option<OpenNote>) {
 
 fn assert_rebuilt(note: Option<OpenNote>, ix: &Index, path: &std::path::Path) {
     match note {
-        Some(OpenNote::Rebuilt { moved_to, .. }) => assert!(moved_to.exists(), "{moved_to:?}"),
+        Some(OpenNote::Rebuilt {
+            moved_to: Some(m), ..
+        }) => assert!(m.exists(), "{m:?}"),
         other => panic!("expected a rebuild notice, got {other:?}"),
     }
     assert_eq!(
@@ -159,7 +161,9 @@ fn a_foreign_database_is_moved_aside_not_written_into() {
     }
     let (ix, note) = rebuilt(&path, &md);
     let moved = match &note {
-        Some(OpenNote::Rebuilt { moved_to, .. }) => moved_to.clone(),
+        Some(OpenNote::Rebuilt {
+            moved_to: Some(m), ..
+        }) => m.clone(),
         other => panic!("{other:?}"),
     };
     assert_rebuilt(note, &ix, &path);

@@ -49,7 +49,11 @@ pub enum OpenNote {
     Migrated { from: i64 },
     /// The file was unusable; it was moved aside and an empty index created. Every
     /// folder must be scanned again.
-    Rebuilt { reason: String, moved_to: PathBuf },
+    /// `moved_to` is None when another account had already moved it aside.
+    Rebuilt {
+        reason: String,
+        moved_to: Option<PathBuf>,
+    },
 }
 
 impl std::fmt::Display for OpenNote {
@@ -62,10 +66,20 @@ impl std::fmt::Display for OpenNote {
                     schema::CURRENT
                 )
             }
-            OpenNote::Rebuilt { reason, moved_to } => write!(
+            OpenNote::Rebuilt {
+                reason,
+                moved_to: Some(to),
+            } => write!(
                 f,
                 "the index was unusable ({reason}); it was moved to {} and is being rebuilt from the Maildirs",
-                moved_to.display()
+                to.display()
+            ),
+            OpenNote::Rebuilt {
+                reason,
+                moved_to: None,
+            } => write!(
+                f,
+                "the index was unusable ({reason}); another account already moved it aside, and it is being rebuilt from the Maildirs"
             ),
         }
     }
@@ -87,7 +101,7 @@ impl Index {
             Ok((ix, from)) => Ok((ix, from.map(|from| OpenNote::Migrated { from }))),
             Err(Attempt::Damaged(reason)) => {
                 let _guard = HEAL.lock().unwrap_or_else(|p| p.into_inner());
-                let moved_to = move_aside(path)?;
+                let moved_to = Some(move_aside(path)?);
                 let (ix, _) = Index::try_open(path).map_err(|a| a.into_error(path))?;
                 Ok((ix, Some(OpenNote::Rebuilt { reason, moved_to })))
             }
@@ -149,15 +163,14 @@ impl Index {
         let _guard = HEAL.lock().unwrap_or_else(|p| p.into_inner());
         let current = file_identity(&self.path);
         let note = if current.is_some() && current == self.identity {
-            let moved_to = move_aside(&self.path)?;
             OpenNote::Rebuilt {
                 reason: reason.to_string(),
-                moved_to,
+                moved_to: Some(move_aside(&self.path)?),
             }
         } else {
             OpenNote::Rebuilt {
                 reason: reason.to_string(),
-                moved_to: PathBuf::from("(already moved by another account)"),
+                moved_to: None,
             }
         };
         let (fresh, _) = Index::try_open(&self.path).map_err(|a| a.into_error(&self.path))?;

@@ -40,20 +40,13 @@ CREATE TABLE IF NOT EXISTS pending_changes(
     op TEXT NOT NULL, arg TEXT NOT NULL, created INTEGER NOT NULL);
 ";
 
-/// Version 0 -> 1: the envelopes table is rebuilt with a nullable `file_name`; every
-/// row is kept.
-const V0_TO_V1: &str = "
-CREATE TABLE envelopes_v1(
-    folder_id INTEGER NOT NULL, uid TEXT NOT NULL, file_name TEXT,
-    size INTEGER NOT NULL, date INTEGER NOT NULL, from_name TEXT NOT NULL,
-    from_addr TEXT NOT NULL, to_list TEXT NOT NULL, subject TEXT NOT NULL,
-    message_id TEXT NOT NULL, in_reply_to TEXT NOT NULL, refs TEXT NOT NULL,
-    flags INTEGER NOT NULL, has_att INTEGER NOT NULL,
-    PRIMARY KEY(folder_id, uid)) WITHOUT ROWID;
-INSERT INTO envelopes_v1 SELECT folder_id, uid, file_name, size, date, from_name,
-    from_addr, to_list, subject, message_id, in_reply_to, refs, flags, has_att FROM envelopes;
-DROP TABLE envelopes;
-ALTER TABLE envelopes_v1 RENAME TO envelopes;
+/// Version 0 -> 1: the envelopes table is set aside, created again by `V1_TABLES`
+/// with a nullable `file_name`, and refilled; every row is kept.
+const V0_SET_ASIDE: &str = "ALTER TABLE envelopes RENAME TO envelopes_v0;";
+const V0_REFILL: &str = "
+INSERT INTO envelopes SELECT folder_id, uid, file_name, size, date, from_name,
+    from_addr, to_list, subject, message_id, in_reply_to, refs, flags, has_att FROM envelopes_v0;
+DROP TABLE envelopes_v0;
 ";
 
 /// What was found at the index path.
@@ -109,9 +102,12 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<Found> {
     };
     let tx = conn.transaction()?;
     if migrated_from == Some(0) {
-        tx.execute_batch(V0_TO_V1)?;
+        tx.execute_batch(V0_SET_ASIDE)?;
     }
     tx.execute_batch(V1_TABLES)?;
+    if migrated_from == Some(0) {
+        tx.execute_batch(V0_REFILL)?;
+    }
     tx.execute_batch(&format!(
         "PRAGMA user_version = {CURRENT}; PRAGMA application_id = {APPLICATION_ID};"
     ))?;
