@@ -126,8 +126,7 @@ fn refresh(
     if !names.contains(folder) {
         // Say why, when the folder is there but cannot be read.
         if let Some(tree) = &cache.tree
-            && let Err(crate::store::StoreError::Io { .. }) = tree.folder(folder)
-            && let Err(e) = tree.folder(folder)
+            && let Err(e @ crate::store::StoreError::Io { .. }) = tree.folder(folder)
         {
             return Err(CliError(format!("{account}/{folder}: {e}")));
         }

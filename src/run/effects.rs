@@ -188,6 +188,15 @@ impl Executor {
             let mut rebuild = Vec::new();
             for ((a, f), cache) in folders.iter().zip(&caches) {
                 let key = (a.clone(), f.clone());
+                if present.contains(&(a, f)) {
+                    // Indexed again: a later rebuild gets the same wait.
+                    unindexed
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .tried
+                        .remove(&key);
+                    continue;
+                }
                 let empty =
                     !present.contains(&(a, f)) && !failed.iter().any(|x| x.0 == *a && x.1 == *f);
                 if empty && cache.as_ref().is_some_and(|c| c.holds_mail(f)) {
