@@ -12,6 +12,7 @@ pub mod config;
 pub mod core;
 pub mod mime;
 pub mod net;
+pub mod protocol;
 pub mod run;
 pub mod store;
 pub mod terminal;

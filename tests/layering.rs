@@ -41,6 +41,21 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         &["ratatui", "crossterm", "rusqlite"],
     ),
     (
+        "protocol",
+        &[
+            "mime", "store", "config", "net", "account", "app", "ui", "run", "cli", "terminal",
+        ],
+        &[
+            "tokio",
+            "ratatui",
+            "crossterm",
+            "rusqlite",
+            "std::net",
+            "std::fs",
+            "std::process",
+        ],
+    ),
+    (
         "account",
         &["app", "ui", "run", "cli", "terminal"],
         &["ratatui", "crossterm"],
