@@ -110,7 +110,7 @@ fn drain(s: &mut Pop3Session, data: &mut Vec<u8>) -> Result<Vec<Pop3Event>, Pop3
 
 const LOGIN_AND_LIST: &[u8] = b"+OK Dovecot ready. <1.2@host>\r\n\
 +OK\r\n\
-TOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\nX-WEIRD \xff\r\n.\r\n\
+TOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\nX-WEIRD \xff\r\n..X-DOTTED\r\n.\r\n\
 +OK\r\n\
 +OK Logged in.\r\n";
 
@@ -121,7 +121,12 @@ fn a_login_transcript_at_every_split() {
     assert_eq!(seen[0], Seen::Greeting(true));
     assert_eq!(seen[1], Seen::Status("CAPA".into(), true, vec![]));
     assert_eq!(seen[2], Seen::Line(b"TOP".to_vec()));
-    assert_eq!(seen[6], Seen::Line(b"X-WEIRD \xff".to_vec()), "bytes, not UTF-8");
+    assert_eq!(
+        seen[6],
+        Seen::Line(b"X-WEIRD \xff".to_vec()),
+        "bytes, not UTF-8"
+    );
+    assert_eq!(seen[7], Seen::Line(b".X-DOTTED".to_vec()), "unstuffed");
     assert_eq!(
         seen.last(),
         Some(&Seen::Status("PASS".into(), true, b"Logged in.".to_vec()))
@@ -252,7 +257,10 @@ fn a_server_without_capa_and_err_at_every_step() {
     // No CAPA: the -ERR is an answer like any other, and the session goes on.
     let cmds = [C::Capa, C::User(b"u".to_vec()), C::Pass(b"p".to_vec())];
     let seen = every_split(&cmds, b"+OK hi\r\n-ERR unknown command\r\n+OK\r\n+OK\r\n");
-    assert_eq!(seen[1], Seen::Status("CAPA".into(), false, b"unknown command".to_vec()));
+    assert_eq!(
+        seen[1],
+        Seen::Status("CAPA".into(), false, b"unknown command".to_vec())
+    );
     assert_eq!(seen.len(), 4);
 
     // -ERR to each transaction command, then one more reply that must still match its
@@ -298,7 +306,11 @@ fn a_reply_cut_off_mid_retr_is_never_complete() {
     s.feed(b"+OK\r\nSubject: x\r\n\r\nhalf a bo");
     let evs = drain(&mut s, &mut data).unwrap();
     assert!(!evs.iter().any(|e| matches!(e, Pop3Event::End { .. })));
-    assert_eq!(s.awaiting(), 1, "the RETR is still open: the caller sees EOF and fails");
+    assert_eq!(
+        s.awaiting(),
+        1,
+        "the RETR is still open: the caller sees EOF and fails"
+    );
     // A "." that is not on a line of its own does not end it either.
     s.feed(b"dy.\r\n.x");
     let evs = drain(&mut s, &mut data).unwrap();
@@ -312,7 +324,10 @@ fn a_body_over_its_limit_is_an_error() {
     s.feed(b"+OK\r\n0123456789abcdef\r\n.\r\n");
     let mut d = Vec::new();
     let r = drain(&mut s, &mut d);
-    assert!(matches!(r, Err(Pop3Error::TooLarge { limit: 10, .. })), "{r:?}");
+    assert!(
+        matches!(r, Err(Pop3Error::TooLarge { limit: 10, .. })),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -325,7 +340,10 @@ fn bytes_after_stls_ok_are_left_for_the_caller_to_refuse() {
     s.feed(b"+OK Begin TLS\r\n-ERR injected\r\n");
     let evs = s.poll(&mut d).unwrap();
     assert!(matches!(evs, Some(Pop3Event::Status { .. })));
-    assert!(s.buffered() > 0, "the injected line must be visible to the caller");
+    assert!(
+        s.buffered() > 0,
+        "the injected line must be visible to the caller"
+    );
 }
 
 #[test]
@@ -350,10 +368,7 @@ fn sasl_challenges_go_to_the_auth_in_flight() {
         Some(Pop3Event::Status { status, .. }) if status.ok
     ));
     assert_eq!(s.state(), Pop3State::Transaction);
-    assert_eq!(
-        s.take_output(),
-        b"AUTH LOGIN\r\ndGlt\r\ncHc=\r\n".to_vec()
-    );
+    assert_eq!(s.take_output(), b"AUTH LOGIN\r\ndGlt\r\ncHc=\r\n".to_vec());
 }
 
 #[test]
@@ -396,7 +411,10 @@ fn replies_are_bytes_and_uidls_are_checked() {
     let mut s = authorised();
     s.send(C::Noop).unwrap();
     let got = collect(&mut s, &[b"+OK caf\xe9 \x1b[31m\r\n"]);
-    assert_eq!(got[0], Seen::Status("NOOP".into(), true, b"caf\xe9 \x1b[31m".to_vec()));
+    assert_eq!(
+        got[0],
+        Seen::Status("NOOP".into(), true, b"caf\xe9 \x1b[31m".to_vec())
+    );
     assert!(parse_uidl_line(b"3 \x1b[2J").is_err());
 }
 
@@ -423,7 +441,10 @@ fn the_line_codec_round_trips_at_every_split() {
         buf.push(&wire[cut..]);
         done = done || buf.take_block(&mut dec, &mut out);
         assert!(done, "cut {cut}");
-        assert_eq!(out, b"From: a\n.\n..\n.x\nlast line without ending\n".to_vec());
+        assert_eq!(
+            out,
+            b"From: a\n.\n..\n.x\nlast line without ending\n".to_vec()
+        );
         assert_eq!(buf.pending(), b"+OK next", "cut {cut}");
     }
 }

@@ -27,12 +27,18 @@ pub enum AccountOp {
     },
     /// A change the user made (flags, move, restore, delete).
     Triage(TriageOp),
+    /// "Get mail": sync INBOX, asking the server even if a check is not due (answered
+    /// like `SyncFolder(INBOX)`).
+    GetMail,
 }
 
 impl AccountOp {
     /// Background work waits behind anything the user is waiting for.
     pub fn is_background(&self) -> bool {
-        matches!(self, AccountOp::SyncFolder(_) | AccountOp::ListFolders)
+        matches!(
+            self,
+            AccountOp::SyncFolder(_) | AccountOp::ListFolders | AccountOp::GetMail
+        )
     }
 }
 
@@ -266,6 +272,12 @@ impl<A: Account> Actor<A> {
                 self.dirty.remove(&folder);
                 self.begin(Some(cmd.req), folder).await
             }
+            AccountOp::GetMail => {
+                self.account.request_check();
+                let inbox = FolderPath::inbox();
+                self.dirty.remove(&inbox);
+                self.begin(Some(cmd.req), inbox).await
+            }
             op => {
                 let result = self.execute(op).await;
                 self.reply(cmd.req, result);
@@ -338,6 +350,12 @@ impl<A: Account> Actor<A> {
             AccountOp::ListFolders => account.list_folders().await.map(AccountReply::Folders),
             AccountOp::SyncFolder(folder) => {
                 // Only reached through `execute` by a caller that wants it whole.
+                let report = account.sync_folder(&folder, &mut |_| {}).await?;
+                Ok(AccountReply::Synced { folder, report })
+            }
+            AccountOp::GetMail => {
+                account.request_check();
+                let folder = FolderPath::inbox();
                 let report = account.sync_folder(&folder, &mut |_| {}).await?;
                 Ok(AccountReply::Synced { folder, report })
             }

@@ -5,6 +5,7 @@
 
 use super::cache::CacheView;
 use super::local::LocalAccount;
+use super::pop3::Pop3Account;
 use super::unavailable::UnavailableAccount;
 use super::{
     Account, AccountError, Capabilities, Outgoing, PushEvent, RawMessage, SyncReport, SyncStep,
@@ -19,12 +20,14 @@ use tokio::sync::mpsc;
 pub enum AnyAccount {
     Local(LocalAccount),
     Unavailable(UnavailableAccount),
+    Pop3(Pop3Account),
 }
 
 /// A sync job of any account.
 pub enum AnySync {
     Local(Box<<LocalAccount as Account>::Sync>),
     Unavailable,
+    Pop3(Box<<Pop3Account as Account>::Sync>),
 }
 
 /// Builds every configured account. An account that cannot be opened still gets an
@@ -60,6 +63,16 @@ fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, 
                 Err(e) => unavailable(e.to_string()),
             }
         }
+        Source::Pop3(server) => match super::pop3::from_config(id.clone(), server, index_path) {
+            Ok(acc) => {
+                let tree = acc.tree().clone();
+                (
+                    AnyAccount::Pop3(acc),
+                    CacheView::new(id, Some(tree), index_path),
+                )
+            }
+            Err(why) => unavailable(why),
+        },
         other => unavailable(format!(
             "{} accounts are not available in this version yet",
             other.kind()
@@ -72,6 +85,7 @@ macro_rules! each {
         match $self {
             AnyAccount::Local($a) => $e,
             AnyAccount::Unavailable($a) => $e,
+            AnyAccount::Pop3($a) => $e,
         }
     };
 }
@@ -98,6 +112,10 @@ impl Account for AnyAccount {
                 .await
                 .map(|j| AnySync::Local(Box::new(j))),
             AnyAccount::Unavailable(a) => a.begin_sync(folder).await.map(|_| AnySync::Unavailable),
+            AnyAccount::Pop3(a) => a
+                .begin_sync(folder)
+                .await
+                .map(|j| AnySync::Pop3(Box::new(j))),
         }
     }
     async fn sync_step(&mut self, job: AnySync) -> Result<SyncStep<AnySync>, AccountError> {
@@ -112,6 +130,10 @@ impl Account for AnyAccount {
                 .sync_step(*j)
                 .await
                 .map(|s| wrap(s, |j| AnySync::Local(Box::new(j)))),
+            (AnyAccount::Pop3(a), AnySync::Pop3(j)) => a
+                .sync_step(*j)
+                .await
+                .map(|s| wrap(s, |j| AnySync::Pop3(Box::new(j)))),
             (AnyAccount::Unavailable(a), _) => a
                 .sync_step(())
                 .await
@@ -160,6 +182,9 @@ impl Account for AnyAccount {
     }
     fn take_notes(&mut self) -> Vec<String> {
         each!(self, a => a.take_notes())
+    }
+    fn request_check(&mut self) {
+        each!(self, a => a.request_check())
     }
     async fn refresh_watch(&mut self) -> Vec<FolderPath> {
         each!(self, a => a.refresh_watch().await)

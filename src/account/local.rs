@@ -101,6 +101,26 @@ impl LocalAccount {
     }
 }
 
+/// The account's index writer, tree and notes, for a remote account that keeps its
+/// cache in a local account (POP3). Used on blocking threads only.
+#[derive(Clone)]
+pub(crate) struct LocalHandle(Arc<Inner>);
+
+impl LocalHandle {
+    pub(crate) fn index(&self) -> MutexGuard<'_, Index> {
+        self.0.index()
+    }
+    pub(crate) fn tree(&self) -> &MaildirTree {
+        &self.0.tree
+    }
+}
+
+impl LocalAccount {
+    pub(crate) fn handle(&self) -> LocalHandle {
+        LocalHandle(self.inner.clone())
+    }
+}
+
 impl Inner {
     fn index(&self) -> MutexGuard<'_, Index> {
         // A panic while holding the lock leaves the connection itself intact.

@@ -9,6 +9,9 @@ pub mod cache;
 pub mod factory;
 pub mod local;
 pub mod manager;
+pub mod pop3;
+mod pop3_conn;
+mod pop3_disk;
 mod unavailable;
 
 pub use actor::{AccountCommand, AccountNotice, AccountOp, AccountReply};
@@ -16,6 +19,8 @@ pub use cache::CacheView;
 pub use factory::{AnyAccount, build_accounts};
 pub use local::LocalAccount;
 pub use manager::AccountManager;
+pub use pop3::{Pop3Account, Pop3Policy};
+pub use pop3_conn::Pop3Server;
 
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::{ScanProgress, ScanReport};
@@ -142,6 +147,10 @@ pub trait Account: Send + 'static {
     fn refresh_watch(&mut self) -> impl Future<Output = Vec<FolderPath>> + Send {
         std::future::ready(Vec::new())
     }
+
+    /// The user asked for new mail ("get mail"): the next sync of INBOX asks the server
+    /// even when it would otherwise only rescan the cache.
+    fn request_check(&mut self) {}
 
     /// Things the user should hear about that are not errors of a request (an index
     /// that was rebuilt, messages recovered after a crash).

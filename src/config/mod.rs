@@ -11,8 +11,9 @@ mod secret;
 mod validate;
 
 pub use model::{
-    AccountConfig, BodyPolicy, Config, FileStoreConfig, General, MaildirConfig, SOURCE_KINDS,
-    Secret, Sending, SendmailConfig, ServerConfig, Source, Tls, parse_body_policy, parse_interval,
+    AccountConfig, AuthMethod, BodyPolicy, Config, FileStoreConfig, General, MaildirConfig,
+    SOURCE_KINDS, Secret, Sending, SendmailConfig, ServerConfig, Source, Tls, parse_body_policy,
+    parse_byte_size, parse_interval,
 };
 pub use paths::{default_config_path, default_data_dir, expand_tilde};
 pub use validate::{Checked, ConfigError, LineIndex, check, parse_config};

@@ -207,6 +207,66 @@ pub struct ServerConfig {
     /// "1h"). IMAP: only used without IDLE (default 5m); POP3: the periodic check.
     #[serde(default, deserialize_with = "interval")]
     pub check_every: Option<std::time::Duration>,
+    /// POP3 only: how to log in: "auto" (the default), "user", "apop", "plain", "login"
+    /// or "xoauth2" (the password is then the OAuth token).
+    pub auth: Option<AuthMethod>,
+    /// POP3 only: keep downloaded messages on the server (the default); false deletes
+    /// each one once its local copy is durable.
+    pub leave_on_server: Option<bool>,
+    /// POP3 only, with leave-on-server: delete a message from the server this many
+    /// days after it was downloaded.
+    pub delete_after_days: Option<u32>,
+    /// POP3 only: messages bigger than this ("5 MB", "500 KB", or bytes) are listed
+    /// from their headers and downloaded when opened.
+    #[serde(default, deserialize_with = "byte_size")]
+    pub max_size: Option<u64>,
+}
+
+/// How a POP3 account logs in (`auth`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    #[default]
+    Auto,
+    User,
+    Apop,
+    Plain,
+    Login,
+    Xoauth2,
+}
+
+fn byte_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_byte_size(&s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// "5 MB", "500KB", "2 GiB", "1000" (bytes); KB/MB/GB are powers of 1000, KiB/MiB/GiB
+/// of 1024. At least one byte.
+pub fn parse_byte_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let bad = || format!("`{s}`: expected a size like \"5 MB\", \"500 KB\" or a number of bytes");
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let n: u64 = t[..split].parse().map_err(|_| bad())?;
+    let mult: u64 = match t[split..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "mb" | "m" => 1000 * 1000,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    match n.checked_mul(mult) {
+        Some(0) => Err(format!("`{s}`: must be at least one byte")),
+        Some(v) => Ok(v),
+        None => Err(bad()),
+    }
 }
 
 /// Which bodies an IMAP sync fetches ahead of time; the rest come when opened.
@@ -397,6 +457,30 @@ fn check_server_keys(source: &Source) -> Result<(), String> {
     }
     if server.bodies.is_some() && kind == "pop3" {
         return Err("[pop3] bodies: POP3 always downloads whole messages".into());
+    }
+    if kind != "pop3" {
+        for (key, set) in [
+            ("auth", server.auth.is_some()),
+            ("leave-on-server", server.leave_on_server.is_some()),
+            ("delete-after-days", server.delete_after_days.is_some()),
+            ("max-size", server.max_size.is_some()),
+        ] {
+            if set {
+                return Err(format!("[{kind}] {key}: only POP3 accounts use it"));
+            }
+        }
+    }
+    match (server.delete_after_days, server.leave_on_server) {
+        (Some(_), Some(false)) => {
+            return Err("[pop3] delete-after-days: only with leave-on-server = true (with false, messages are deleted as soon as they are stored)".into());
+        }
+        (Some(0), _) => {
+            return Err(
+                "[pop3] delete-after-days: must be at least 1 (or use leave-on-server = false)"
+                    .into(),
+            );
+        }
+        _ => {}
     }
     if server.host.trim().is_empty() && server.tunnel.is_none() {
         return Err(format!("[{kind}] host: missing (or give a tunnel command)"));

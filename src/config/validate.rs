@@ -383,7 +383,7 @@ fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<Co
     let others_can_read = others_can_read(file);
     for (name, acc) in &cfg.accounts {
         let kind = acc.source.kind();
-        if kind != "maildir" {
+        if kind != "maildir" && kind != "pop3" {
             warn(
                 format!("accounts.{name}.{kind}"),
                 format!(

@@ -117,7 +117,9 @@ enum DecodeState {
     DotCr,
     /// Inside a line; `cr` when its last byte so far was a CR not yet written (it may
     /// be the CR of the line's CRLF).
-    Mid { cr: bool },
+    Mid {
+        cr: bool,
+    },
     Done,
 }
 
@@ -328,7 +330,10 @@ mod tests {
 
     #[test]
     fn a_lone_dot_with_bare_lf_ends_the_block() {
-        assert_eq!(decode_all(b"x\n.\n", Eol::Crlf), (b"x\r\n".to_vec(), 4, true));
+        assert_eq!(
+            decode_all(b"x\n.\n", Eol::Crlf),
+            (b"x\r\n".to_vec(), 4, true)
+        );
     }
 
     #[test]

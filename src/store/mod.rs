@@ -19,7 +19,7 @@ pub mod watch;
 pub use delivery::Delivery;
 pub use error::StoreError;
 pub use folder::LocalFolder;
-pub use index::{Index, IndexReader, OpenNote};
+pub use index::{Index, IndexReader, OpenNote, UidlRow, UidlState};
 pub use journal::RecoveryReport;
 pub use layout::{FolderDir, Layout, MaildirTree};
 pub use maildir::{Maildir, MaildirEntry, Subdir};

@@ -15,9 +15,7 @@ mod session;
 pub use auth::{Pop3Auth, Pop3Login, SaslClient, SaslMech, apop_digest, choose_login};
 pub use command::Pop3Command;
 pub use md5::md5_hex;
-pub use reply::{
-    Pop3Caps, Pop3Status, parse_scan_line, parse_stat, parse_uidl_line, preview,
-};
+pub use reply::{Pop3Caps, Pop3Status, parse_scan_line, parse_stat, parse_uidl_line, preview};
 pub use session::{DEFAULT_BODY_LIMIT, LINE_LIMIT, Pop3Event, Pop3Session, Pop3State};
 
 use crate::protocol::lines::LineError;

@@ -223,8 +223,8 @@ mod tests {
 
     #[test]
     fn status_lines() {
-        let s = Pop3Status::parse(b"-ERR [IN-USE] Do you have another POP session running?")
-            .unwrap();
+        let s =
+            Pop3Status::parse(b"-ERR [IN-USE] Do you have another POP session running?").unwrap();
         assert!(!s.ok);
         assert_eq!(s.code.as_deref(), Some("IN-USE"));
         assert_eq!(s.text, b"Do you have another POP session running?");
@@ -237,7 +237,10 @@ mod tests {
             g.apop_timestamp().unwrap(),
             b"<1896.697170952@dbc.mtview.ca.us>"
         );
-        assert_eq!(Pop3Status::parse(b"+OK ready").unwrap().apop_timestamp(), None);
+        assert_eq!(
+            Pop3Status::parse(b"+OK ready").unwrap().apop_timestamp(),
+            None
+        );
     }
 
     #[test]

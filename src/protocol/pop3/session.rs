@@ -9,9 +9,9 @@
 //! not allow is refused before it is sent. A message body is decoded as it arrives
 //! (dot-unstuffed, lines ended with LF) with a size limit, never buffered whole here.
 
+use super::Pop3Error;
 use super::command::Pop3Command;
 use super::reply::{Pop3Status, preview};
-use super::Pop3Error;
 use crate::protocol::lines::{DotDecoder, Eol, LineBuffer};
 use std::collections::VecDeque;
 
@@ -49,7 +49,9 @@ pub enum Pop3Event {
     Data,
     /// The multi-line reply to `cmd` is complete (its last bytes, if any, were appended
     /// to the caller's buffer by the same `poll`).
-    End { cmd: Pop3Command },
+    End {
+        cmd: Pop3Command,
+    },
     /// A SASL challenge (RFC 5034 §4), still base64.
     Challenge(Vec<u8>),
 }
@@ -133,7 +135,10 @@ impl Pop3Session {
             // A SASL response answers the AUTH in flight, and nothing else.
             (Pop3State::Authorization, C::SaslResponse(_)) => matches!(
                 self.pending.front(),
-                Some(Pending { cmd: C::Auth(..), .. })
+                Some(Pending {
+                    cmd: C::Auth(..),
+                    ..
+                })
             ),
             (
                 Pop3State::Authorization,
@@ -248,9 +253,7 @@ impl Pop3Session {
             return Err(Pop3Error::Unexpected(preview(&line)));
         };
         // RFC 5034 §4: "+ " and base64 (or a bare "+") is a challenge, not a reply.
-        if matches!(front.cmd, Pop3Command::Auth(..))
-            && (line == b"+" || line.starts_with(b"+ "))
-        {
+        if matches!(front.cmd, Pop3Command::Auth(..)) && (line == b"+" || line.starts_with(b"+ ")) {
             let payload = line.get(2..).unwrap_or_default().to_vec();
             return Ok(Some(Pop3Event::Challenge(payload)));
         }

@@ -94,6 +94,7 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<Found> {
             return Ok(Found::Foreign("posthorn's tables are missing".into()));
         }
         conn.execute_batch(V1_TABLES)?;
+        conn.execute_batch(super::pop3::POP3_TABLES)?;
         return Ok(Found::Ready {
             migrated_from: None,
         });
@@ -105,6 +106,7 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<Found> {
         tx.execute_batch(V0_SET_ASIDE)?;
     }
     tx.execute_batch(V1_TABLES)?;
+    tx.execute_batch(super::pop3::POP3_TABLES)?;
     if migrated_from == Some(0) {
         tx.execute_batch(V0_REFILL)?;
     }

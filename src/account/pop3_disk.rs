@@ -1,0 +1,341 @@
+//! The disk side of a POP3 download, on its own thread so the network and the disk work
+//! at the same time: retrieved bytes stream into Maildir tmp/ files (`store::Delivery`),
+//! and a batch is made durable at once.
+//!
+//! The order that keeps every message exactly once, whatever moment a crash or SIGKILL
+//! picks (`store::index::pop3` has the row states):
+//! 1. each message is written to tmp/;
+//! 2. one transaction records a `pending` row per message, naming the unique name it
+//!    is about to get;
+//! 3. each file is fsynced and linked into new/ under that name, then new/ is fsynced
+//!    (several files at once: fsyncs in parallel share the journal's commits);
+//! 4. one transaction makes the rows `stored`.
+//!
+//! Only then does the caller send DELE. After a crash, `recover` promotes a pending row
+//! whose file is in the folder and forgets one whose file is not (the server still has
+//! the message: nothing was deleted before step 4).
+
+use super::local::LocalHandle;
+use crate::core::{AccountId, FolderPath, LocalId};
+use crate::store::delivery::unique_name;
+use crate::store::{Delivery, StoreError, Subdir, UidlRow, UidlState};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+/// Files fsynced and renamed at the same time in a commit.
+const COMMIT_THREADS: usize = 8;
+
+/// A message that is durable in the folder.
+#[derive(Clone, Debug)]
+pub(crate) struct Stored {
+    pub n: u32,
+    pub uidl: Option<String>,
+    pub id: LocalId,
+    pub file_name: String,
+}
+
+/// Where a message's bytes go.
+pub(crate) struct Target {
+    pub uidl: Option<String>,
+    /// The local id of an envelope listed earlier (the file gets exactly this name);
+    /// None for a new message.
+    pub listed: Option<UidlRow>,
+}
+
+enum Op {
+    Start(u32, Target),
+    Data(Vec<u8>),
+    End,
+    Commit(oneshot::Sender<Result<Vec<Stored>, StoreError>>),
+}
+
+struct Written {
+    n: u32,
+    target: Target,
+    delivery: Delivery,
+}
+
+/// A writer thread for one download. Dropping it stops the thread; messages not
+/// committed are removed from tmp/.
+pub(crate) struct Writer {
+    tx: mpsc::Sender<Op>,
+}
+
+impl Writer {
+    pub fn start(handle: LocalHandle, account: AccountId, now: i64) -> Result<Writer, StoreError> {
+        let inbox = handle.tree().ensure_folder(&FolderPath::inbox())?;
+        let (tx, rx) = mpsc::channel::<Op>();
+        let tmp = inbox.path().join("tmp");
+        let tmp_in_thread = tmp.clone();
+        std::thread::Builder::new()
+            .name("pop3-writer".into())
+            .spawn(move || {
+                let mut current: Option<Written> = None;
+                let mut written: Vec<Written> = Vec::new();
+                let mut failed: Option<StoreError> = None;
+                for op in rx {
+                    match op {
+                        Op::Start(n, target) if failed.is_none() => match inbox.delivery() {
+                            Ok(delivery) => {
+                                current = Some(Written {
+                                    n,
+                                    target,
+                                    delivery,
+                                })
+                            }
+                            Err(e) => failed = Some(e),
+                        },
+                        Op::Data(bytes) => {
+                            if let Some(w) = current.as_mut()
+                                && let Err(e) = w.delivery.write_all(&bytes)
+                            {
+                                failed = Some(StoreError::io("write", &tmp_in_thread)(e));
+                                current = None;
+                            }
+                        }
+                        Op::End => written.extend(current.take()),
+                        Op::Commit(reply) => {
+                            let batch = std::mem::take(&mut written);
+                            let r = match failed.take() {
+                                Some(e) => Err(e),
+                                None => commit(&handle, &account, batch, now),
+                            };
+                            let _ = reply.send(r);
+                        }
+                        Op::Start(..) => {}
+                    }
+                }
+            })
+            .map_err(|e| StoreError::io("start a writer thread", &tmp)(e))?;
+        Ok(Writer { tx })
+    }
+
+    fn send(&self, op: Op) -> Result<(), StoreError> {
+        self.tx.send(op).map_err(|_| StoreError::Invalid {
+            path: std::path::PathBuf::new(),
+            reason: "the POP3 writer thread stopped".into(),
+        })
+    }
+
+    pub fn start_message(&self, n: u32, target: Target) -> Result<(), StoreError> {
+        self.send(Op::Start(n, target))
+    }
+
+    pub fn data(&self, bytes: Vec<u8>) -> Result<(), StoreError> {
+        self.send(Op::Data(bytes))
+    }
+
+    pub fn end_message(&self) -> Result<(), StoreError> {
+        self.send(Op::End)
+    }
+
+    /// Makes every message written since the last commit durable and recorded.
+    pub async fn commit(&self) -> Result<Vec<Stored>, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Op::Commit(tx))?;
+        rx.await.map_err(|_| StoreError::Invalid {
+            path: std::path::PathBuf::new(),
+            reason: "the POP3 writer thread stopped".into(),
+        })?
+    }
+}
+
+/// Steps 2-4 of the module comment, for one batch.
+fn commit(
+    handle: &LocalHandle,
+    account: &AccountId,
+    batch: Vec<Written>,
+    now: i64,
+) -> Result<Vec<Stored>, StoreError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let inbox = FolderPath::inbox();
+    let named: Vec<(Written, LocalId)> = batch
+        .into_iter()
+        .map(|w| {
+            let id = match &w.target.listed {
+                Some(row) => row.uid.clone(),
+                None => LocalId(unique_name(Some(w.delivery.size()))),
+            };
+            (w, id)
+        })
+        .collect();
+    let pending: Vec<UidlRow> = named
+        .iter()
+        .filter(|(w, _)| w.target.listed.is_none())
+        .filter_map(|(w, id)| {
+            Some(UidlRow {
+                uidl: w.target.uidl.clone()?,
+                uid: id.clone(),
+                state: UidlState::Pending,
+                seen_at: now,
+            })
+        })
+        .collect();
+    handle.index().pop3_put(account, &inbox, &pending)?;
+
+    // Step 3, several at a time.
+    let mut results: Vec<Option<Result<Stored, StoreError>>> = Vec::new();
+    let per = named.len().div_ceil(COMMIT_THREADS).max(1);
+    let mut parts: Vec<Vec<(Written, LocalId)>> = Vec::new();
+    let mut it = named.into_iter().peekable();
+    while it.peek().is_some() {
+        parts.push(it.by_ref().take(per).collect());
+    }
+    let mut listed_rows: HashMap<u32, UidlRow> = HashMap::new();
+    for part in &parts {
+        for (w, _) in part {
+            if let Some(r) = &w.target.listed {
+                listed_rows.insert(w.n, r.clone());
+            }
+        }
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                s.spawn(move || {
+                    part.into_iter()
+                        .map(|(w, id)| {
+                            let uidl = w.target.uidl.clone();
+                            let n = w.n;
+                            // A listed message's file may be there already (a fetch
+                            // that crashed before recording it): the same bytes count.
+                            let again = w.target.listed.is_some();
+                            w.delivery
+                                .commit_as(Subdir::New, &id.0, "", again)
+                                .map(|e| Stored {
+                                    n,
+                                    uidl,
+                                    id: e.id,
+                                    file_name: e.file_name,
+                                })
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(v) => results.extend(v.into_iter().map(Some)),
+                Err(_) => results.push(None),
+            }
+        }
+    });
+    let mut stored = Vec::with_capacity(results.len());
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Some(Ok(s)) => stored.push(s),
+            Some(Err(e)) => {
+                first_err.get_or_insert(e);
+            }
+            None => {
+                first_err.get_or_insert(StoreError::Invalid {
+                    path: handle.tree().root.clone(),
+                    reason: "a delivery thread panicked".into(),
+                });
+            }
+        }
+    }
+
+    // Step 4 for what made it (a failure leaves `pending` rows: `recover` sorts them
+    // out next time, and no DELE goes out for this batch).
+    let mut ix = handle.index();
+    let rows: Vec<UidlRow> = stored
+        .iter()
+        .filter(|s| !listed_rows.contains_key(&s.n))
+        .filter_map(|s| {
+            Some(UidlRow {
+                uidl: s.uidl.clone()?,
+                uid: s.id.clone(),
+                state: UidlState::Stored,
+                seen_at: now,
+            })
+        })
+        .collect();
+    ix.pop3_put(account, &inbox, &rows)?;
+    for s in &stored {
+        if let Some(row) = listed_rows.get(&s.n) {
+            let row = UidlRow {
+                uid: s.id.clone(),
+                ..row.clone()
+            };
+            ix.pop3_fetched(account, &inbox, &row, &s.file_name)?;
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(stored),
+    }
+}
+
+/// After a crash: a `pending` row whose file reached the folder becomes `stored`;
+/// one whose file did not is forgotten (its message is downloaded again). Returns
+/// every row afterwards.
+pub(crate) fn recover(
+    handle: &LocalHandle,
+    account: &AccountId,
+) -> Result<Vec<UidlRow>, StoreError> {
+    let inbox_path = FolderPath::inbox();
+    let inbox = handle.tree().ensure_folder(&inbox_path)?;
+    let mut ix = handle.index();
+    let rows = ix.pop3_rows(account, &inbox_path)?;
+    let mut promote = Vec::new();
+    let mut forget = Vec::new();
+    for r in rows.iter().filter(|r| r.state == UidlState::Pending) {
+        match inbox.locate(&r.uid, Some(&r.uid.0)) {
+            Ok(_) => promote.push(UidlRow {
+                state: UidlState::Stored,
+                ..r.clone()
+            }),
+            Err(StoreError::NotFound { .. }) => forget.push(r.uidl.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    if promote.is_empty() && forget.is_empty() {
+        return Ok(rows);
+    }
+    ix.pop3_put(account, &inbox_path, &promote)?;
+    ix.pop3_forget(account, &inbox_path, &forget)?;
+    ix.pop3_rows(account, &inbox_path)
+}
+
+/// Records a message bigger than max-size from its header (TOP n 0): an envelope
+/// without a body, fetched when opened.
+pub(crate) fn record_listed(
+    handle: &LocalHandle,
+    account: &AccountId,
+    uidl: &str,
+    size: u64,
+    header: &[u8],
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut fields = crate::mime::header_fields(header);
+    if fields.subject.is_empty() {
+        fields.subject = "(no subject)".into();
+    }
+    let row = UidlRow {
+        uidl: uidl.to_string(),
+        uid: LocalId(unique_name(Some(size))),
+        state: UidlState::Listed,
+        seen_at: now,
+    };
+    handle
+        .index()
+        .pop3_add_listed(account, &FolderPath::inbox(), &row, size, &fields)
+}
+
+/// Forgets messages the server no longer has (or deleted at our QUIT).
+pub(crate) fn forget(
+    handle: &LocalHandle,
+    account: &AccountId,
+    uidls: &[String],
+) -> Result<(), StoreError> {
+    handle
+        .index()
+        .pop3_forget(account, &FolderPath::inbox(), uidls)
+}
