@@ -60,7 +60,19 @@ struct Written {
 /// A writer thread for one download. Dropping it stops the thread; messages not
 /// committed are removed from tmp/.
 pub(crate) struct Writer {
-    tx: mpsc::Sender<Op>,
+    tx: Option<mpsc::Sender<Op>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread; waiting for it means the tmp/ files of
+        // an abandoned download are gone when the next one starts.
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Writer {
@@ -69,7 +81,7 @@ impl Writer {
         let (tx, rx) = mpsc::channel::<Op>();
         let tmp = inbox.path().join("tmp");
         let tmp_in_thread = tmp.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("pop3-writer".into())
             .spawn(move || {
                 let mut current: Option<Written> = None;
@@ -109,11 +121,18 @@ impl Writer {
                 }
             })
             .map_err(|e| StoreError::io("start a writer thread", &tmp)(e))?;
-        Ok(Writer { tx })
+        Ok(Writer {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     fn send(&self, op: Op) -> Result<(), StoreError> {
-        self.tx.send(op).map_err(|_| StoreError::Invalid {
+        let tx = self.tx.as_ref().ok_or_else(|| StoreError::Invalid {
+            path: std::path::PathBuf::new(),
+            reason: "the POP3 writer thread stopped".into(),
+        })?;
+        tx.send(op).map_err(|_| StoreError::Invalid {
             path: std::path::PathBuf::new(),
             reason: "the POP3 writer thread stopped".into(),
         })
