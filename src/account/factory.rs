@@ -161,6 +161,15 @@ impl Account for AnyAccount {
     fn take_notes(&mut self) -> Vec<String> {
         each!(self, a => a.take_notes())
     }
+    fn take_state(&mut self) -> Option<crate::core::AccountState> {
+        each!(self, a => a.take_state())
+    }
+    fn wake_at(&self) -> Option<tokio::time::Instant> {
+        each!(self, a => a.wake_at())
+    }
+    async fn tick(&mut self) {
+        each!(self, a => a.tick().await)
+    }
     async fn refresh_watch(&mut self) -> Vec<FolderPath> {
         each!(self, a => a.refresh_watch().await)
     }

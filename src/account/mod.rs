@@ -149,6 +149,24 @@ pub trait Account: Send + 'static {
         Vec::new()
     }
 
+    /// A state the account reached on its own since it was last asked (a dropped link:
+    /// Offline with the time of the next attempt; back Online after a reconnect). The
+    /// actor reports it after every command, step and tick.
+    fn take_state(&mut self) -> Option<crate::core::AccountState> {
+        None
+    }
+
+    /// When the account next wants `tick` (a reconnect after backoff, a periodic check
+    /// for servers that cannot push). None: never.
+    fn wake_at(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+
+    /// Timed work (reconnect, poll). Folders it found changed come back through push.
+    fn tick(&mut self) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
+
     /// A whole sync, step after step (headless commands).
     fn sync_folder(
         &mut self,
