@@ -4,6 +4,7 @@
 //! plugs in here without touching them.
 
 use super::cache::CacheView;
+use super::imap::ImapAccount;
 use super::local::LocalAccount;
 use super::unavailable::UnavailableAccount;
 use super::{
@@ -18,12 +19,14 @@ use tokio::sync::mpsc;
 /// Every kind of account behind one type (the trait is generic, not `dyn`).
 pub enum AnyAccount {
     Local(LocalAccount),
+    Imap(Box<ImapAccount>),
     Unavailable(UnavailableAccount),
 }
 
 /// A sync job of any account.
 pub enum AnySync {
     Local(Box<<LocalAccount as Account>::Sync>),
+    Imap(Box<<ImapAccount as Account>::Sync>),
     Unavailable,
 }
 
@@ -60,6 +63,27 @@ fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, 
                 Err(e) => unavailable(e.to_string()),
             }
         }
+        Source::Imap(server) => {
+            let root = match server.cache.as_ref() {
+                Some(p) => crate::config::expand_tilde(p),
+                None => match crate::config::default_data_dir() {
+                    Some(d) => d.join("cache").join(&id.0),
+                    None => return unavailable("no cache directory: set `cache` or HOME".into()),
+                },
+            };
+            let tree =
+                match crate::store::Maildir::create(&root).and_then(|_| MaildirTree::open(&root)) {
+                    Ok(t) => t,
+                    Err(e) => return unavailable(format!("cache {}: {e}", root.display())),
+                };
+            match ImapAccount::open(id.clone(), server, tree.clone(), index_path) {
+                Ok(acc) => (
+                    AnyAccount::Imap(Box::new(acc)),
+                    CacheView::new(id, Some(tree), index_path),
+                ),
+                Err(e) => unavailable(e.to_string()),
+            }
+        }
         other => unavailable(format!(
             "{} accounts are not available in this version yet",
             other.kind()
@@ -71,6 +95,7 @@ macro_rules! each {
     ($self:expr, $a:ident => $e:expr) => {
         match $self {
             AnyAccount::Local($a) => $e,
+            AnyAccount::Imap($a) => $e,
             AnyAccount::Unavailable($a) => $e,
         }
     };
@@ -97,6 +122,10 @@ impl Account for AnyAccount {
                 .begin_sync(folder)
                 .await
                 .map(|j| AnySync::Local(Box::new(j))),
+            AnyAccount::Imap(a) => a
+                .begin_sync(folder)
+                .await
+                .map(|j| AnySync::Imap(Box::new(j))),
             AnyAccount::Unavailable(a) => a.begin_sync(folder).await.map(|_| AnySync::Unavailable),
         }
     }
@@ -112,6 +141,10 @@ impl Account for AnyAccount {
                 .sync_step(*j)
                 .await
                 .map(|s| wrap(s, |j| AnySync::Local(Box::new(j)))),
+            (AnyAccount::Imap(a), AnySync::Imap(j)) => a
+                .sync_step(*j)
+                .await
+                .map(|s| wrap(s, |j| AnySync::Imap(Box::new(j)))),
             (AnyAccount::Unavailable(a), _) => a
                 .sync_step(())
                 .await

@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod cache;
 pub mod factory;
+pub mod imap;
 pub mod local;
 pub mod manager;
 mod unavailable;
