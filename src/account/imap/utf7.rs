@@ -77,7 +77,9 @@ fn decode_strict(name: &str) -> Option<String> {
                     bits &= (1 << nbits) - 1;
                 }
             }
-            if bytes.len() % 2 != 0 {
+            // Leftover bits must be padding (fewer than 6, all zero), and UTF-16 comes
+            // in pairs of bytes.
+            if nbits >= 6 || bits != 0 || bytes.is_empty() || bytes.len() % 2 != 0 {
                 return None;
             }
             let units: Vec<u16> = bytes
