@@ -194,6 +194,9 @@ impl Account for AnyAccount {
     fn take_notes(&mut self) -> Vec<String> {
         each!(self, a => a.take_notes())
     }
+    fn refresh_on_read(&self) -> bool {
+        each!(self, a => a.refresh_on_read())
+    }
     fn take_state(&mut self) -> Option<crate::core::AccountState> {
         each!(self, a => a.take_state())
     }

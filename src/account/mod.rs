@@ -150,6 +150,13 @@ pub trait Account: Send + 'static {
         Vec::new()
     }
 
+    /// Whether a headless read (`list`, `read`, `search`) brings the folder up to date
+    /// first (a local store: a quick rescan), or answers from the cache as it is (a
+    /// server account: `posthorn sync` fetches).
+    fn refresh_on_read(&self) -> bool {
+        true
+    }
+
     /// A state the account reached on its own since it was last asked (a dropped link:
     /// Offline with the time of the next attempt; back Online after a reconnect). The
     /// actor reports it after every command, step and tick.

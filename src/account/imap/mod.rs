@@ -103,6 +103,8 @@ pub struct ImapAccount {
     auth_failed: bool,
     /// Connected again: the queue of offline changes goes out before anything else.
     replay_due: bool,
+    /// Folders listed but not yet synced this session (synced in the background).
+    unsynced: Vec<FolderPath>,
 }
 
 /// The connection settings for a server table (port defaults per RFC 8314 / RFC 3501).
@@ -170,6 +172,7 @@ impl ImapAccount {
             next_poll: None,
             auth_failed: false,
             replay_due: false,
+            unsynced: Vec::new(),
         })
     }
 
@@ -339,6 +342,25 @@ impl ImapAccount {
             self.next_poll = None;
         } else {
             self.next_poll = Some(Instant::now() + self.poll_every);
+        }
+    }
+
+    /// Lists the server's folders (creating their cache directories) and tells the
+    /// actor the folder list changed: the UI shows them, and `refresh_watch` hands them
+    /// out to be synced in the background.
+    async fn announce_folders(&mut self) {
+        match self.list_remote().await {
+            Ok(folders) => {
+                self.unsynced = folders
+                    .into_iter()
+                    .map(|f| f.path)
+                    .filter(|p| *p != FolderPath::inbox())
+                    .collect();
+                let _ = self.push_tx.send(PushEvent::Tree);
+            }
+            Err(e) => self
+                .disk
+                .note(format!("cannot list the folders: {}", e.message)),
         }
     }
 
@@ -535,6 +557,7 @@ impl Account for ImapAccount {
         match self.reconnect().await {
             Ok(()) => {
                 self.replay_if_due().await;
+                self.announce_folders().await;
                 Ok(())
             }
             // Offline: the cache still works; the state says when the next try is.
@@ -653,6 +676,14 @@ impl Account for ImapAccount {
 
     fn take_state(&mut self) -> Option<AccountState> {
         self.state.take()
+    }
+
+    fn refresh_on_read(&self) -> bool {
+        false
+    }
+
+    async fn refresh_watch(&mut self) -> Vec<FolderPath> {
+        std::mem::take(&mut self.unsynced)
     }
 
     fn wake_at(&self) -> Option<Instant> {
