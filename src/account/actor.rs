@@ -135,7 +135,11 @@ pub async fn run_actor<A: Account>(
         caps: a.account.capabilities(),
     });
     match connected {
-        Ok(()) => a.state(AccountState::Online),
+        // Connected, or working offline from the cache (the account says which).
+        Ok(()) => {
+            let state = a.account.take_state().unwrap_or(AccountState::Online);
+            a.state(state)
+        }
         Err(e) => a.state(AccountState::Error(e.into())),
     }
     a.notes();
@@ -167,6 +171,7 @@ pub async fn run_actor<A: Account>(
         if !i_open && !b_open {
             break;
         }
+        let wake = a.account.wake_at();
         tokio::select! {
             biased;
             c = interactive.recv(), if i_open => match c {
@@ -174,11 +179,27 @@ pub async fn run_actor<A: Account>(
                 None => i_open = false,
             },
             Some(ev) = next_push(&mut push) => a.pushed(ev).await,
+            _ = sleep_until(wake) => {
+                a.account.tick().await;
+                a.notes();
+                if push.is_none() {
+                    // A reconnect may have started push (IDLE) again.
+                    push = a.account.take_push();
+                }
+            }
             c = background.recv(), if b_open => match c {
                 Some(c) => a.background(c).await,
                 None => b_open = false,
             },
         }
+    }
+}
+
+/// Sleeps until `at`; pends forever when the account wants no tick.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -216,7 +237,12 @@ impl<A: Account> Actor<A> {
         });
     }
 
+    /// Notes for the user and a state the account reached on its own (Offline after a
+    /// dropped link, Online after a reconnect).
     fn notes(&mut self) {
+        if let Some(state) = self.account.take_state() {
+            self.state(state);
+        }
         for text in self.account.take_notes() {
             self.send(AccountNotice::Note {
                 account: self.id.clone(),

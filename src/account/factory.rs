@@ -4,6 +4,7 @@
 //! plugs in here without touching them.
 
 use super::cache::CacheView;
+use super::imap::ImapAccount;
 use super::local::LocalAccount;
 use super::pop3::Pop3Account;
 use super::unavailable::UnavailableAccount;
@@ -19,6 +20,7 @@ use tokio::sync::mpsc;
 /// Every kind of account behind one type (the trait is generic, not `dyn`).
 pub enum AnyAccount {
     Local(LocalAccount),
+    Imap(Box<ImapAccount>),
     Unavailable(UnavailableAccount),
     Pop3(Pop3Account),
 }
@@ -26,6 +28,7 @@ pub enum AnyAccount {
 /// A sync job of any account.
 pub enum AnySync {
     Local(Box<<LocalAccount as Account>::Sync>),
+    Imap(Box<<ImapAccount as Account>::Sync>),
     Unavailable,
     Pop3(Box<<Pop3Account as Account>::Sync>),
 }
@@ -63,6 +66,27 @@ fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, 
                 Err(e) => unavailable(e.to_string()),
             }
         }
+        Source::Imap(server) => {
+            let root = match server.cache.as_ref() {
+                Some(p) => crate::config::expand_tilde(p),
+                None => match crate::config::default_data_dir() {
+                    Some(d) => d.join("cache").join(&id.0),
+                    None => return unavailable("no cache directory: set `cache` or HOME".into()),
+                },
+            };
+            let tree =
+                match crate::store::Maildir::create(&root).and_then(|_| MaildirTree::open(&root)) {
+                    Ok(t) => t,
+                    Err(e) => return unavailable(format!("cache {}: {e}", root.display())),
+                };
+            match ImapAccount::open(id.clone(), server, tree.clone(), index_path) {
+                Ok(acc) => (
+                    AnyAccount::Imap(Box::new(acc)),
+                    CacheView::new(id, Some(tree), index_path),
+                ),
+                Err(e) => unavailable(e.to_string()),
+            }
+        }
         Source::Pop3(server) => match super::pop3::from_config(id.clone(), server, index_path) {
             Ok(acc) => {
                 let tree = acc.tree().clone();
@@ -84,6 +108,7 @@ macro_rules! each {
     ($self:expr, $a:ident => $e:expr) => {
         match $self {
             AnyAccount::Local($a) => $e,
+            AnyAccount::Imap($a) => $e,
             AnyAccount::Unavailable($a) => $e,
             AnyAccount::Pop3($a) => $e,
         }
@@ -111,6 +136,10 @@ impl Account for AnyAccount {
                 .begin_sync(folder)
                 .await
                 .map(|j| AnySync::Local(Box::new(j))),
+            AnyAccount::Imap(a) => a
+                .begin_sync(folder)
+                .await
+                .map(|j| AnySync::Imap(Box::new(j))),
             AnyAccount::Unavailable(a) => a.begin_sync(folder).await.map(|_| AnySync::Unavailable),
             AnyAccount::Pop3(a) => a
                 .begin_sync(folder)
@@ -130,6 +159,10 @@ impl Account for AnyAccount {
                 .sync_step(*j)
                 .await
                 .map(|s| wrap(s, |j| AnySync::Local(Box::new(j)))),
+            (AnyAccount::Imap(a), AnySync::Imap(j)) => a
+                .sync_step(*j)
+                .await
+                .map(|s| wrap(s, |j| AnySync::Imap(Box::new(j)))),
             (AnyAccount::Pop3(a), AnySync::Pop3(j)) => a
                 .sync_step(*j)
                 .await
@@ -185,6 +218,18 @@ impl Account for AnyAccount {
     }
     fn request_check(&mut self) {
         each!(self, a => a.request_check())
+    }
+    fn refresh_on_read(&self) -> bool {
+        each!(self, a => a.refresh_on_read())
+    }
+    fn take_state(&mut self) -> Option<crate::core::AccountState> {
+        each!(self, a => a.take_state())
+    }
+    fn wake_at(&self) -> Option<tokio::time::Instant> {
+        each!(self, a => a.wake_at())
+    }
+    async fn tick(&mut self) {
+        each!(self, a => a.tick().await)
     }
     async fn refresh_watch(&mut self) -> Vec<FolderPath> {
         each!(self, a => a.refresh_watch().await)

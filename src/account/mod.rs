@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod cache;
 pub mod factory;
+pub mod imap;
 pub mod local;
 pub mod manager;
 pub mod pop3;
@@ -156,6 +157,31 @@ pub trait Account: Send + 'static {
     /// that was rebuilt, messages recovered after a crash).
     fn take_notes(&mut self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Whether a headless read (`list`, `read`, `search`) brings the folder up to date
+    /// first (a local store: a quick rescan), or answers from the cache as it is (a
+    /// server account: `posthorn sync` fetches).
+    fn refresh_on_read(&self) -> bool {
+        true
+    }
+
+    /// A state the account reached on its own since it was last asked (a dropped link:
+    /// Offline with the time of the next attempt; back Online after a reconnect). The
+    /// actor reports it after every command, step and tick.
+    fn take_state(&mut self) -> Option<crate::core::AccountState> {
+        None
+    }
+
+    /// When the account next wants `tick` (a reconnect after backoff, a periodic check
+    /// for servers that cannot push). None: never.
+    fn wake_at(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+
+    /// Timed work (reconnect, poll). Folders it found changed come back through push.
+    fn tick(&mut self) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
     }
 
     /// A whole sync, step after step (headless commands).

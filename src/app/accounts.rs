@@ -92,6 +92,11 @@ pub(super) fn on_state(state: &mut AppState, account: AccountId, s: AccountState
     {
         state.error(failure_line(&account, f));
     }
+    // Progress lines live only while their account is syncing (a sync that push
+    // started has no reply of its own to clear them).
+    if !matches!(s, AccountState::Syncing { .. }) {
+        state.progress.retain(|(a, _), _| *a != account);
+    }
     state.account_states.insert(account, s);
 }
 

@@ -370,6 +370,9 @@ fn writable_file(p: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The account kinds this version can open.
+const AVAILABLE_KINDS: &[&str] = &["maildir", "imap", "pop3"];
+
 fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<ConfigError> {
     let mut out = Vec::new();
     let mut warn = |key: String, reason: String| {
@@ -383,7 +386,7 @@ fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<Co
     let others_can_read = others_can_read(file);
     for (name, acc) in &cfg.accounts {
         let kind = acc.source.kind();
-        if kind != "maildir" && kind != "pop3" {
+        if !AVAILABLE_KINDS.contains(&kind) {
             warn(
                 format!("accounts.{name}.{kind}"),
                 format!(
