@@ -107,7 +107,10 @@ async fn keep_mode_downloads_each_message_once_across_runs() {
     let mut acc = open(dir.path(), &fake, keep());
     let r = get_mail(&mut acc).await.unwrap();
     assert_eq!(r.added, 7);
-    assert_eq!(local(dir.path()), sorted(msgs.iter().map(stored_form).collect()));
+    assert_eq!(
+        local(dir.path()),
+        sorted(msgs.iter().map(stored_form).collect())
+    );
     assert_eq!(fake.uidls().len(), 7, "keep mode deletes nothing");
     assert!(!fake.log().iter().any(|l| l.starts_with("DELE")));
 
@@ -137,11 +140,17 @@ async fn keep_mode_does_not_bring_back_what_the_user_deleted_locally() {
     let fake = Fake::start(mailbox(3), Opts::default());
     let mut acc = open(dir.path(), &fake, keep());
     get_mail(&mut acc).await.unwrap();
-    for e in std::fs::read_dir(dir.path().join("cache/new")).unwrap().flatten() {
+    for e in std::fs::read_dir(dir.path().join("cache/new"))
+        .unwrap()
+        .flatten()
+    {
         std::fs::remove_file(e.path()).unwrap();
     }
     get_mail(&mut acc).await.unwrap();
-    assert!(local(dir.path()).is_empty(), "deleted locally, kept on the server, not fetched again");
+    assert!(
+        local(dir.path()).is_empty(),
+        "deleted locally, kept on the server, not fetched again"
+    );
 }
 
 #[tokio::test]
@@ -151,7 +160,10 @@ async fn delete_mode_deletes_only_what_is_stored() {
     let fake = Fake::start(msgs.clone(), Opts::default());
     let mut acc = open(dir.path(), &fake, delete_mode());
     get_mail(&mut acc).await.unwrap();
-    assert_eq!(local(dir.path()), sorted(msgs.iter().map(stored_form).collect()));
+    assert_eq!(
+        local(dir.path()),
+        sorted(msgs.iter().map(stored_form).collect())
+    );
     assert!(fake.uidls().is_empty());
     // Every DELE came after its RETR was complete, and before QUIT.
     let log = fake.log();
@@ -164,7 +176,11 @@ async fn delete_mode_deletes_only_what_is_stored() {
     let ix = IndexReader::open(&dir.path().join("index.sqlite")).unwrap();
     drop(ix);
     let (ix, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
-    assert!(ix.pop3_rows(&AccountId("home".into()), &FolderPath::inbox()).unwrap().is_empty());
+    assert!(
+        ix.pop3_rows(&AccountId("home".into()), &FolderPath::inbox())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -178,16 +194,25 @@ async fn a_connection_cut_mid_retr_loses_nothing_and_duplicates_nothing() {
     assert_eq!(e.kind, ErrorKind::Network, "{e}");
     assert!(e.message.contains("closed the connection"), "{e}");
     assert_eq!(fake.uidls().len(), 6, "no QUIT: the server deleted nothing");
-    assert_eq!(tmp_files(dir.path()), 0, "the half message left no tmp file");
+    assert_eq!(
+        tmp_files(dir.path()),
+        0,
+        "the half message left no tmp file"
+    );
     // The next run finishes the job: every message exactly once, the server empty.
     get_mail(&mut acc).await.unwrap();
-    assert_eq!(local(dir.path()), sorted(msgs.iter().map(stored_form).collect()));
+    assert_eq!(
+        local(dir.path()),
+        sorted(msgs.iter().map(stored_form).collect())
+    );
     assert!(fake.uidls().is_empty());
 }
 
 #[tokio::test]
 async fn err_at_every_step_deletes_nothing_and_the_next_run_recovers() {
-    for step in ["CAPA", "USER", "PASS", "APOP", "UIDL", "LIST", "RETR", "DELE", "QUIT"] {
+    for step in [
+        "CAPA", "USER", "PASS", "APOP", "UIDL", "LIST", "RETR", "DELE", "QUIT",
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let msgs = mailbox(4);
         let fake = Fake::start(msgs.clone(), Opts::default());
@@ -197,7 +222,11 @@ async fn err_at_every_step_deletes_nothing_and_the_next_run_recovers() {
         } else {
             Pop3Auth::Auto
         };
-        let mut acc = open_with(dir.path(), server(&fake, auth, TlsMode::None), delete_mode());
+        let mut acc = open_with(
+            dir.path(),
+            server(&fake, auth, TlsMode::None),
+            delete_mode(),
+        );
         let first = get_mail(&mut acc).await;
         match step {
             // No CAPA is not an error: a server without it is fine.
@@ -235,7 +264,11 @@ async fn a_server_without_capa_works() {
         ..Opts::default()
     };
     let fake = Fake::start(mailbox(3), opts);
-    let mut acc = open_with(dir.path(), server(&fake, Pop3Auth::User, TlsMode::None), keep());
+    let mut acc = open_with(
+        dir.path(),
+        server(&fake, Pop3Auth::User, TlsMode::None),
+        keep(),
+    );
     get_mail(&mut acc).await.unwrap();
     assert_eq!(local(dir.path()).len(), 3);
 }
@@ -251,7 +284,10 @@ async fn without_uidl_leave_on_server_is_refused_clearly_and_delete_mode_works()
     let mut acc = open(dir.path(), &fake, keep());
     let e = get_mail(&mut acc).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unsupported);
-    assert!(e.message.contains("UIDL") && e.message.contains("leave-on-server = false"), "{e}");
+    assert!(
+        e.message.contains("UIDL") && e.message.contains("leave-on-server = false"),
+        "{e}"
+    );
     assert!(local(dir.path()).is_empty());
     assert!(!fake.log().iter().any(|l| l.starts_with("RETR")));
     let mut acc = open(dir.path(), &fake, delete_mode());
@@ -277,7 +313,8 @@ async fn stls_refused_or_injected_means_no_login_in_the_clear() {
         let e = get_mail(&mut acc).await.unwrap_err();
         let log = fake.log();
         assert!(
-            !log.iter().any(|l| l.starts_with("USER") || l.starts_with("PASS")),
+            !log.iter()
+                .any(|l| l.starts_with("USER") || l.starts_with("PASS")),
             "{fault:?}: {log:?}"
         );
         match fault {
@@ -299,7 +336,9 @@ async fn every_login_method() {
         let dir = tempfile::tempdir().unwrap();
         let fake = Fake::start(mailbox(1), Opts::default());
         let mut acc = open_with(dir.path(), server(&fake, auth, TlsMode::None), keep());
-        get_mail(&mut acc).await.unwrap_or_else(|e| panic!("{auth:?}: {e}"));
+        get_mail(&mut acc)
+            .await
+            .unwrap_or_else(|e| panic!("{auth:?}: {e}"));
         assert_eq!(local(dir.path()).len(), 1, "{auth:?}");
         let log = fake.log();
         let first = match auth {
@@ -308,7 +347,10 @@ async fn every_login_method() {
             Pop3Auth::Plain => "AUTH PLAIN",
             _ => "AUTH LOGIN",
         };
-        assert!(log.iter().any(|l| l.starts_with(first)), "{auth:?}: {log:?}");
+        assert!(
+            log.iter().any(|l| l.starts_with(first)),
+            "{auth:?}: {log:?}"
+        );
     }
     // A wrong password is an Auth error that names the server's words.
     let dir = tempfile::tempdir().unwrap();
@@ -324,7 +366,10 @@ async fn every_login_method() {
     .unwrap();
     let e = get_mail(&mut acc).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Auth);
-    assert!(e.message.contains("bad user or password") && !e.message.contains("wrong"), "{e}");
+    assert!(
+        e.message.contains("bad user or password") && !e.message.contains("wrong"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -367,10 +412,19 @@ async fn a_crash_between_the_pending_row_and_the_rename_is_recovered() {
     }
     let mut acc = open(dir.path(), &fake, delete_mode());
     get_mail(&mut acc).await.unwrap();
-    assert_eq!(local(dir.path()), sorted(msgs.iter().map(stored_form).collect()));
+    assert_eq!(
+        local(dir.path()),
+        sorted(msgs.iter().map(stored_form).collect())
+    );
     let log = fake.log();
-    assert!(!log.contains(&"RETR 1".to_string()), "message 1 was durable: {log:?}");
-    assert!(log.contains(&"RETR 2".to_string()), "message 2 was not: {log:?}");
+    assert!(
+        !log.contains(&"RETR 1".to_string()),
+        "message 1 was durable: {log:?}"
+    );
+    assert!(
+        log.contains(&"RETR 2".to_string()),
+        "message 2 was not: {log:?}"
+    );
     assert!(fake.uidls().is_empty());
 }
 
@@ -397,7 +451,10 @@ async fn delete_after_days_removes_only_old_downloads() {
     }
     let mut acc = open(dir.path(), &fake, policy);
     get_mail(&mut acc).await.unwrap();
-    assert_eq!(fake.uidls(), vec!["uid-00001".to_string(), "uid-00002".into()]);
+    assert_eq!(
+        fake.uidls(),
+        vec!["uid-00001".to_string(), "uid-00002".into()]
+    );
     assert_eq!(local(dir.path()).len(), 3, "the local copies stay");
 }
 
@@ -472,10 +529,17 @@ async fn a_message_that_cannot_be_stored_is_never_deleted() {
     std::fs::remove_dir(dir.path().join("cache/tmp")).unwrap();
     let e = get_mail(&mut acc).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Store, "{e}");
-    assert!(!fake.log().iter().any(|l| l.starts_with("DELE")), "{:?}", fake.log());
+    assert!(
+        !fake.log().iter().any(|l| l.starts_with("DELE")),
+        "{:?}",
+        fake.log()
+    );
     assert_eq!(fake.uidls().len(), 3);
     std::fs::create_dir(dir.path().join("cache/tmp")).unwrap();
     get_mail(&mut acc).await.unwrap();
-    assert_eq!(local(dir.path()), sorted(msgs.iter().map(stored_form).collect()));
+    assert_eq!(
+        local(dir.path()),
+        sorted(msgs.iter().map(stored_form).collect())
+    );
     assert!(fake.uidls().is_empty());
 }

@@ -20,8 +20,6 @@ use crate::core::{AccountId, ErrorKind, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::{MaildirTree, ScanProgress, StoreError, UidlRow, UidlState};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -60,7 +58,11 @@ pub struct Pop3Account {
     policy: Pop3Policy,
     /// The next sync of INBOX talks to the server (set at start, by "get mail" and by
     /// the periodic check).
-    check_due: Arc<AtomicBool>,
+    check_due: bool,
+    /// When the periodic check is next due (check-every).
+    next_check: Option<tokio::time::Instant>,
+    /// Where the periodic check announces itself to the actor (set by `take_push`).
+    push: Option<mpsc::UnboundedSender<PushEvent>>,
     notes: Vec<String>,
 }
 
@@ -95,6 +97,7 @@ pub struct Download {
     done: usize,
     downloaded: usize,
     listed: usize,
+    bytes: u64,
 }
 
 impl Pop3Account {
@@ -116,7 +119,9 @@ impl Pop3Account {
             server,
             password,
             policy,
-            check_due: Arc::new(AtomicBool::new(true)),
+            check_due: true,
+            next_check: None,
+            push: None,
             notes: Vec::new(),
         })
     }
@@ -306,6 +311,7 @@ impl Pop3Account {
                 .map_err(|f| self.fail(f))?;
             let stored = writer.commit().await.map_err(|e| self.store_err(e))?;
             d.downloaded += stored.len();
+            d.bytes += stored.iter().map(|s| s.size).sum::<u64>();
             d.done += batch.len();
             if !self.policy.leave_on_server {
                 self.dele_stored(conn, &stored, &mut d.deleted).await?;
@@ -444,12 +450,19 @@ impl Pop3Account {
             .await
     }
 
-    /// Forwards the cache's own change notices and, with check-every, asks for a
-    /// server check at that interval.
+    /// A server check finished: the next periodic one is due an interval later.
+    fn checked(&mut self) {
+        self.next_check = self
+            .policy
+            .check_every
+            .map(|every| tokio::time::Instant::now() + every);
+    }
+
+    /// Forwards the cache's own change notices, and keeps a sender for the periodic
+    /// check (`tick`) to announce that INBOX wants a sync.
     fn start_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         let local = self.local.take_push();
-        let every = self.policy.check_every;
-        if local.is_none() && every.is_none() {
+        if local.is_none() && self.policy.check_every.is_none() {
             return None;
         }
         let (tx, rx) = mpsc::unbounded_channel();
@@ -463,20 +476,11 @@ impl Pop3Account {
                 }
             });
         }
-        if let Some(every) = every {
-            let due = self.check_due.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                tick.tick().await; // the first tick is immediate; start checks later
-                loop {
-                    tick.tick().await;
-                    due.store(true, Ordering::SeqCst);
-                    if tx.send(PushEvent::Folder(FolderPath::inbox())).is_err() {
-                        break;
-                    }
-                }
-            });
+        if self.policy.check_every.is_some() {
+            self.push = Some(tx);
+            if self.next_check.is_none() {
+                self.checked();
+            }
         }
         Some(rx)
     }
@@ -506,11 +510,11 @@ impl Account for Pop3Account {
     }
 
     fn request_check(&mut self) {
-        self.check_due.store(true, Ordering::SeqCst);
+        self.check_due = true;
     }
 
     async fn begin_sync(&mut self, folder: &FolderPath) -> Result<Pop3Sync, AccountError> {
-        if folder.is_inbox() && self.check_due.swap(false, Ordering::SeqCst) {
+        if folder.is_inbox() && std::mem::take(&mut self.check_due) {
             return Ok(Pop3Sync::Download(Box::new(Download {
                 phase: Phase::Connect,
                 conn: None,
@@ -524,6 +528,7 @@ impl Account for Pop3Account {
                 done: 0,
                 downloaded: 0,
                 listed: 0,
+                bytes: 0,
             })));
         }
         self.local.begin_sync(folder).await.map(Pop3Sync::Local)
@@ -560,16 +565,20 @@ impl Account for Pop3Account {
                         d.phase = Phase::Scan(j);
                         SyncStep::More(Pop3Sync::Download(d), p)
                     }
-                    SyncStep::Done(r) => SyncStep::Done(SyncReport {
-                        added: r.added.max(d.downloaded + d.listed),
-                        ..r
-                    }),
+                    SyncStep::Done(r) => {
+                        self.checked();
+                        SyncStep::Done(SyncReport {
+                            added: r.added.max(d.downloaded + d.listed),
+                            bytes: d.bytes,
+                            ..r
+                        })
+                    }
                 });
             }
         };
         if let Err(e) = result {
             // A failed check is tried again by the next sync of INBOX.
-            self.check_due.store(true, Ordering::SeqCst);
+            self.check_due = true;
             return Err(e);
         }
         let p = ScanProgress {
@@ -635,6 +644,31 @@ impl Account for Pop3Account {
 
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         self.start_push()
+    }
+
+    /// The cache is read as it is; `posthorn sync` (or "get mail") asks the server.
+    fn refresh_on_read(&self) -> bool {
+        false
+    }
+
+    fn wake_at(&self) -> Option<tokio::time::Instant> {
+        self.push.as_ref().and(self.next_check)
+    }
+
+    /// The periodic check: INBOX is synced with the server as soon as the actor is
+    /// free (through push, so a check already queued is not doubled).
+    async fn tick(&mut self) {
+        if self
+            .next_check
+            .is_none_or(|at| at > tokio::time::Instant::now())
+        {
+            return;
+        }
+        self.check_due = true;
+        self.checked();
+        if let Some(tx) = &self.push {
+            let _ = tx.send(PushEvent::Folder(FolderPath::inbox()));
+        }
     }
 
     async fn refresh_watch(&mut self) -> Vec<FolderPath> {

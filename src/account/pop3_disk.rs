@@ -24,8 +24,8 @@ use std::io::Write;
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
-/// Files fsynced and renamed at the same time in a commit.
-const COMMIT_THREADS: usize = 8;
+/// Files fsynced at the same time in a commit.
+const SYNC_THREADS: usize = 16;
 
 /// A message that is durable in the folder.
 #[derive(Clone, Debug)]
@@ -34,6 +34,7 @@ pub(crate) struct Stored {
     pub uidl: Option<String>,
     pub id: LocalId,
     pub file_name: String,
+    pub size: u64,
 }
 
 /// Where a message's bytes go.
@@ -172,6 +173,7 @@ fn commit(
         return Ok(Vec::new());
     }
     let inbox = FolderPath::inbox();
+    let maildir = handle.tree().ensure_folder(&inbox)?;
     let named: Vec<(Written, LocalId)> = batch
         .into_iter()
         .map(|w| {
@@ -196,69 +198,38 @@ fn commit(
         .collect();
     handle.index().pop3_put(account, &inbox, &pending)?;
 
-    // Step 3, several at a time.
-    let mut results: Vec<Option<Result<Stored, StoreError>>> = Vec::new();
-    let per = named.len().div_ceil(COMMIT_THREADS).max(1);
-    let mut parts: Vec<Vec<(Written, LocalId)>> = Vec::new();
-    let mut it = named.into_iter().peekable();
-    while it.peek().is_some() {
-        parts.push(it.by_ref().take(per).collect());
-    }
+    // Step 3: the fsyncs in parallel (they wait on the disk, and concurrent ones share
+    // the file system's journal commits), then the links, then one directory fsync.
+    let mut named = named;
+    fsync_all(&mut named)?;
     let mut listed_rows: HashMap<u32, UidlRow> = HashMap::new();
-    for part in &parts {
-        for (w, _) in part {
-            if let Some(r) = &w.target.listed {
-                listed_rows.insert(w.n, r.clone());
-            }
-        }
-    }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| {
-                s.spawn(move || {
-                    part.into_iter()
-                        .map(|(w, id)| {
-                            let uidl = w.target.uidl.clone();
-                            let n = w.n;
-                            // A listed message's file may be there already (a fetch
-                            // that crashed before recording it): the same bytes count.
-                            let again = w.target.listed.is_some();
-                            w.delivery
-                                .commit_as(Subdir::New, &id.0, "", again)
-                                .map(|e| Stored {
-                                    n,
-                                    uidl,
-                                    id: e.id,
-                                    file_name: e.file_name,
-                                })
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for h in handles {
-            match h.join() {
-                Ok(v) => results.extend(v.into_iter().map(Some)),
-                Err(_) => results.push(None),
-            }
-        }
-    });
-    let mut stored = Vec::with_capacity(results.len());
+    let mut stored = Vec::with_capacity(named.len());
     let mut first_err = None;
-    for r in results {
-        match r {
-            Some(Ok(s)) => stored.push(s),
-            Some(Err(e)) => {
+    for (mut w, id) in named {
+        if let Some(r) = &w.target.listed {
+            listed_rows.insert(w.n, r.clone());
+        }
+        // A listed message's file may be there already (a fetch that crashed before
+        // recording it): the same bytes count as done.
+        let again = w.target.listed.is_some();
+        let size = w.delivery.size();
+        w.delivery.defer_dir_sync();
+        match w.delivery.commit_as(Subdir::New, &id.0, "", again) {
+            Ok(e) => stored.push(Stored {
+                n: w.n,
+                uidl: w.target.uidl.clone(),
+                id: e.id,
+                file_name: e.file_name,
+                size,
+            }),
+            Err(e) => {
                 first_err.get_or_insert(e);
             }
-            None => {
-                first_err.get_or_insert(StoreError::Invalid {
-                    path: handle.tree().root.clone(),
-                    reason: "a delivery thread panicked".into(),
-                });
-            }
         }
+    }
+    if let Err(e) = maildir.sync_dir(Subdir::New) {
+        // Not durable: nothing of this batch counts as stored.
+        return Err(e);
     }
 
     // Step 4 for what made it (a failure leaves `pending` rows: `recover` sorts them
@@ -357,4 +328,30 @@ pub(crate) fn forget(
     handle
         .index()
         .pop3_forget(account, &FolderPath::inbox(), uidls)
+}
+
+/// fsyncs every written file, on several threads.
+fn fsync_all(items: &mut [(Written, LocalId)]) -> Result<(), StoreError> {
+    let per = items.len().div_ceil(SYNC_THREADS).max(1);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = items
+            .chunks_mut(per)
+            .map(|chunk| {
+                s.spawn(move || chunk.iter_mut().try_for_each(|(w, _)| w.delivery.fsync()))
+            })
+            .collect();
+        let mut first = Ok(());
+        for w in workers {
+            let r = w.join().unwrap_or_else(|_| {
+                Err(StoreError::Invalid {
+                    path: std::path::PathBuf::new(),
+                    reason: "an fsync worker failed".into(),
+                })
+            });
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    })
 }

@@ -60,6 +60,7 @@ actions! {
     ToggleThreads "toggle-threads" List "threaded / flat list";
     Refresh "refresh" List "rescan the folder";
     CancelSync "cancel-sync" List "stop the running rescan (what it indexed is kept)";
+    GetMail "get-mail" List "get new mail now (POP3 downloads; other accounts rescan INBOX)";
     Notices "notices" List "show the notices log";
     Help "help" List "this help";
     Quit "quit" List "quit";

@@ -115,6 +115,11 @@ pub enum Effect {
         account: AccountId,
         folder: FolderPath,
     },
+    /// "Get mail": the account syncs INBOX, asking its server even if no check is due
+    /// (answered like `Scan` of INBOX).
+    GetMail {
+        account: AccountId,
+    },
     /// Stop a running scan (what it committed stays).
     CancelScan {
         account: AccountId,

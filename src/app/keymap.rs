@@ -52,6 +52,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("z", Action::ToggleThreads),
     ("R", Action::Refresh),
     ("ctrl-g", Action::CancelSync),
+    ("I", Action::GetMail),
     ("L", Action::Notices),
     ("?", Action::Help),
     ("q", Action::Quit),

@@ -466,6 +466,12 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
                 state.info("Rescanning…");
             }
         }
+        Action::GetMail => {
+            for account in state.accounts.clone() {
+                fx.push(Effect::GetMail { account });
+            }
+            state.info("Getting new mail…");
+        }
         Action::CancelSync => {
             let running: Vec<_> = state.progress.keys().cloned().collect();
             if running.is_empty() {

@@ -86,6 +86,15 @@ impl Executor {
                     },
                 );
             }
+            Effect::GetMail { account } => {
+                let folder = FolderPath::inbox();
+                self.scanning.insert((account.clone(), folder.clone()));
+                let req = self.own_req();
+                self.waiting
+                    .insert(req, Waiting::Scan(account.clone(), folder));
+                let op = AccountOp::GetMail;
+                self.send(&account, AccountCommand { req, op });
+            }
             Effect::LoadFolders { account } => self.load_folders(account, false),
             Effect::LoadMessage { req, env } => self.load_message(req, *env),
             Effect::Triage { req, account, op } => {

@@ -203,7 +203,11 @@ fn serve(conn: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()> {
         let cmd = words.next().unwrap_or("").to_ascii_uppercase();
         let arg1 = words.next().map(str::to_string);
         let arg2 = words.next().map(str::to_string);
-        if take_fault(&st, |f| matches!(f, Fault::Err(w) if w.eq_ignore_ascii_case(&cmd))).is_some()
+        if take_fault(
+            &st,
+            |f| matches!(f, Fault::Err(w) if w.eq_ignore_ascii_case(&cmd)),
+        )
+        .is_some()
         {
             write!(out, "-ERR [SYS/TEMP] fault injected for {cmd}\r\n")?;
             continue;
@@ -262,8 +266,9 @@ fn serve(conn: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()> {
                 }
             }
             ("APOP", false) => {
-                let want =
-                    posthorn::protocol::pop3::md5_hex(format!("{stamp}{}", opts.password).as_bytes());
+                let want = posthorn::protocol::pop3::md5_hex(
+                    format!("{stamp}{}", opts.password).as_bytes(),
+                );
                 if arg1.as_deref() == Some(&opts.user) && arg2.as_deref() == Some(&want) {
                     authed = true;
                     drop = st.lock().unwrap().mailbox.clone();
