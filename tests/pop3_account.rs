@@ -112,6 +112,19 @@ async fn keep_mode_downloads_each_message_once_across_runs() {
         sorted(msgs.iter().map(stored_form).collect())
     );
     assert_eq!(fake.uidls().len(), 7, "keep mode deletes nothing");
+    // The envelopes were recorded with the messages (from the headers as they came).
+    let envs = IndexReader::open(&dir.path().join("index.sqlite"))
+        .unwrap()
+        .view()
+        .envelopes(&AccountId("home".into()), &FolderPath::inbox())
+        .unwrap();
+    let mut subjects: Vec<String> = envs.iter().map(|e| e.subject.clone()).collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        (0..7).map(|i| format!("message {i}")).collect::<Vec<_>>()
+    );
+    assert!(envs.iter().all(|e| e.from.starts_with("Sender ")));
     assert!(!fake.log().iter().any(|l| l.starts_with("DELE")));
 
     // Again (and from a fresh account object, as after a restart): nothing new.

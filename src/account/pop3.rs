@@ -44,7 +44,7 @@ impl Default for Pop3Policy {
 }
 
 /// Messages per download step (one commit, one round of DELE).
-const STEP_MESSAGES: usize = 200;
+const STEP_MESSAGES: usize = 500;
 /// ...or this many bytes, whichever comes first.
 const STEP_BYTES: u64 = 16 << 20;
 /// A header read by TOP for a listed message is cut here.

@@ -18,6 +18,7 @@
 use super::local::LocalHandle;
 use crate::core::{AccountId, FolderPath, LocalId};
 use crate::store::delivery::unique_name;
+use crate::store::index::{FolderChanges, NewEnvelope};
 use crate::store::{Delivery, StoreError, Subdir, UidlRow, UidlState};
 use std::collections::HashMap;
 use std::io::Write;
@@ -25,7 +26,7 @@ use std::sync::mpsc;
 use tokio::sync::oneshot;
 
 /// Files fsynced at the same time in a commit.
-const SYNC_THREADS: usize = 16;
+const SYNC_THREADS: usize = 64;
 
 /// A message that is durable in the folder.
 #[derive(Clone, Debug)]
@@ -56,6 +57,31 @@ struct Written {
     n: u32,
     target: Target,
     delivery: Delivery,
+    /// The header block, kept as it streams by, so the envelope is recorded with the
+    /// message instead of by reading the file again.
+    head: Vec<u8>,
+    head_done: bool,
+}
+
+/// Headers longer than this are cut (as the folder scan does).
+const MAX_HEADER: usize = 256 * 1024;
+
+impl Written {
+    fn keep_head(&mut self, bytes: &[u8]) {
+        if self.head_done {
+            return;
+        }
+        let from = self.head.len().saturating_sub(1);
+        let take = bytes.len().min(MAX_HEADER - self.head.len());
+        self.head.extend_from_slice(&bytes[..take]);
+        // The decoder ends every line with LF, so the header ends at "\n\n".
+        if let Some(p) = memchr::memmem::find(&self.head[from..], b"\n\n") {
+            self.head.truncate(from + p + 2);
+            self.head_done = true;
+        } else if self.head.len() >= MAX_HEADER {
+            self.head_done = true;
+        }
+    }
 }
 
 /// A writer thread for one download. Dropping it stops the thread; messages not
@@ -96,16 +122,19 @@ impl Writer {
                                     n,
                                     target,
                                     delivery,
+                                    head: Vec::new(),
+                                    head_done: false,
                                 })
                             }
                             Err(e) => failed = Some(e),
                         },
                         Op::Data(bytes) => {
-                            if let Some(w) = current.as_mut()
-                                && let Err(e) = w.delivery.write_all(&bytes)
-                            {
-                                failed = Some(StoreError::io("write", &tmp_in_thread)(e));
-                                current = None;
+                            if let Some(w) = current.as_mut() {
+                                w.keep_head(&bytes);
+                                if let Err(e) = w.delivery.write_all(&bytes) {
+                                    failed = Some(StoreError::io("write", &tmp_in_thread)(e));
+                                    current = None;
+                                }
                             }
                         }
                         Op::End => written.extend(current.take()),
@@ -204,6 +233,7 @@ fn commit(
     fsync_all(&mut named)?;
     let mut listed_rows: HashMap<u32, UidlRow> = HashMap::new();
     let mut stored = Vec::with_capacity(named.len());
+    let mut envelopes = Vec::with_capacity(named.len());
     let mut first_err = None;
     for (mut w, id) in named {
         if let Some(r) = &w.target.listed {
@@ -215,13 +245,24 @@ fn commit(
         let size = w.delivery.size();
         w.delivery.defer_dir_sync();
         match w.delivery.commit_as(Subdir::New, &id.0, "", again) {
-            Ok(e) => stored.push(Stored {
-                n: w.n,
-                uidl: w.target.uidl.clone(),
-                id: e.id,
-                file_name: e.file_name,
-                size,
-            }),
+            Ok(e) => {
+                if !again {
+                    envelopes.push(NewEnvelope {
+                        uid: e.id.0.clone(),
+                        file_name: Some(e.file_name.clone()),
+                        size,
+                        flags: e.flags,
+                        fields: parse_head(&w.head),
+                    });
+                }
+                stored.push(Stored {
+                    n: w.n,
+                    uidl: w.target.uidl.clone(),
+                    id: e.id,
+                    file_name: e.file_name,
+                    size,
+                })
+            }
             Err(e) => {
                 first_err.get_or_insert(e);
             }
@@ -235,6 +276,16 @@ fn commit(
     // Step 4 for what made it (a failure leaves `pending` rows: `recover` sorts them
     // out next time, and no DELE goes out for this batch).
     let mut ix = handle.index();
+    // The envelopes first: a crash before the rows leaves files the next scan indexes
+    // anyway (INSERT OR REPLACE), never a row without its message.
+    let folder_id = ix.folder_id(account, &inbox)?;
+    ix.apply(
+        folder_id,
+        &FolderChanges {
+            added: envelopes,
+            ..FolderChanges::default()
+        },
+    )?;
     let rows: Vec<UidlRow> = stored
         .iter()
         .filter(|s| !listed_rows.contains_key(&s.n))
@@ -353,5 +404,16 @@ fn fsync_all(items: &mut [(Written, LocalId)]) -> Result<(), StoreError> {
             }
         }
         first
+    })
+}
+
+/// The envelope fields of a header block; a parser crash gives a placeholder instead
+/// of taking the download down (the message itself is stored as it came).
+fn parse_head(head: &[u8]) -> crate::core::envelope::HeaderFields {
+    std::panic::catch_unwind(|| crate::mime::header_fields(head)).unwrap_or_else(|_| {
+        crate::core::envelope::HeaderFields {
+            subject: "(unreadable headers)".into(),
+            ..Default::default()
+        }
     })
 }
