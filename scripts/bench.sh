@@ -4,9 +4,12 @@
 # screen. Prints the figures and the ratios; writes them to $OUT.
 #
 #   scripts/bench.sh            # N=100000, data in /tmp/phb (kept for re-runs)
+#   scripts/bench.sh pop3       # POP3 against fetchmail and getmail6 (scripts/bench/pop3.sh)
 #   N=20000 RUNS=5 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `scripts/bench.sh pop3`: the POP3 download benchmark of issue 9.
+if [ "${1:-}" = pop3 ]; then exec scripts/bench/pop3.sh; fi
 N=${N:-100000}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/phb}
