@@ -556,3 +556,42 @@ async fn a_message_that_cannot_be_stored_is_never_deleted() {
     );
     assert!(fake.uidls().is_empty());
 }
+
+#[tokio::test]
+async fn utf8_mode_is_asked_for_when_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Opts {
+        utf8: true,
+        ..Opts::default()
+    };
+    let fake = Fake::start(mailbox(1), opts);
+    let mut acc = open_with(
+        dir.path(),
+        server(&fake, Pop3Auth::User, TlsMode::None),
+        keep(),
+    );
+    get_mail(&mut acc).await.unwrap();
+    let log = fake.log();
+    let utf8 = log.iter().position(|l| l == "UTF8").expect("UTF8 sent");
+    let user = log.iter().position(|l| l.starts_with("USER")).unwrap();
+    assert!(utf8 < user, "{log:?}");
+}
+
+#[tokio::test]
+async fn a_message_far_bigger_than_announced_is_refused_and_nothing_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Opts {
+        lie_sizes: true,
+        ..Opts::default()
+    };
+    // LIST says 10 bytes; the message is 3 MB: over the limit derived from LIST.
+    let fake = Fake::start(vec![message(0, &"x".repeat(3_000_000))], opts);
+    let mut acc = open(dir.path(), &fake, delete_mode());
+    let e = get_mail(&mut acc).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Protocol, "{e}");
+    assert!(e.message.contains("larger than"), "{e}");
+    assert!(local(dir.path()).is_empty());
+    assert_eq!(tmp_files(dir.path()), 0);
+    assert_eq!(fake.uidls().len(), 1);
+    assert!(!fake.log().iter().any(|l| l.starts_with("DELE")));
+}

@@ -38,6 +38,10 @@ pub struct Opts {
     pub user: String,
     pub password: String,
     pub faults: Vec<Fault>,
+    /// RFC 6856: offer "UTF8 USER" in CAPA and accept the UTF8 command.
+    pub utf8: bool,
+    /// LIST says every message is 10 bytes (a server that lies about sizes).
+    pub lie_sizes: bool,
 }
 
 impl Default for Opts {
@@ -52,6 +56,8 @@ impl Default for Opts {
             user: "alice".into(),
             password: "secret pw".into(),
             faults: Vec::new(),
+            utf8: false,
+            lie_sizes: false,
         }
     }
 }
@@ -235,6 +241,9 @@ fn serve(conn: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()> {
                 if !opts.sasl.is_empty() {
                     caps += &format!("SASL {}\r\n", opts.sasl.join(" "));
                 }
+                if opts.utf8 {
+                    caps += "UTF8 USER\r\n";
+                }
                 caps += "STLS\r\nX-UNKNOWN-CAP 1 2\r\n.\r\n";
                 out.write_all(caps.as_bytes())?;
             }
@@ -251,6 +260,7 @@ fn serve(conn: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()> {
                     write!(out, "+OK begin TLS\r\n")?;
                 }
             }
+            ("UTF8", false) if opts.utf8 => write!(out, "+OK UTF8 enabled\r\n")?,
             ("USER", false) => {
                 user = arg1;
                 write!(out, "+OK\r\n")?;
@@ -315,7 +325,12 @@ fn serve(conn: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()> {
                 for (i, m) in drop.iter().enumerate() {
                     let n = i as u32 + 1;
                     if !deleted.contains(&n) {
-                        r += &format!("{n} {}\r\n", wire(&m.bytes).len() - 3);
+                        let size = if opts.lie_sizes {
+                            10
+                        } else {
+                            wire(&m.bytes).len() - 3
+                        };
+                        r += &format!("{n} {size}\r\n");
                     }
                 }
                 r += ".\r\n";
