@@ -12,7 +12,10 @@ use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["raw", host, port, user, pass] => raw(host, port.parse().expect("port"), user, pass),
@@ -38,7 +41,9 @@ fn codec() {
     let mut server = b"+OK ready\r\n+OK\r\n+OK\r\n".to_vec();
     let mut msg = Vec::new();
     for l in 0..60 {
-        msg.extend_from_slice(format!("line {l} of a message, some words to fill it up\r\n").as_bytes());
+        msg.extend_from_slice(
+            format!("line {l} of a message, some words to fill it up\r\n").as_bytes(),
+        );
         if l % 10 == 0 {
             msg.extend_from_slice(b"..a stuffed dot line\r\n");
         }

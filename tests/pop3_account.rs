@@ -595,3 +595,25 @@ async fn a_message_far_bigger_than_announced_is_refused_and_nothing_is_deleted()
     assert_eq!(fake.uidls().len(), 1);
     assert!(!fake.log().iter().any(|l| l.starts_with("DELE")));
 }
+
+#[tokio::test]
+async fn keep_mode_survives_the_loss_of_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Fake::start(mailbox(4), Opts::default());
+    let mut acc = open(dir.path(), &fake, keep());
+    get_mail(&mut acc).await.unwrap();
+    drop(acc);
+    // The index is gone (as when a damaged one is moved aside and rebuilt).
+    for e in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with("index.sqlite") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    let mut acc = open(dir.path(), &fake, keep());
+    get_mail(&mut acc).await.unwrap();
+    assert_eq!(local(dir.path()).len(), 4, "nothing downloaded twice");
+    assert_eq!(
+        fake.log().iter().filter(|l| l.starts_with("RETR")).count(),
+        4
+    );
+}

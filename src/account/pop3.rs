@@ -210,7 +210,10 @@ impl Pop3Account {
             d.conn = Some(conn);
             return Ok(());
         };
-        let rows = self.blocking(|h, id| pop3_disk::recover(h, id)).await?;
+        let from_names = self.policy.leave_on_server && !uidls.is_empty();
+        let rows = self
+            .blocking(move |h, id| pop3_disk::recover(h, id, from_names))
+            .await?;
         let known: HashMap<&str, &UidlRow> = rows.iter().map(|r| (r.uidl.as_str(), r)).collect();
         let expire_before = self
             .policy

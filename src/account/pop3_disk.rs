@@ -208,7 +208,7 @@ fn commit(
         .map(|w| {
             let id = match &w.target.listed {
                 Some(row) => row.uid.clone(),
-                None => LocalId(unique_name(Some(w.delivery.size()))),
+                None => LocalId(name_for(w.delivery.size(), w.target.uidl.as_deref())),
             };
             (w, id)
         })
@@ -314,17 +314,97 @@ fn commit(
     }
 }
 
+/// A message's unique name: the store's (time, pid, counter, host, size) plus the
+/// server's UIDL, so the Maildir itself remembers what came from where: if the index
+/// is ever lost (a damaged one is moved aside and rebuilt), `rows_from_names` finds the
+/// seen set again and keep mode does not download everything a second time.
+fn name_for(size: u64, uidl: Option<&str>) -> String {
+    let mut name = unique_name(Some(size));
+    if let Some(u) = uidl {
+        name.push_str(",U=");
+        for b in u.bytes() {
+            // Maildir names must not hold '/' or ':'; ',' and '%' separate and escape.
+            if b.is_ascii_alphanumeric() || b"-_.+=@".contains(&b) {
+                name.push(b as char);
+            } else {
+                name.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    name
+}
+
+/// The UIDL and download time a unique name from `name_for` carries.
+fn uidl_of_name(name: &str) -> Option<(String, i64)> {
+    let (_, enc) = name.rsplit_once(",U=")?;
+    let enc = enc.split(':').next()?;
+    let mut out = Vec::with_capacity(enc.len());
+    let b = enc.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    let secs = name.split('.').next()?.parse().ok()?;
+    Some((String::from_utf8(out).ok()?, secs))
+}
+
+/// The seen set as the cache's file names tell it (every folder: moved messages count),
+/// for when the index has none. Listed-only messages have no file and are not found;
+/// they are listed again.
+pub(crate) fn rows_from_names(handle: &LocalHandle) -> Result<Vec<UidlRow>, StoreError> {
+    let mut rows = Vec::new();
+    for f in handle.tree().folders()? {
+        for sub in ["new", "cur"] {
+            let Ok(rd) = std::fs::read_dir(f.dir.join(sub)) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name();
+                let Some(name) = name.to_str() else { continue };
+                if let Some((uidl, seen_at)) = uidl_of_name(name) {
+                    let uid = name.split(":2,").next().unwrap_or(name);
+                    rows.push(UidlRow {
+                        uidl,
+                        uid: LocalId(uid.to_string()),
+                        state: UidlState::Stored,
+                        seen_at,
+                    });
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
 /// After a crash: a `pending` row whose file reached the folder becomes `stored`;
 /// one whose file did not is forgotten (its message is downloaded again). Returns
-/// every row afterwards.
+/// every row afterwards. With `from_names`, an empty seen set is first looked for in
+/// the file names (only worth a listing of the cache when the server has mail that is
+/// kept there).
 pub(crate) fn recover(
     handle: &LocalHandle,
     account: &AccountId,
+    from_names: bool,
 ) -> Result<Vec<UidlRow>, StoreError> {
     let inbox_path = FolderPath::inbox();
     let inbox = handle.tree().ensure_folder(&inbox_path)?;
     let mut ix = handle.index();
-    let rows = ix.pop3_rows(account, &inbox_path)?;
+    let mut rows = ix.pop3_rows(account, &inbox_path)?;
+    if rows.is_empty() && from_names {
+        // A new cache, or an index that was lost: the file names know.
+        let found = rows_from_names(handle)?;
+        if !found.is_empty() {
+            ix.pop3_put(account, &inbox_path, &found)?;
+            rows = found;
+        }
+    }
     let mut promote = Vec::new();
     let mut forget = Vec::new();
     for r in rows.iter().filter(|r| r.state == UidlState::Pending) {
@@ -361,7 +441,7 @@ pub(crate) fn record_listed(
     }
     let row = UidlRow {
         uidl: uidl.to_string(),
-        uid: LocalId(unique_name(Some(size))),
+        uid: LocalId(name_for(size, Some(uidl))),
         state: UidlState::Listed,
         seen_at: now,
     };
@@ -416,4 +496,25 @@ fn parse_head(head: &[u8]) -> crate::core::envelope::HeaderFields {
             ..Default::default()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uidl_survives_in_the_file_name() {
+        for uidl in [
+            "whqtswO00WBw418f9t5JxYwZ",
+            "a/b:c,d%e f",
+            "00000001507a8b9c",
+        ] {
+            let name = name_for(1234, Some(uidl));
+            assert!(!name.contains('/') && !name[..].contains(':'), "{name}");
+            let (back, secs) = uidl_of_name(&format!("{name}:2,S")).unwrap();
+            assert_eq!(back, uidl);
+            assert!(secs > 1_600_000_000);
+        }
+        assert_eq!(uidl_of_name("1700000000.M1P2Q3.host,S=10"), None);
+    }
 }
