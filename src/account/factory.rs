@@ -22,7 +22,7 @@ pub enum AnyAccount {
     Local(LocalAccount),
     Imap(Box<ImapAccount>),
     Unavailable(UnavailableAccount),
-    Pop3(Pop3Account),
+    Pop3(Box<Pop3Account>),
 }
 
 /// A sync job of any account.
@@ -91,7 +91,7 @@ fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, 
             Ok(acc) => {
                 let tree = acc.tree().clone();
                 (
-                    AnyAccount::Pop3(acc),
+                    AnyAccount::Pop3(Box::new(acc)),
                     CacheView::new(id, Some(tree), index_path),
                 )
             }

@@ -68,7 +68,7 @@ pub struct Pop3Account {
 
 /// A sync: a local rescan, or a download followed by one.
 pub enum Pop3Sync {
-    Local(LocalSync),
+    Local(Box<LocalSync>),
     Download(Box<Download>),
 }
 
@@ -76,7 +76,7 @@ enum Phase {
     Connect,
     Fetch,
     Finish,
-    Scan(LocalSync),
+    Scan(Box<LocalSync>),
 }
 
 /// A download in progress. Dropping it drops the connection without QUIT.
@@ -534,14 +534,17 @@ impl Account for Pop3Account {
                 bytes: 0,
             })));
         }
-        self.local.begin_sync(folder).await.map(Pop3Sync::Local)
+        self.local
+            .begin_sync(folder)
+            .await
+            .map(|j| Pop3Sync::Local(Box::new(j)))
     }
 
     async fn sync_step(&mut self, job: Pop3Sync) -> Result<SyncStep<Pop3Sync>, AccountError> {
         let mut d = match job {
             Pop3Sync::Local(j) => {
-                return Ok(match self.local.sync_step(j).await? {
-                    SyncStep::More(j, p) => SyncStep::More(Pop3Sync::Local(j), p),
+                return Ok(match self.local.sync_step(*j).await? {
+                    SyncStep::More(j, p) => SyncStep::More(Pop3Sync::Local(Box::new(j)), p),
                     SyncStep::Done(r) => SyncStep::Done(r),
                 });
             }
@@ -558,14 +561,14 @@ impl Account for Pop3Account {
                 let r = self.finish(&mut d).await;
                 if r.is_ok() {
                     let scan = self.local.begin_sync(&FolderPath::inbox()).await?;
-                    d.phase = Phase::Scan(scan);
+                    d.phase = Phase::Scan(Box::new(scan));
                 }
                 r
             }
             Phase::Scan(j) => {
-                return Ok(match self.local.sync_step(j).await? {
+                return Ok(match self.local.sync_step(*j).await? {
                     SyncStep::More(j, p) => {
-                        d.phase = Phase::Scan(j);
+                        d.phase = Phase::Scan(Box::new(j));
                         SyncStep::More(Pop3Sync::Download(d), p)
                     }
                     SyncStep::Done(r) => {

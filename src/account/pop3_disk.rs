@@ -268,10 +268,8 @@ fn commit(
             }
         }
     }
-    if let Err(e) = maildir.sync_dir(Subdir::New) {
-        // Not durable: nothing of this batch counts as stored.
-        return Err(e);
-    }
+    // Not durable without it: then nothing of this batch counts as stored.
+    maildir.sync_dir(Subdir::New)?;
 
     // Step 4 for what made it (a failure leaves `pending` rows: `recover` sorts them
     // out next time, and no DELE goes out for this batch).

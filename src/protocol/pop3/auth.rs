@@ -187,9 +187,11 @@ mod tests {
 
     #[test]
     fn auto_prefers_plain_over_tls_and_apop_in_the_clear() {
-        let mut caps = Pop3Caps::default();
-        caps.sasl = vec!["PLAIN".into()];
-        caps.user = true;
+        let caps = Pop3Caps {
+            sasl: vec!["PLAIN".into()],
+            user: true,
+            ..Default::default()
+        };
         let ts = b"<1.2@host>";
         assert_eq!(
             choose_login(Pop3Auth::Auto, Some(&caps), Some(ts), true).unwrap(),
