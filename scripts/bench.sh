@@ -5,8 +5,17 @@
 #
 #   scripts/bench.sh            # N=100000, data in /tmp/phb (kept for re-runs)
 #   N=20000 RUNS=5 scripts/bench.sh
+#   scripts/bench.sh imap       # IMAP first sync / resync vs mbsync (scripts/bench/imap.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-folder}" in
+    folder) ;;
+    *)
+        [ -x "scripts/bench/$1.sh" ] || { echo "usage: scripts/bench.sh [folder|imap]" >&2; exit 2; }
+        name=$1; shift
+        exec "scripts/bench/$name.sh" "$@"
+        ;;
+esac
 N=${N:-100000}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/phb}

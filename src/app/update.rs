@@ -142,10 +142,16 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             total,
         } => {
             let label = format!("Indexing {account}/{folder}");
+            // A first sync: the list shows its first envelopes as soon as they are in,
+            // not when the whole folder is.
+            let first = state.envelopes.is_empty() && done > 0 && shows(state, &account, &folder);
             state.progress.insert(
                 (account, folder),
                 super::state::Progress { label, done, total },
             );
+            if first && !state.pending.values().any(|p| matches!(p, Pending::Envelopes)) {
+                reload(state, fx);
+            }
         }
         AppEvent::ScanDone {
             account,
