@@ -45,6 +45,8 @@ pub struct ImapSync {
     report: SyncReport,
     done: usize,
     total: usize,
+    /// The previous chunk of bodies being written (fsynced) while the next is fetched.
+    writing: Option<tokio::task::JoinHandle<Result<(), crate::store::StoreError>>>,
 }
 
 impl ImapSync {
@@ -218,6 +220,7 @@ pub async fn begin(acc: &mut ImapAccount, folder: &FolderPath) -> Result<ImapSyn
         bodies: None,
         report,
         done: 0,
+        writing: None,
     })
 }
 
@@ -425,11 +428,20 @@ pub async fn step(
         }
     }
     if !chunk.is_empty() {
-        job.report.bytes += fetch_bodies(acc, &job.folder, &chunk).await?;
+        // The network and the disk work at once: this chunk is fetched while the last
+        // one is still being written; at most one write is in flight.
+        let items = fetch_body_bytes(acc, &chunk).await?;
+        job.report.bytes += items.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
+        wait_for_write(acc, &mut job).await?;
+        let (d, f) = (acc.disk.clone(), job.folder.clone());
+        job.writing = Some(tokio::task::spawn_blocking(move || {
+            store_bodies(&d, &f, &items)
+        }));
         job.done += chunk.len();
         let p = job.progress();
         return Ok(SyncStep::More(job, p));
     }
+    wait_for_write(acc, &mut job).await?;
     let (f, state) = (job.folder.clone(), job.finish.clone());
     acc.disk(move |d| d.index().set_sync_state(&d.id, &f, &state))
         .await?;
@@ -492,12 +504,36 @@ async fn fetch_envelopes(
     Ok(n)
 }
 
+async fn wait_for_write(acc: &ImapAccount, job: &mut ImapSync) -> Result<(), AccountError> {
+    if let Some(h) = job.writing.take() {
+        match h.await {
+            Ok(r) => r.map_err(|e| acc.store_err(e))?,
+            Err(e) => {
+                return Err(acc.error(AccountErrorKind::Store, format!("writer failed: {e}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Fetches and caches the bodies of `want`; returns the bytes stored.
 pub(super) async fn fetch_bodies(
     acc: &mut ImapAccount,
     folder: &FolderPath,
     want: &[Mirrored],
 ) -> Result<u64, AccountError> {
+    let items = fetch_body_bytes(acc, want).await?;
+    let bytes: u64 = items.iter().map(|(_, b)| b.len() as u64).sum();
+    let f = folder.clone();
+    acc.disk(move |d| store_bodies(d, &f, &items)).await?;
+    Ok(bytes)
+}
+
+/// The bodies of `want` from the selected folder, paired with their rows.
+async fn fetch_body_bytes(
+    acc: &mut ImapAccount,
+    want: &[Mirrored],
+) -> Result<Vec<(Mirrored, Vec<u8>)>, AccountError> {
     let uids: Vec<u32> = want.iter().map(|m| m.uid).collect();
     let cmd = format!("UID FETCH {} (UID BODY.PEEK[])", uid_set(&uids));
     let conn = acc.conn().await?;
@@ -514,14 +550,10 @@ pub(super) async fn fetch_bodies(
     if let Err(e) = r {
         return Err(acc.failed(e));
     }
-    let items: Vec<(Mirrored, Vec<u8>)> = want
+    Ok(want
         .iter()
         .filter_map(|m| got.remove(&m.uid).map(|b| (m.clone(), b)))
-        .collect();
-    let bytes: u64 = items.iter().map(|(_, b)| b.len() as u64).sum();
-    let f = folder.clone();
-    acc.disk(move |d| store_bodies(d, &f, &items)).await?;
-    Ok(bytes)
+        .collect())
 }
 
 /// Delivers fetched bodies under their cache names and records the files.
