@@ -188,6 +188,9 @@ impl Account for AnyAccount {
     async fn submit(&mut self, msg: &Outgoing) -> Result<(), AccountError> {
         each!(self, a => a.submit(msg).await)
     }
+    async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
+        each!(self, a => a.folder_op(op).await)
+    }
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         each!(self, a => a.take_push())
     }

@@ -134,6 +134,19 @@ pub trait Account: Send + 'static {
     }
     fn submit(&mut self, msg: &Outgoing) -> impl Future<Output = Result<(), AccountError>> + Send;
 
+    /// Creates, renames, deletes, subscribes or expunges a folder.
+    fn folder_op(
+        &mut self,
+        op: &crate::core::FolderOp,
+    ) -> impl Future<Output = Result<(), AccountError>> + Send {
+        let err = AccountError {
+            account: self.id().clone(),
+            kind: AccountErrorKind::Unsupported,
+            message: format!("this account cannot do that to its folders ({op:?})"),
+        };
+        std::future::ready(Err(err))
+    }
+
     /// Changes made outside posthorn, for accounts that can see them (`push`).
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         None

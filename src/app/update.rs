@@ -149,7 +149,12 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                 (account, folder),
                 super::state::Progress { label, done, total },
             );
-            if first && !state.pending.values().any(|p| matches!(p, Pending::Envelopes)) {
+            if first
+                && !state
+                    .pending
+                    .values()
+                    .any(|p| matches!(p, Pending::Envelopes))
+            {
                 reload(state, fx);
             }
         }

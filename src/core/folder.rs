@@ -118,3 +118,21 @@ mod tests {
         );
     }
 }
+
+/// Work on whole folders (the server's, for remote accounts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FolderOp {
+    Create(FolderPath),
+    Rename {
+        from: FolderPath,
+        to: FolderPath,
+    },
+    /// Removes the folder and everything in it.
+    Delete(FolderPath),
+    Subscribe {
+        folder: FolderPath,
+        on: bool,
+    },
+    /// Removes the messages marked deleted (emptying Trash: mark all, then expunge).
+    Expunge(FolderPath),
+}

@@ -14,6 +14,7 @@ mod conn;
 mod flags;
 mod folders;
 mod idle;
+mod manage;
 mod resp;
 mod sync;
 mod utf7;
@@ -664,6 +665,13 @@ impl Account for ImapAccount {
             AccountErrorKind::Unsupported,
             "sending needs an [smtp] or [sendmail] table for this account",
         ))
+    }
+
+    async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
+        manage::folder_op(self, op).await?;
+        // The folder pane follows (through push, like a change on the server).
+        let _ = self.push_tx.send(PushEvent::Tree);
+        Ok(())
     }
 
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
