@@ -84,11 +84,8 @@ pub async fn folder_op(acc: &mut ImapAccount, op: &FolderOp) -> Result<(), Accou
             run(acc, "EXPUNGE").await?;
             // The cache follows at once: the removed messages leave it.
             let mut job = super::sync::begin(acc, path).await?;
-            loop {
-                match super::sync::step(acc, job).await? {
-                    crate::account::SyncStep::More(j, _) => job = j,
-                    crate::account::SyncStep::Done(_) => break,
-                }
+            while let crate::account::SyncStep::More(j, _) = super::sync::step(acc, job).await? {
+                job = j;
             }
         }
     }
