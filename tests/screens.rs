@@ -259,3 +259,10 @@ fn notices_wrap_80x24() {
     );
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn delete_folder_confirmation_80x24() {
+    let (_d, mut s, _a) = demo_state(80, 24);
+    press(&mut s, &["tab", "D"]);
+    insta::assert_snapshot!(draw(&s));
+}

@@ -181,6 +181,14 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                 }
             }
         }
+        AppEvent::TriageDone { req, result }
+            if matches!(state.pending.get(&req), Some(Pending::Folder(_))) =>
+        {
+            super::folder_ops::answered(state, req, result, fx)
+        }
+        AppEvent::FolderOpDone { req, result } => {
+            super::folder_ops::answered(state, req, result, fx)
+        }
         AppEvent::TriageDone { req, result } => {
             let (reload_after, account, undo) = match state.pending.remove(&req) {
                 Some(Pending::Triage {
@@ -259,7 +267,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
 }
 
 /// Whether the list currently shows this folder.
-fn shows(state: &AppState, account: &AccountId, folder: &FolderPath) -> bool {
+pub(super) fn shows(state: &AppState, account: &AccountId, folder: &FolderPath) -> bool {
     match &state.source {
         Some(ViewSource::Folder(a, f)) => a == account && f == folder,
         Some(ViewSource::UnifiedInbox) => folder.is_inbox(),
@@ -280,7 +288,7 @@ fn source_folders(state: &AppState, src: &ViewSource) -> Vec<(AccountId, FolderP
 }
 
 /// Re-reads the current folder's envelopes from the index.
-fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
+pub(super) fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(src) = state.source.clone() else {
         return;
     };
@@ -292,7 +300,7 @@ fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
     });
 }
 
-fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
+pub(super) fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
     let folders = source_folders(state, &src);
     state.source = Some(src);
     state.envelopes.clear();
@@ -496,6 +504,11 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             state.help_scroll = 0;
         }
         Action::Quit => super::quit::request(state, fx),
+        Action::NewFolder
+        | Action::RenameFolder
+        | Action::DeleteFolder
+        | Action::ToggleSubscribe
+        | Action::EmptyTrash => super::folder_ops::act(state, action, fx),
         _ => super::reader::reader_act(state, action, fx),
     }
 }
