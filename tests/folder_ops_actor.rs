@@ -77,7 +77,7 @@ async fn a_local_accounts_unsupported_answer_reaches_the_status_line() {
     assert!(n.error, "{n:?}");
     assert!(n.text.contains("Could not create Projects"), "{}", n.text);
     assert!(
-        n.text.contains("cannot do that to its folders"),
+        n.text.contains("this account cannot create folders"),
         "{}",
         n.text
     );

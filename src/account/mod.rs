@@ -142,7 +142,7 @@ pub trait Account: Send + 'static {
         let err = AccountError {
             account: self.id().clone(),
             kind: AccountErrorKind::Unsupported,
-            message: format!("this account cannot do that to its folders ({op:?})"),
+            message: format!("this account cannot {} folders", op.verb()),
         };
         std::future::ready(Err(err))
     }

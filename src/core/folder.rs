@@ -136,3 +136,17 @@ pub enum FolderOp {
     /// Removes the messages marked deleted (emptying Trash: mark all, then expunge).
     Expunge(FolderPath),
 }
+
+impl FolderOp {
+    /// What it does, for messages: "create", "rename", "delete", "subscribe to", "expunge".
+    pub fn verb(&self) -> &'static str {
+        match self {
+            FolderOp::Create(_) => "create",
+            FolderOp::Rename { .. } => "rename",
+            FolderOp::Delete(_) => "delete",
+            FolderOp::Subscribe { on: true, .. } => "subscribe to",
+            FolderOp::Subscribe { on: false, .. } => "unsubscribe from",
+            FolderOp::Expunge(_) => "expunge",
+        }
+    }
+}
