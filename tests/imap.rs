@@ -178,6 +178,16 @@ fn a_seeded_mailbox_syncs_completely_over_implicit_tls_and_starttls() {
             assert_eq!(role("Sent"), Some(FolderRole::Sent));
             assert_eq!(role("Trash"), Some(FolderRole::Trash));
             assert_eq!(role("Entwürfe"), None);
+            // What the UI lists from the cache carries the server's roles too.
+            let cached_roles =
+                std::fs::read_to_string(c.dir.path().join("cache/.posthorn-roles")).unwrap();
+            assert!(cached_roles.contains("sent\tSent"), "{cached_roles}");
+            let from_cache = c.cache.folder_names().unwrap();
+            assert!(
+                from_cache
+                    .iter()
+                    .any(|f| f.path.0 == "Trash" && f.role == Some(FolderRole::Trash))
+            );
             for folder in seeded.keys() {
                 let report = c
                     .account
@@ -524,6 +534,16 @@ fn changes_made_while_the_server_is_away_are_replayed_when_it_is_back() {
             )
             .await
             .unwrap();
+        // A draft saved while offline is in the cache at once.
+        c.account
+            .append(
+                &FolderPath("Drafts".into()),
+                &message(5, "draft"),
+                Flags::DRAFT,
+            )
+            .await
+            .unwrap();
+        assert!(cached(&c, "Drafts").contains_key("<m5@example.org>"));
         assert!(matches!(
             c.account.take_state(),
             Some(AccountState::Offline {
@@ -556,6 +576,7 @@ fn changes_made_while_the_server_is_away_are_replayed_when_it_is_back() {
     );
     assert!(!inbox_now.contains_key("<m2@example.org>"), "{inbox_now:?}");
     assert!(server_flags(&user, "Archive").contains_key("<m2@example.org>"));
+    assert!(server_flags(&user, "Drafts")["<m5@example.org>"].contains("\\Draft"));
 }
 
 #[test]
@@ -747,4 +768,28 @@ fn a_non_ascii_password_logs_in_and_a_wrong_one_is_never_shown() {
         assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
         assert!(err.message.contains("login as"), "{err:?}");
     });
+}
+
+#[test]
+fn append_stores_in_sent_once_on_the_server_and_in_the_cache() {
+    let user = testbed().claim_user();
+    let mut c = account_for(&user, "implicit", "");
+    let rt = rt();
+    let sent = FolderPath("Sent".into());
+    let raw = message(9, "a copy of what I sent");
+    rt.block_on(async {
+        c.account.connect().await.unwrap();
+        c.account.list_folders().await.unwrap();
+        c.account.append(&sent, &raw, Flags::SEEN).await.unwrap();
+        let r = c.account.sync_folder(&sent, &mut |_| {}).await.unwrap();
+        assert_eq!(
+            r.added, 0,
+            "the appended copy is known, not fetched again: {r:?}"
+        );
+    });
+    let on_server = server_flags(&user, "Sent");
+    assert_eq!(on_server.len(), 1, "{on_server:?}");
+    assert!(on_server["<m9@example.org>"].contains("\\Seen"));
+    assert_eq!(cached(&c, "Sent")["<m9@example.org>"], raw);
+    assert_eq!(files_in(&c.dir.path().join("cache/.Sent")).len(), 1);
 }

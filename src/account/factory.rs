@@ -188,6 +188,14 @@ impl Account for AnyAccount {
     async fn submit(&mut self, msg: &Outgoing) -> Result<(), AccountError> {
         each!(self, a => a.submit(msg).await)
     }
+    async fn append(
+        &mut self,
+        folder: &FolderPath,
+        bytes: &[u8],
+        flags: crate::core::Flags,
+    ) -> Result<crate::core::LocalId, AccountError> {
+        each!(self, a => a.append(folder, bytes, flags).await)
+    }
     async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
         each!(self, a => a.folder_op(op).await)
     }

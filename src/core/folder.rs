@@ -24,6 +24,32 @@ pub enum FolderRole {
 }
 
 impl FolderRole {
+    /// The role's name in files and configs: "inbox", "sent", "drafts"...
+    pub fn name(self) -> &'static str {
+        match self {
+            FolderRole::Inbox => "inbox",
+            FolderRole::Sent => "sent",
+            FolderRole::Drafts => "drafts",
+            FolderRole::Trash => "trash",
+            FolderRole::Archive => "archive",
+            FolderRole::Junk => "junk",
+        }
+    }
+
+    /// The role a `name()` names.
+    pub fn parse(name: &str) -> Option<FolderRole> {
+        [
+            FolderRole::Inbox,
+            FolderRole::Sent,
+            FolderRole::Drafts,
+            FolderRole::Trash,
+            FolderRole::Archive,
+            FolderRole::Junk,
+        ]
+        .into_iter()
+        .find(|r| r.name() == name)
+    }
+
     /// Guesses a role from a folder name, for stores without SPECIAL-USE. Only the last
     /// `/` component counts: a dot is part of a name (`alt.trash` is a newsgroup-style
     /// name, not Trash), since store layouts translate their own separators to `/`.

@@ -481,6 +481,17 @@ impl ImapAccount {
             if let Err(e) = map.save(&d.tree.root) {
                 d.note(format!("cannot remember the folder list: {e}"));
             }
+            let roles: Vec<(FolderPath, crate::core::FolderRole)> = map
+                .folders
+                .iter()
+                .filter_map(|f| {
+                    let role = crate::core::FolderRole::parse(f.role.as_deref()?)?;
+                    Some((FolderPath(f.path.clone()), role))
+                })
+                .collect();
+            if let Err(e) = crate::store::roles::save(&d.tree.root, &roles) {
+                d.note(format!("cannot remember the folder roles: {e}"));
+            }
             Ok(folder_list(d, &map, &counts))
         })
         .await
@@ -665,6 +676,15 @@ impl Account for ImapAccount {
             AccountErrorKind::Unsupported,
             "sending needs an [smtp] or [sendmail] table for this account",
         ))
+    }
+
+    async fn append(
+        &mut self,
+        folder: &FolderPath,
+        bytes: &[u8],
+        flags: crate::core::Flags,
+    ) -> Result<crate::core::LocalId, AccountError> {
+        changes::append(self, folder, bytes, flags).await
     }
 
     async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
