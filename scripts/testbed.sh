@@ -85,6 +85,19 @@ inn_pids() {
     grep -lsxz "INNCONF=$STATE/inn/inn.conf" /proc/[0-9]*/environ 2>/dev/null |
         cut -d/ -f3 | grep -vx "$$" || true
 }
+# Every server process working for this state dir, found by its program and working
+# directory: Dovecot's log/stats/login/mail processes and Postfix's smtpd can outlive
+# their master for a while (PID 1 here is slow), and must not survive a stop.
+testbed_pids() {
+    local pids
+    pids=$(ls -l /proc/[0-9]*/cwd 2>/dev/null | awk -v s="$STATE" \
+        '$NF == s || index($NF, s "/") == 1 { split($(NF - 2), a, "/"); print a[3] }')
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    (cd /proc && ls -l $(printf '%s/exe ' $pids) 2>/dev/null) | awk '
+        $NF ~ /^\/usr\/(sbin\/dovecot|lib\/dovecot\/|lib\/postfix\/|lib\/news\/)/ {
+            split($(NF - 2), a, "/"); print a[1] }'
+}
 any_running() {
     alive "$(dovecot_pid)" || alive "$(postfix_pid)" || [ -n "$(inn_pids)" ]
 }
@@ -279,12 +292,25 @@ cmd_stop() {
         ((${#left[@]} == 0)) && break
         sleep 0.05
     done
-    for p in "${pids[@]}" $(inn_pids); do
-        if alive "$p"; then
-            log "pid $p did not stop: SIGKILL"
-            kill -KILL "$p" 2>/dev/null || true
-        fi
-    done
+    # What outlived its master (or a master that would not stop).
+    local rest=()
+    for p in "${pids[@]}" $(inn_pids) $(testbed_pids); do alive "$p" && rest+=("$p"); done
+    if ((${#rest[@]})); then
+        kill -TERM "${rest[@]}" 2>/dev/null || true
+        deadline=$((SECONDS + 3))
+        while ((SECONDS < deadline)); do
+            local left=()
+            for p in "${rest[@]}"; do alive "$p" && left+=("$p"); done
+            ((${#left[@]} == 0)) && break
+            sleep 0.05
+        done
+        for p in "${rest[@]}"; do
+            if alive "$p"; then
+                log "pid $p ($(ps -o comm= -p "$p")) did not stop: SIGKILL"
+                kill -KILL "$p" 2>/dev/null || true
+            fi
+        done
+    fi
     wait 2>/dev/null || true
     log "stopped"
 }
