@@ -7,6 +7,7 @@
 #   scripts/testbed.sh status    # exit 0 when every daemon runs
 #   scripts/testbed.sh install   # the Debian packages (as scripts/test.sh does)
 #   scripts/testbed.sh seed USER FOLDER N [SEED]   # N generated messages into a Maildir
+#   scripts/testbed.sh seed-news GROUP N [SEED]    # N generated articles fed to innd
 #   scripts/testbed.sh reset     # stop and delete the state directory
 #
 # State: ${POSTHORN_TESTBED_DIR:-/tmp/phtb} (keep it short: Unix socket paths). After start,
@@ -343,12 +344,19 @@ cmd_seed() {
     exec python3 "$HERE/testbed/seed-mail.py" "$STATE/mail/$1/Maildir" "$2" "$3" "${4:-1}"
 }
 
+cmd_seed_news() {
+    (($# >= 2)) || die "usage: testbed.sh seed-news GROUP N [SEED]"
+    [ -S "$STATE/inn/run/nntpin" ] || die "innd is not running under $STATE (start the testbed first)"
+    exec python3 "$HERE/testbed/seed-news.py" "$STATE/inn/run/nntpin" "$1" "$2" "${3:-1}"
+}
+
 case "${1:-}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 install) exec "$HERE/testbed/install.sh" ;;
 seed) shift && cmd_seed "$@" ;;
+seed-news) shift && cmd_seed_news "$@" ;;
 reset) cmd_stop && rm -rf "$STATE" ;;
-*) die "usage: testbed.sh start|stop|status|install|seed USER FOLDER N [SEED]|reset" ;;
+*) die "usage: testbed.sh start|stop|status|install|seed USER FOLDER N [SEED]|seed-news GROUP N [SEED]|reset" ;;
 esac
