@@ -145,11 +145,17 @@ start_dovecot() {
     alive "$(dovecot_pid)" && return 0
     need_free dovecot "$IMAP_PORT" "$IMAPS_PORT" "$POP3_PORT" "$POP3S_PORT"
     local logf=$STATE/dovecot/dovecot.log
+    local run=$STATE/dovecot/run deadline=$((SECONDS + 10))
+    rm -f "$run/master.pid"
     spawn "$logf" dovecot -c "$STATE/dovecot/dovecot.conf" || fail dovecot "$logf"
+    # The daemonized master writes its pid file a moment after `dovecot` returns.
+    until alive "$(dovecot_pid)" && [ -S "$run/anvil-auth-penalty" ]; do
+        ((SECONDS < deadline)) || fail dovecot "$logf"
+        sleep 0.02
+    done
     # Removes anvil's per-IP login penalty (2..15 s per failure, no setting): the auth
     # process, started on first use, then gets ENOENT and disables it.
-    rm -f "$STATE/dovecot/run/anvil-auth-penalty"
-    alive "$(dovecot_pid)" || fail dovecot "$logf"
+    rm -f "$run/anvil-auth-penalty"
 }
 
 start_postfix() {

@@ -271,6 +271,9 @@ async fn imap_login_for_a_claimed_user_and_plain_auth_with_a_non_ascii_password(
         .cmd(&format!("b LOGIN {} {}", user.name, user.password))
         .await;
     assert!(r.starts_with("b OK"), "login {}: {r}", user.name);
+    // Failed logins cost no anvil penalty (2..15 s each): its socket was removed at start.
+    let penalty = tb.state.join("dovecot/run/anvil-auth-penalty");
+    assert!(!penalty.exists(), "{} exists", penalty.display());
 
     // carol's password is "pässwörd": AUTHENTICATE PLAIN carries UTF-8 (RFC 4616).
     let carol = tb.user("carol");
