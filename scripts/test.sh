@@ -33,11 +33,16 @@ command -v cargo >/dev/null || { log "cargo is missing: install Rust 1.95 (rustu
 # started before the tests, stopped on any exit (success, failure or Ctrl-C).
 scripts/testbed.sh install
 export POSTHORN_TESTBED_DIR=${POSTHORN_TESTBED_DIR:-/tmp/phtb}
-trap 'scripts/testbed.sh stop' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-log "starting the testbed"
-scripts/testbed.sh start
+if scripts/testbed.sh status >/dev/null 2>&1; then
+    # Somebody else's (another checkout, a benchmark): theirs to stop.
+    log "the testbed in $POSTHORN_TESTBED_DIR is already running: using it, leaving it running"
+else
+    trap 'scripts/testbed.sh stop' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    log "starting the testbed"
+    scripts/testbed.sh start
+fi
 export POSTHORN_TESTBED=$POSTHORN_TESTBED_DIR/env
 
 log "cargo test"

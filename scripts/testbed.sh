@@ -7,6 +7,7 @@
 #   scripts/testbed.sh status    # exit 0 when every daemon runs
 #   scripts/testbed.sh install   # the Debian packages (as scripts/test.sh does)
 #   scripts/testbed.sh seed USER FOLDER N [SEED]   # N generated messages into a Maildir
+#   scripts/testbed.sh seed-news GROUP N [SEED]    # N generated articles fed to innd
 #   scripts/testbed.sh reset     # stop and delete the state directory
 #
 # State: ${POSTHORN_TESTBED_DIR:-/tmp/phtb} (keep it short: Unix socket paths). After start,
@@ -57,6 +58,9 @@ load_ports() {
     for k in "${PORT_KEYS[@]}"; do
         v=POSTHORN_TESTBED_${k}_PORT
         printf -v "${k}_PORT" '%s' "${!v:-${DEFAULT_PORT[$k]}}"
+        v=${k}_PORT
+        [[ ${!v} =~ ^[0-9]{1,5}$ ]] && ((${!v} > 0 && ${!v} < 65536)) ||
+            die "POSTHORN_TESTBED_${k}_PORT=${!v} is no port number"
     done
     if any_running && [ -s "$STATE/env" ]; then
         while IFS='=' read -r k v; do
@@ -82,6 +86,19 @@ inn_pids() {
     grep -lsxz "INNCONF=$STATE/inn/inn.conf" /proc/[0-9]*/environ 2>/dev/null |
         cut -d/ -f3 | grep -vx "$$" || true
 }
+# Every server process working for this state dir, found by its program and working
+# directory: Dovecot's log/stats/login/mail processes and Postfix's smtpd can outlive
+# their master for a while (PID 1 here is slow), and must not survive a stop.
+testbed_pids() {
+    local pids
+    pids=$(ls -l /proc/[0-9]*/cwd 2>/dev/null | awk -v s="$STATE" \
+        '$NF == s || index($NF, s "/") == 1 { split($(NF - 2), a, "/"); print a[3] }')
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    (cd /proc && ls -l $(printf '%s/exe ' $pids) 2>/dev/null) | awk '
+        $NF ~ /^\/usr\/(sbin\/dovecot|lib\/dovecot\/|lib\/postfix\/|lib\/news\/)/ {
+            split($(NF - 2), a, "/"); print a[1] }'
+}
 any_running() {
     alive "$(dovecot_pid)" || alive "$(postfix_pid)" || [ -n "$(inn_pids)" ]
 }
@@ -96,10 +113,28 @@ need_free() {
     done
 }
 
+# check_ports: before starting anything, every port of a daemon that is not running yet
+# must be free (innd daemonizes before it binds, so its own failure would go unnoticed).
+check_ports() {
+    local taken=() p
+    alive "$(dovecot_pid)" || for p in "$IMAP_PORT" "$IMAPS_PORT" "$POP3_PORT" "$POP3S_PORT"; do
+        port_open "$p" && taken+=("$p")
+    done
+    alive "$(postfix_pid)" || for p in "$SMTP_PORT" "$SUBMISSION_PORT" "$SUBMISSIONS_PORT"; do
+        port_open "$p" && taken+=("$p")
+    done
+    alive "$(innd_pid)" || { port_open "$NNTP_PORT" && taken+=("$NNTP_PORT"); }
+    alive "$(nnrpd_pid "$NNTPS_PORT")" || { port_open "$NNTPS_PORT" && taken+=("$NNTPS_PORT"); }
+    alive "$(nnrpd_pid "$NNTP_AUTH_PORT")" || { port_open "$NNTP_AUTH_PORT" && taken+=("$NNTP_AUTH_PORT"); }
+    ((${#taken[@]} == 0)) ||
+        die "cannot start: port(s) ${taken[*]} on 127.0.0.1 already in use by something else" \
+            "(override with POSTHORN_TESTBED_<NAME>_PORT, or see: ss -ltnp)"
+}
+
 # fail NAME LOG: the daemon did not come up; show why.
 fail() {
     log "$1 failed to start; last lines of $2:"
-    tail -n 25 "$2" >&2 2>/dev/null || true
+    tail -n 12 "$2" >&2 2>/dev/null || true
     exit 1
 }
 
@@ -110,18 +145,29 @@ start_dovecot() {
     alive "$(dovecot_pid)" && return 0
     need_free dovecot "$IMAP_PORT" "$IMAPS_PORT" "$POP3_PORT" "$POP3S_PORT"
     local logf=$STATE/dovecot/dovecot.log
+    local run=$STATE/dovecot/run deadline=$((SECONDS + 10))
+    rm -f "$run/master.pid"
     spawn "$logf" dovecot -c "$STATE/dovecot/dovecot.conf" || fail dovecot "$logf"
+    # The daemonized master writes its pid file a moment after `dovecot` returns.
+    until alive "$(dovecot_pid)" && [ -S "$run/anvil-auth-penalty" ]; do
+        ((SECONDS < deadline)) || fail dovecot "$logf"
+        sleep 0.02
+    done
     # Removes anvil's per-IP login penalty (2..15 s per failure, no setting): the auth
     # process, started on first use, then gets ENOENT and disables it.
-    rm -f "$STATE/dovecot/run/anvil-auth-penalty"
-    alive "$(dovecot_pid)" || fail dovecot "$logf"
+    rm -f "$run/anvil-auth-penalty"
 }
 
 start_postfix() {
     alive "$(postfix_pid)" && return 0
     need_free postfix "$SMTP_PORT" "$SUBMISSION_PORT" "$SUBMISSIONS_PORT"
-    local d=$STATE/postfix
-    if ! spawn "$d/start.log" postfix -c "$d" start; then
+    local d=$STATE/postfix master
+    # `postfix start` spends ~0.6 s in postfix-script checks; once it has created the
+    # queue, starting master directly is enough (-w: return when it is ready).
+    master=$(postconf -c "$d" -h daemon_directory)/master
+    if [ -d "$d/queue/pid" ] && [ -x "$master" ]; then
+        spawn "$d/start.log" "$master" -c "$d" -w || fail postfix "$d/start.log"
+    elif ! spawn "$d/start.log" postfix -c "$d" start; then
         # Postfix prints its startup errors only to a terminal.
         script -qec "postfix -c $d check" /dev/null >>"$d/start.log" 2>&1 || true
         fail postfix "$d/start.log"
@@ -214,6 +260,7 @@ cmd_start() {
         log "already running ($STATE/env)"
         return 0
     fi
+    check_ports
     mkdir -p "$STATE/claims"
     init_tls
     init_mail
@@ -222,9 +269,11 @@ cmd_start() {
     write_inn
     init_inn_db
     write_env
-    start_dovecot
-    start_postfix
+    # Postfix needs Dovecot's auth socket; INN needs neither, so it starts alongside.
+    (start_dovecot && start_postfix) &
+    local mail=$!
     start_inn
+    wait "$mail" || exit 1
     wait_ports
     log "running: $STATE/env"
 }
@@ -250,12 +299,25 @@ cmd_stop() {
         ((${#left[@]} == 0)) && break
         sleep 0.05
     done
-    for p in "${pids[@]}" $(inn_pids); do
-        if alive "$p"; then
-            log "pid $p did not stop: SIGKILL"
-            kill -KILL "$p" 2>/dev/null || true
-        fi
-    done
+    # What outlived its master (or a master that would not stop).
+    local rest=()
+    for p in "${pids[@]}" $(inn_pids) $(testbed_pids); do alive "$p" && rest+=("$p"); done
+    if ((${#rest[@]})); then
+        kill -TERM "${rest[@]}" 2>/dev/null || true
+        deadline=$((SECONDS + 3))
+        while ((SECONDS < deadline)); do
+            local left=()
+            for p in "${rest[@]}"; do alive "$p" && left+=("$p"); done
+            ((${#left[@]} == 0)) && break
+            sleep 0.05
+        done
+        for p in "${rest[@]}"; do
+            if alive "$p"; then
+                log "pid $p ($(ps -o comm= -p "$p")) did not stop: SIGKILL"
+                kill -KILL "$p" 2>/dev/null || true
+            fi
+        done
+    fi
     wait 2>/dev/null || true
     log "stopped"
 }
@@ -288,12 +350,19 @@ cmd_seed() {
     exec python3 "$HERE/testbed/seed-mail.py" "$STATE/mail/$1/Maildir" "$2" "$3" "${4:-1}"
 }
 
+cmd_seed_news() {
+    (($# >= 2)) || die "usage: testbed.sh seed-news GROUP N [SEED]"
+    [ -S "$STATE/inn/run/nntpin" ] || die "innd is not running under $STATE (start the testbed first)"
+    exec python3 "$HERE/testbed/seed-news.py" "$STATE/inn/run/nntpin" "$1" "$2" "${3:-1}"
+}
+
 case "${1:-}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 install) exec "$HERE/testbed/install.sh" ;;
 seed) shift && cmd_seed "$@" ;;
+seed-news) shift && cmd_seed_news "$@" ;;
 reset) cmd_stop && rm -rf "$STATE" ;;
-*) die "usage: testbed.sh start|stop|status|install|seed USER FOLDER N [SEED]|reset" ;;
+*) die "usage: testbed.sh start|stop|status|install|seed USER FOLDER N [SEED]|seed-news GROUP N [SEED]|reset" ;;
 esac

@@ -271,6 +271,9 @@ async fn imap_login_for_a_claimed_user_and_plain_auth_with_a_non_ascii_password(
         .cmd(&format!("b LOGIN {} {}", user.name, user.password))
         .await;
     assert!(r.starts_with("b OK"), "login {}: {r}", user.name);
+    // Failed logins cost no anvil penalty (2..15 s each): its socket was removed at start.
+    let penalty = tb.state.join("dovecot/run/anvil-auth-penalty");
+    assert!(!penalty.exists(), "{} exists", penalty.display());
 
     // carol's password is "pässwörd": AUTHENTICATE PLAIN carries UTF-8 (RFC 4616).
     let carol = tb.user("carol");
@@ -606,4 +609,39 @@ fn claims_are_exclusive_across_processes() {
         "a user this process holds was claimed by another"
     );
     c.release();
+}
+
+#[tokio::test]
+async fn bulk_seeding_loads_mail_and_news() {
+    let tb = testbed();
+    let user = tb.claim_user();
+    tb.seed_bulk(&user, "INBOX", 50, 7);
+    tb.seed_bulk(&user, "Lists.Über", 5, 8);
+    let mut c = imap_login(tb, &user).await;
+    c.send("a SELECT INBOX").await;
+    let sel = c.until(|l| l.starts_with("a ")).await;
+    assert!(sel.iter().any(|l| l == "* 50 EXISTS"), "{sel:?}");
+    c.send("b SELECT \"Lists.&ANw-ber\"").await;
+    let sel = c.until(|l| l.starts_with("b ")).await;
+    assert!(sel.iter().any(|l| l == "* 5 EXISTS"), "{sel:?}");
+
+    // Message-IDs carry the seed: a fresh one per run, as innd refuses seen ones.
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64);
+    let mut c = plain(tb.nntp_port, "nntp").await;
+    c.line().await;
+    let count = |r: &str| {
+        r.split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    let before = count(&c.cmd("GROUP test.misc").await).expect("GROUP count");
+    tb.seed_news("test.misc", 20, seed);
+    let after = count(&c.cmd("GROUP test.misc").await).expect("GROUP count");
+    assert!(after >= before + 20, "{before} -> {after}");
+    let r = c
+        .cmd(&format!("STAT <19.s{seed}.test.misc@seed.example.test>"))
+        .await;
+    assert!(r.starts_with("223"), "seeded article: {r}");
 }

@@ -58,15 +58,18 @@ EOF
 
 # A fresh Maildir home per user, owned by the mail uid Dovecot and virtual(8) use.
 init_mail() {
-    local line name
+    local line name homes=() dirs=()
     mkdir -p "$STATE/mail"
     while IFS= read -r line; do
         name=${line%%:*}
         [ -d "$STATE/mail/$name/Maildir" ] && continue
-        mkdir -p "$STATE/mail/$name/Maildir/"{cur,new,tmp}
-        chown -R 8:8 "$STATE/mail/$name"
-        chmod 0700 "$STATE/mail/$name"
+        homes+=("$STATE/mail/$name")
+        dirs+=("$STATE/mail/$name/Maildir/"{cur,new,tmp})
     done < <(mail_users)
+    ((${#homes[@]})) || return 0
+    mkdir -p "${dirs[@]}"
+    chown -R 8:8 "${homes[@]}"
+    chmod 0700 "${homes[@]}"
 }
 
 write_dovecot() {

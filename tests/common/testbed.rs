@@ -292,6 +292,23 @@ impl Testbed {
             .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
         assert!(status.success(), "{} failed: {status}", script.display());
     }
+
+    /// Feeds `n` generated articles (threads, non-ASCII headers) into `group` through
+    /// innd's local socket (scripts/testbed/seed-news.py, thousands per second). Message-IDs
+    /// contain `seed`; innd refuses one it has seen, so a second load needs another seed.
+    pub fn seed_news(&self, group: &str, n: usize, seed: u64) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/testbed/seed-news.py");
+        let status = Command::new("python3")
+            .arg(&script)
+            .arg(self.state.join("inn/run/nntpin"))
+            .arg(group)
+            .arg(n.to_string())
+            .arg(seed.to_string())
+            .stdin(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+        assert!(status.success(), "{} failed: {status}", script.display());
+    }
 }
 
 impl MailUser {
