@@ -45,6 +45,9 @@ pub struct ImapSync {
     report: SyncReport,
     done: usize,
     total: usize,
+    /// The last completed sync cached every body the policy wants (sync state
+    /// `low_water` = 1; IMAP has no other use for it).
+    bodies_complete: bool,
     /// The previous chunk of bodies being written (fsynced) while the next is fetched.
     writing: Option<tokio::task::JoinHandle<Result<(), crate::store::StoreError>>>,
 }
@@ -220,6 +223,7 @@ pub async fn begin(acc: &mut ImapAccount, folder: &FolderPath) -> Result<ImapSyn
         bodies: None,
         report,
         done: 0,
+        bodies_complete: stored.low_water == Some(1) && acc.policy == BodyPolicy::All,
         writing: None,
     })
 }
@@ -392,6 +396,14 @@ pub async fn step(
         let p = job.progress();
         return Ok(SyncStep::More(job, p));
     }
+    if job.bodies.is_none() && job.total == 0 && job.bodies_complete {
+        // Nothing new since a sync that cached every body: a resync of 100,000
+        // unchanged messages must not read their rows.
+        job.bodies = Some(VecDeque::new());
+    }
+    if job.bodies.is_none() && acc.policy == BodyPolicy::None {
+        job.bodies = Some(VecDeque::new());
+    }
     if job.bodies.is_none() {
         let local = mirrored(acc, &job.folder, v).await?;
         let cutoff = match acc.policy {
@@ -442,7 +454,9 @@ pub async fn step(
         return Ok(SyncStep::More(job, p));
     }
     wait_for_write(acc, &mut job).await?;
-    let (f, state) = (job.folder.clone(), job.finish.clone());
+    let mut state = job.finish.clone();
+    state.low_water = Some(u64::from(acc.policy == BodyPolicy::All));
+    let f = job.folder.clone();
     acc.disk(move |d| d.index().set_sync_state(&d.id, &f, &state))
         .await?;
     Ok(SyncStep::Done(job.report))
