@@ -14,14 +14,18 @@
 //! The index is a cache of the Maildirs: a file that is corrupt, truncated, foreign or
 //! from a newer version is moved aside and rebuilt (see `open`), with a notice.
 
+pub mod fts;
 pub mod read;
 mod remote;
 mod schema;
+pub mod search;
 mod write;
 
+pub use fts::{DocText, FtsProgress, FtsWriter, PendingDoc};
 pub use read::{IndexReader, envelopes_parallel};
 pub use remote::{PendingChange, SyncState};
 pub use schema::CURRENT as SCHEMA_VERSION;
+pub use search::{Found, Scope, SearchContext};
 pub use write::{FolderChanges, NewEnvelope};
 
 use super::StoreError;
