@@ -95,7 +95,7 @@ fn empty_accounts_and_unknown_sections() {
         problems("unsupported.toml"),
         [
             "unsupported.toml:4: accounts.empty: no account type (expected one of: maildir, imap, pop3, nntp, mbox, mh, babyl, mmdf)",
-            "unsupported.toml:6: extra: unknown key (expected one of: general, accounts, keys)",
+            "unsupported.toml:6: extra: unknown key (expected one of: general, accounts, keys, searches)",
         ]
     );
 }

@@ -18,7 +18,10 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
         let label = match p.kind {
             PromptKind::MoveTo => "Move to folder: ",
             PromptKind::Limit => {
-                "Limit (from: to: subject: body: is:unread is:flagged before: after:): "
+                "Limit (words from: to: subject: body: is:unread date: AND OR NOT): "
+            }
+            PromptKind::Search => {
+                "Search every folder (words \"phrases\" from: to: subject: body: is: date: AND OR NOT): "
             }
             PromptKind::SaveAs { .. } => "Save attachment as: ",
         };
@@ -94,6 +97,10 @@ fn summary(state: &AppState) -> String {
             .find(|x| x.account == *a && x.path == *f)
             .map_or(0, |x| x.unread),
         Some(crate::app::ViewSource::UnifiedInbox) => state.unified_counts().1,
+        Some(crate::app::ViewSource::Search { name, .. }) => name
+            .as_ref()
+            .and_then(|n| state.saved.iter().find(|s| s.name == *n))
+            .map_or(0, |s| s.unread),
         None => 0,
     };
     let mut s = format!(" {unread} unread");
@@ -127,6 +134,13 @@ fn progress_text(state: &AppState) -> String {
         })
         .collect();
     parts.sort();
+    if let Some((done, waiting)) = state.text_index {
+        let total = done + waiting;
+        parts.push(format!(
+            "Indexing text {done}/{total} ({}%)",
+            done * 100 / total.max(1)
+        ));
+    }
     if parts.is_empty() {
         String::new()
     } else {
