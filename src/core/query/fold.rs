@@ -38,6 +38,8 @@ fn strip(c: char) -> char {
         0x174..=0x175 => 'w',
         0x176..=0x178 => 'y',
         0x179..=0x17E => 'z',
+        // The long s folds to s, as Unicode case folding (and the index) has it.
+        0x17F => 's',
         _ => c,
     }
 }
