@@ -10,7 +10,9 @@
 //! - `build DIR INDEX`: the envelope index and then the full-text index from nothing;
 //!   prints both times, the file size and the size of the mail.
 //! - `queries INDEX`: for each query kind, the median of 20 runs of the first screen
-//!   (the newest matches, threaded and drawn) and of the full count.
+//!   (from the Enter at the search prompt to the drawn list of the newest matches,
+//!   threaded), of the first-screen query alone, and of the full count; tab-separated.
+//! - `list`: the query kinds, tab-separated (name, posthorn query, notmuch query).
 //! - `query INDEX Q`: one query's first screen and count (for a quick look).
 //!
 //! Without a command (as `cargo test --benches` runs it) it does a 2,000-message smoke
@@ -491,6 +493,92 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// From the Enter that submits a search at the `\\` prompt to the first drawn screen
+/// of results: the app's update (parse, effect), the runtime's first-screen query, the
+/// update that threads the results, and the render at 160x48.
+fn time_screen(index: &IndexReader, q: &str, runs: usize) -> (Duration, usize) {
+    use posthorn::app::{AppEvent, AppState, Effect, Key, KeyCode, Keymap, Settings, update};
+    use posthorn::core::Folder;
+    let mut times = Vec::new();
+    let mut rows = 0;
+    for _ in 0..runs {
+        let mut s = AppState::new(Keymap::default(), Settings::default());
+        (s.width, s.height) = (160, 48);
+        s.now = 1_800_000_000;
+        update(
+            &mut s,
+            AppEvent::Folders {
+                account: account(),
+                folders: vec![Folder::mail(account(), FolderPath::inbox())],
+            },
+        );
+        update(&mut s, AppEvent::Key(Key::plain(KeyCode::Char('\\'))));
+        for c in q.chars() {
+            update(&mut s, AppEvent::Key(Key::plain(KeyCode::Char(c))));
+        }
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("terminal");
+        let t = Instant::now();
+        let fx = update(&mut s, AppEvent::Key(Key::plain(KeyCode::Enter)));
+        let Some((req, query)) = fx.iter().find_map(|e| match e {
+            Effect::Search { req, query, .. } => Some((*req, query.clone())),
+            _ => None,
+        }) else {
+            panic!("no search for {q}");
+        };
+        let tagged = HashSet::new();
+        let ctx = SearchContext {
+            now: 1_800_000_000,
+            tagged: &tagged,
+        };
+        let first = index
+            .view()
+            .search(
+                query.expr.as_ref(),
+                &Scope::default(),
+                &ctx,
+                Some(posthorn::run::search::FIRST_SCREEN),
+            )
+            .expect("search");
+        let done = first.envelopes.len() < posthorn::run::search::FIRST_SCREEN;
+        update(
+            &mut s,
+            AppEvent::SearchResults {
+                req,
+                result: Ok(first.envelopes),
+                done,
+                complete: first.complete,
+            },
+        );
+        term.draw(|f| posthorn::ui::render(f, &s)).expect("draw");
+        times.push(t.elapsed());
+        rows = s.rows.len();
+    }
+    (median(times), rows)
+}
+
+/// Loading every match (what replaces the first screen in the list).
+fn time_all(index: &IndexReader, q: &str, runs: usize) -> Duration {
+    let tagged = HashSet::new();
+    let ctx = SearchContext {
+        now: 1_800_000_000,
+        tagged: &tagged,
+    };
+    let query = Query::parse(q).expect("query");
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                index
+                    .view()
+                    .search(query.expr.as_ref(), &Scope::default(), &ctx, None)
+                    .expect("search");
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
 fn time_query(index: &IndexReader, q: &str, runs: usize) -> (Duration, Duration, usize, usize) {
     let tagged = HashSet::new();
     let ctx = SearchContext {
@@ -523,14 +611,20 @@ fn time_query(index: &IndexReader, q: &str, runs: usize) -> (Duration, Duration,
     (median(first), median(count), shown, total)
 }
 
+/// One line per query kind: `NAME<TAB>drawn ms<TAB>query ms<TAB>count ms<TAB>count
+/// <TAB>rows on the first screen<TAB>ms to load every match`.
 fn queries(index_path: &Path, runs: usize) {
     let index = IndexReader::open(index_path).expect("open index");
     for (name, q, _) in QUERIES {
-        let (first, count, shown, total) = time_query(&index, q, runs);
+        let (first, count, _, total) = time_query(&index, q, runs);
+        let (drawn, rows) = time_screen(&index, q, runs);
+        let all = time_all(&index, q, runs.min(5));
         println!(
-            "{name:<18} {q:<32} first screen {:>7.2} ms ({shown} rows)   count {:>7.2} ms ({total})",
+            "{name}\t{:.2}\t{:.2}\t{:.2}\t{total}\t{rows}\t{:.1}",
+            drawn.as_secs_f64() * 1e3,
             first.as_secs_f64() * 1e3,
-            count.as_secs_f64() * 1e3
+            count.as_secs_f64() * 1e3,
+            all.as_secs_f64() * 1e3
         );
     }
     let _ = std::io::stdout().flush();
@@ -550,6 +644,11 @@ fn main() {
         ["gen", dir, n] => generate(Path::new(dir), n.parse().expect("N")),
         ["build", dir, index] => build(Path::new(dir), Path::new(index)),
         ["queries", index] => queries(Path::new(index), 20),
+        ["list"] => {
+            for (name, q, nm) in QUERIES {
+                println!("{name}\t{q}\t{nm}");
+            }
+        }
         ["query", index, q] => {
             let index = IndexReader::open(Path::new(index)).expect("open index");
             let (first, count, shown, total) = time_query(&index, q, 5);

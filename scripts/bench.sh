@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Folder benchmark for issue 2: a 100,000-message Maildir, posthorn side by side with
+# Folder benchmark for issue 2 (`scripts/bench.sh search`: the search benchmark of
+# issue 12, in scripts/bench-search.sh): a 100,000-message Maildir, posthorn side by side with
 # NeoMutt (header cache), both driven in tmux and timed until their message list is on
 # screen. Prints the figures and the ratios; writes them to $OUT.
 #
@@ -7,6 +8,9 @@
 #   N=20000 RUNS=5 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = search ]; then
+    exec scripts/bench-search.sh
+fi
 N=${N:-100000}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/phb}

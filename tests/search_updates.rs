@@ -288,3 +288,22 @@ fn a_kill_while_indexing_loses_nothing_and_the_next_run_finishes() {
         .count();
     assert_eq!(n, want);
 }
+
+#[test]
+fn the_indexer_follows_an_index_rebuilt_under_it() {
+    let (dir, folders) = search_corpus::write(40, 4);
+    let index = dir.path().join("index.sqlite");
+    search_corpus::scan(&index, &folders);
+    let caches = search_corpus::caches(dir.path(), &index);
+    let mut ix = posthorn::run::indexer::TextIndexer::open(&index, &caches).unwrap();
+    ix.run_to_end(&mut |_| {}).unwrap();
+    // An account finds the file damaged, moves it aside and starts a new one.
+    let (mut w, _) = Index::open(&index).unwrap();
+    w.heal("test").unwrap();
+    drop(w);
+    search_corpus::scan(&index, &folders);
+    assert_eq!(rows(&index, "fts_pending"), 40);
+    ix.run_to_end(&mut |_| {}).unwrap();
+    assert_eq!(rows(&index, "fts_docs"), 40, "written into the new file");
+    assert!(count(&index, "kernel OR walnut OR zephyr") > 0);
+}

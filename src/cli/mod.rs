@@ -306,11 +306,10 @@ pub fn search(setup: &mut Setup, query: &str, opts: &SearchOptions) -> Result<()
     let ix = reader(setup)?;
     let view = ix.view();
     let err = |e: crate::store::StoreError| CliError(e.to_string());
-    let progress = view.fts_progress().map_err(err)?;
-    if !progress.is_complete() {
+    let pending = view.fts_pending().map_err(err)?;
+    if pending > 0 {
         output::warn(&format!(
-            "the full-text index is not complete ({} messages wait); they were matched on their headers only",
-            progress.pending
+            "the full-text index is not complete ({pending} messages wait); they were matched on their headers only"
         ));
     }
     if opts.output == SearchOutput::Count {

@@ -40,11 +40,14 @@ type Extracted = Vec<(PendingDoc, Option<DocText>)>;
 
 pub struct TextIndexer {
     writer: FtsWriter,
+    path: std::path::PathBuf,
     caches: BTreeMap<AccountId, CacheView>,
     folders: HashMap<(AccountId, FolderPath), Option<Maildir>>,
     batch: usize,
     /// The next batch, extracted while the last one was written.
     ahead: Option<Extracted>,
+    /// Messages indexed, as last counted.
+    indexed: u64,
     /// How long one write transaction may hold the index (the TUI keeps it short: an
     /// actor's write waits that long; a headless build may take longer ones).
     pub store_target: Duration,
@@ -58,6 +61,7 @@ impl TextIndexer {
     pub fn open(index_path: &Path, caches: &[CacheView]) -> Result<TextIndexer, StoreError> {
         Ok(TextIndexer {
             writer: FtsWriter::open(index_path)?,
+            path: index_path.to_path_buf(),
             caches: caches
                 .iter()
                 .map(|c| (c.account.clone(), c.clone()))
@@ -65,6 +69,7 @@ impl TextIndexer {
             folders: HashMap::new(),
             batch: FIRST_BATCH,
             ahead: None,
+            indexed: 0,
             store_target: STORE_TARGET,
             spent: (Duration::ZERO, Duration::ZERO),
             threads: std::thread::available_parallelism()
@@ -81,6 +86,11 @@ impl TextIndexer {
     /// Indexes one batch (and reads the next one meanwhile). `stored == 0` with
     /// nothing pending means the index is complete.
     pub fn step(&mut self) -> Result<Step, StoreError> {
+        if !self.writer.is_current() {
+            // The index was rebuilt under us: index the new file, from its own queue.
+            self.writer = FtsWriter::open(&self.path)?;
+            self.ahead = None;
+        }
         let current = match self.ahead.take() {
             Some(a) => a,
             None => {
@@ -93,9 +103,13 @@ impl TextIndexer {
             }
         };
         let Some((last, _)) = current.last() else {
+            // Nothing waits: say so without counting the whole index.
             return Ok(Step {
                 stored: 0,
-                progress: self.writer.progress()?,
+                progress: FtsProgress {
+                    indexed: self.indexed,
+                    pending: self.writer.pending_count()?,
+                },
             });
         };
         // The batch after this one, extracted on other threads while this is written.
@@ -129,10 +143,9 @@ impl TextIndexer {
         let scaled =
             (self.batch as f64 * self.store_target.as_secs_f64() / took.as_secs_f64()) as usize;
         self.batch = scaled.clamp(20, 5000).min(self.batch * 2);
-        Ok(Step {
-            stored,
-            progress: self.writer.progress()?,
-        })
+        let progress = self.writer.progress()?;
+        self.indexed = progress.indexed;
+        Ok(Step { stored, progress })
     }
 
     /// Merges index segments a little (call when idle); false when nothing is left.

@@ -127,6 +127,8 @@ impl FtsProgress {
 pub struct FtsWriter {
     conn: Connection,
     path: PathBuf,
+    /// The file this connection opened (an account that heals the index replaces it).
+    identity: Option<(u64, u64)>,
 }
 
 pub(super) fn progress(conn: &Connection, path: &Path) -> Result<FtsProgress, StoreError> {
@@ -178,11 +180,28 @@ impl FtsWriter {
         Ok(FtsWriter {
             conn,
             path: path.to_path_buf(),
+            identity: super::file_identity(path),
         })
+    }
+
+    /// False when the file at the index path is no longer the one this writer opened
+    /// (an account moved a damaged index aside and started a new one): open again.
+    pub fn is_current(&self) -> bool {
+        super::file_identity(&self.path) == self.identity
     }
 
     pub fn progress(&self) -> Result<FtsProgress, StoreError> {
         progress(&self.conn, &self.path)
+    }
+
+    /// How many messages wait (without counting the indexed ones).
+    pub fn pending_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM fts_pending", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| err("read indexing progress", &self.path, e))
     }
 
     /// Up to `limit` queued envelopes, after `after` (the last of the previous batch)

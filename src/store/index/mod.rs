@@ -279,7 +279,7 @@ fn truncated(conn: &Connection, path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn file_identity(path: &Path) -> Option<(u64, u64)> {
+pub(crate) fn file_identity(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }

@@ -325,6 +325,17 @@ impl ReadView<'_> {
         fts::progress(self.conn, self.path)
     }
 
+    /// How many messages wait for the full-text indexer (cheaper than `fts_progress`,
+    /// which counts the indexed ones too).
+    pub fn fts_pending(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM fts_pending", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| err("read indexing progress", self.path, e))
+    }
+
     /// The folder ids of a scope's folders (missing folders are left out).
     fn scope_sql(&self, scope: &Scope, out: &mut Sql) -> Result<(), StoreError> {
         if let Some(accounts) = &scope.accounts {
