@@ -41,11 +41,16 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         }
         None => " (no folder)".into(),
     };
-    let mut head = format!(
-        "{title} — {}",
-        crate::app::count::messages(state.rows.len())
-    );
-    if searching && state.envelopes_req.is_some() && !state.rows.is_empty() {
+    let loading = searching && state.envelopes_req.is_some();
+    let mut head = if loading && state.rows.is_empty() {
+        format!("{title} — searching…")
+    } else {
+        format!(
+            "{title} — {}",
+            crate::app::count::messages(state.rows.len())
+        )
+    };
+    if loading && !state.rows.is_empty() {
         head.push_str(" so far…");
     }
     if let Some(q) = &state.limit {
