@@ -644,6 +644,21 @@ fn main() {
         ["gen", dir, n] => generate(Path::new(dir), n.parse().expect("N")),
         ["build", dir, index] => build(Path::new(dir), Path::new(index)),
         ["queries", index] => queries(Path::new(index), 20),
+        ["optimize", index] => {
+            // How much a full merge of the index's segments would save.
+            let before = index_size(Path::new(index));
+            let t = Instant::now();
+            let c = rusqlite::Connection::open(index).expect("open");
+            c.execute_batch("INSERT INTO fts(fts) VALUES('optimize'); VACUUM;")
+                .expect("optimize");
+            drop(c);
+            println!(
+                "optimize: {:.1} MB -> {:.1} MB in {:.1} s",
+                before as f64 / 1e6,
+                index_size(Path::new(index)) as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            );
+        }
         ["list"] => {
             for (name, q, nm) in QUERIES {
                 println!("{name}\t{q}\t{nm}");

@@ -77,7 +77,9 @@ ms() {
     done
     printf '%s\n' "${t[@]}" | median | xargs printf '%.1f'
 }
-du_mb() { du -sb "$@" 2>/dev/null | awk '{s+=$1} END {printf "%.1f", s/1e6}'; }
+# Disk usage in MB (blocks, as `du` counts the issue's "398 MB" folder); du_app: bytes.
+du_mb() { du -s --block-size=1 "$@" 2>/dev/null | awk '{s+=$1} END {printf "%.1f", s/1e6}'; }
+du_app() { du -sb "$@" 2>/dev/null | awk '{s+=$1} END {printf "%.1f", s/1e6}'; }
 
 echo "== posthorn: index from cold =="
 ph_build=$("$SB" build "$DATA/mail" "$DATA/index.sqlite")
@@ -135,21 +137,26 @@ while IFS=$'\t' read -r name q nmq; do
 done < <("$SB" list)
 tmux send-keys -t phs q; sleep 0.3; tmux kill-session -t phs 2>/dev/null || true
 
-echo "== warm start of the folder, full-text index in the file =="
-warm=$("$FB" warm "$DATA/index.sqlite" | sed -n 1p)
-echo "$warm"
+echo "== warm start of the folder, full-text index in the file (median of 3) =="
+warm_runs=()
+for _ in 1 2 3; do
+    warm_runs+=("$("$FB" warm "$DATA/index.sqlite" | sed -n 1p)")
+done
+printf '%s\n' "${warm_runs[@]}"
+warm=$(printf '%s\n' "${warm_runs[@]}" | sort -t: -k2 -n | sed -n 2p)
 
 mail=$(du_mb "$DATA/mail")
+mail_bytes=$(du_app "$DATA/mail")
 ph_size=$(du_mb "$DATA/index.sqlite" "$DATA/index.sqlite-wal")
 nm_size=$(du_mb "$DATA/notmuch-db")
 {
     echo "posthorn search benchmark: $N messages, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "index from cold: posthorn $ph_total s, notmuch new $nm_total s, ratio $(echo "$ph_total / $nm_total" | bc -l | xargs printf '%.2f') (target <= 0.25)"
     echo "  $(echo "$ph_build" | sed -n 2p | sed 's/^ *//')"
-    echo "index size: posthorn $ph_size MB, notmuch $nm_size MB, mail $mail MB: posthorn $(echo "100 * $ph_size / $mail" | bc -l | xargs printf '%.0f')% of the mail (target <= 33%)"
+    echo "index size: posthorn $ph_size MB, notmuch $nm_size MB, mail $mail MB on disk ($mail_bytes MB of bytes): posthorn $(echo "100 * $ph_size / $mail" | bc -l | xargs printf '%.0f')% of the mail on disk, $(echo "100 * $ph_size / $mail_bytes" | bc -l | xargs printf '%.0f')% of its bytes (target <= 33%)"
     echo "queries, medians of $RUNS: posthorn first screen (in process; real TUI in tmux, median of 5), count (in process; posthorn search --cached --output count), every match loaded;"
     echo "  notmuch search --limit=50, notmuch count; matches posthorn / notmuch"
     printf '%s\n' "${rows[@]}"
     echo "  targets: first screen <= 50 ms; posthorn's count <= notmuch's"
-    echo "warm start: $warm (target <= 0.3 s)"
+    echo "warm start (median of 3): $warm (target <= 0.3 s)"
 } | tee "$OUT"

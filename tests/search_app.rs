@@ -111,6 +111,15 @@ fn backslash_searches_every_folder_first_screen_then_all() {
             .text
             .starts_with("3 messages match")
     );
+    // R searches again (a search has no folder to rescan).
+    let fx = press(&mut s, &["R"]);
+    assert_eq!(
+        search_of(&fx).map(|x| x.1).as_deref(),
+        Some("kernel OR from:zoë")
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Scan { .. })));
+    let (req, _) = search_of(&fx).unwrap();
+    answer(&mut s, req, mixed(), true);
     // `\` again offers the same query to edit.
     press(&mut s, &["\\"]);
     assert_eq!(s.prompt.as_ref().unwrap().input, "kernel OR from:zoë");

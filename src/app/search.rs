@@ -2,7 +2,7 @@
 //! saved searches as virtual folders with counts, the full-text indexer's progress,
 //! and the words to highlight. Pure, like the rest of `app`.
 
-use super::event::{AppEvent, Effect};
+use super::event::Effect;
 use super::state::{AppState, Pending, ViewSource};
 use super::view;
 use crate::core::query::{Highlight, Query};
@@ -154,12 +154,4 @@ pub fn highlights(state: &AppState) -> Vec<Highlight> {
         out.extend(q.highlights());
     }
     out
-}
-
-/// Whether an event is a search answer (for tests and the runtime's bookkeeping).
-pub fn is_search_answer(e: &AppEvent) -> bool {
-    matches!(
-        e,
-        AppEvent::SearchResults { .. } | AppEvent::SearchCounts { .. }
-    )
 }

@@ -491,6 +491,10 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
                 "Flat view"
             });
         }
+        Action::Refresh if matches!(state.source, Some(ViewSource::Search { .. })) => {
+            reload(state, fx);
+            state.info("Searching again…");
+        }
         Action::Refresh => {
             if let Some(src) = state.source.clone() {
                 for (account, folder) in source_folders(state, &src) {
