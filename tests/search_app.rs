@@ -272,6 +272,32 @@ fn saved_searches_are_folders_whose_counts_follow_new_mail() {
 }
 
 #[test]
+fn the_list_opens_the_first_folder_not_a_saved_search() {
+    let mut s = AppState::new(
+        posthorn::app::Keymap::default(),
+        posthorn::app::Settings::default(),
+    );
+    s.saved = vec![saved("kernel", "kernel")];
+    let home = AccountId("home".into());
+    let fx = update(
+        &mut s,
+        AppEvent::Folders {
+            account: home.clone(),
+            folders: vec![posthorn::core::Folder::mail(
+                home.clone(),
+                FolderPath::inbox(),
+            )],
+        },
+    );
+    assert_eq!(
+        s.source,
+        Some(ViewSource::Folder(home, FolderPath::inbox()))
+    );
+    assert_eq!(s.folder_cursor, 1);
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadEnvelopes { .. })));
+}
+
+#[test]
 fn the_limit_asks_the_index_for_words_anywhere() {
     let mut s = state_with(mixed(), 80, 24);
     press(&mut s, &["/"]);

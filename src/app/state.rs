@@ -347,6 +347,16 @@ impl AppState {
         usize::from(self.has_unified()) + self.saved.len() + self.folders.len()
     }
 
+    /// The folder-pane entry of all inboxes (when offered) or else the first folder:
+    /// what the list opens at start.
+    pub fn first_folder_entry(&self) -> usize {
+        if self.has_unified() {
+            0
+        } else {
+            self.saved.len()
+        }
+    }
+
     /// The view source of a folder-pane entry.
     pub fn folder_entry_source(&self, i: usize) -> Option<ViewSource> {
         let mut i = i;

@@ -77,10 +77,14 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                 state.scan_after_load = true;
                 reload(state, fx);
             }
+            // At start the list opens the first folder (or all inboxes), never a
+            // saved search, whose folders would then go unscanned.
+            let first = state.first_folder_entry();
             if state.source.is_none()
-                && let Some(src) = state.folder_entry_source(0)
+                && let Some(src) = state.folder_entry_source(first)
             {
                 open_source(state, src, fx);
+                state.folder_cursor = first;
             }
             state.folder_cursor = state
                 .folder_cursor
