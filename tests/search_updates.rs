@@ -307,3 +307,65 @@ fn the_indexer_follows_an_index_rebuilt_under_it() {
     assert_eq!(rows(&index, "fts_docs"), 40, "written into the new file");
     assert!(count(&index, "kernel OR walnut OR zephyr") > 0);
 }
+
+#[test]
+fn envelopes_without_a_body_are_searched_by_headers_until_the_body_arrives() {
+    use posthorn::core::envelope::HeaderFields;
+    use posthorn::store::index::{FolderChanges, NewEnvelope};
+    // What an IMAP or NNTP sync writes: an envelope with no cached file yet.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("mail");
+    let inbox = posthorn::store::Maildir::create(&root).unwrap();
+    let index = dir.path().join("index.sqlite");
+    let id = AccountId("remote".into());
+    let (mut ix, _) = Index::open(&index).unwrap();
+    let folder_id = ix.folder_id(&id, &FolderPath::inbox()).unwrap();
+    let fields = HeaderFields {
+        date: 1_700_000_000,
+        from: "Grace Hopper".into(),
+        from_addr: "grace@example.org".into(),
+        subject: "Compiler notes".into(),
+        ..Default::default()
+    };
+    ix.apply(
+        folder_id,
+        &FolderChanges {
+            added: vec![NewEnvelope {
+                uid: "u1".into(),
+                file_name: None,
+                size: 10,
+                flags: Flags::empty(),
+                fields,
+            }],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let caches = [posthorn::account::CacheView::new(
+        id.clone(),
+        Some(MaildirTree::open(&root).unwrap()),
+        &index,
+    )];
+    search_corpus::index_text(&index, &caches);
+    assert_eq!(find(&index, "compiler from:grace").len(), 1);
+    assert_eq!(find(&index, "body:nanoseconds").len(), 0);
+    // The body is fetched into the cache: the index queues the message again.
+    let e = inbox
+        .deliver(
+            b"From: Grace Hopper <grace@example.org>\nSubject: Compiler notes\n\nnanoseconds\n",
+            Flags::empty(),
+        )
+        .unwrap();
+    ix.set_file(
+        &id,
+        &FolderPath::inbox(),
+        &LocalId("u1".into()),
+        &e.file_name,
+        e.flags,
+    )
+    .unwrap();
+    assert_eq!(rows(&index, "fts_pending"), 1);
+    search_corpus::index_text(&index, &caches);
+    assert_eq!(find(&index, "body:nanoseconds").len(), 1);
+    assert_eq!(count(&index, "compiler"), 1, "indexed once");
+}
