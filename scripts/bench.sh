@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Folder benchmark for issue 2: a 100,000-message Maildir, posthorn side by side with
+# Folder benchmark for issue 2 (`scripts/bench.sh search`: the search benchmark of
+# issue 12, in scripts/bench-search.sh): a 100,000-message Maildir, posthorn side by side with
 # NeoMutt (header cache), both driven in tmux and timed until their message list is on
 # screen. Prints the figures and the ratios; writes them to $OUT.
 #
@@ -10,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-folder}" in
     folder) ;;
+    search) exec scripts/bench-search.sh ;;
     *)
-        [ -x "scripts/bench/$1.sh" ] || { echo "usage: scripts/bench.sh [folder|imap]" >&2; exit 2; }
+        [ -x "scripts/bench/$1.sh" ] || { echo "usage: scripts/bench.sh [folder|imap|search]" >&2; exit 2; }
         name=$1; shift
         exec "scripts/bench/$name.sh" "$@"
         ;;

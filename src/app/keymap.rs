@@ -46,6 +46,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("T", Action::ClearTags),
     ("/", Action::Limit),
     ("esc", Action::ClearLimit),
+    ("\\", Action::Search),
     ("u", Action::Undo),
     ("o", Action::Sort),
     ("O", Action::Reverse),

@@ -1,4 +1,5 @@
-//! The one-line prompts: move to a folder (with completion), limit, save attachment as.
+//! The one-line prompts: move to a folder (with completion), limit, search, save
+//! attachment as.
 
 use super::event::Effect;
 use super::key::{Key, KeyCode};
@@ -129,17 +130,20 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
                 state.cursor = 0;
                 view::rebuild(state);
                 if needs_body {
-                    let candidates = view::candidates(state);
+                    // Words anywhere, body:, cc:, attachment: are answered by the
+                    // full-text index, for the folders the list shows.
+                    let folders = match &state.source {
+                        Some(src) => super::update::source_folders(state, src),
+                        None => Vec::new(),
+                    };
                     let req = state.request(Pending::BodySearch);
                     state.body_search_req = Some(req);
-                    state.info(format!(
-                        "Searching the bodies of {}…",
-                        super::count::messages(candidates.len())
-                    ));
+                    state.info("Searching…");
                     fx.push(Effect::BodySearch {
                         req,
                         query: state.limit.clone().unwrap_or_default(),
-                        candidates,
+                        folders,
+                        tagged: state.tagged.iter().cloned().collect(),
                     });
                 } else {
                     let n = state.rows.len();
@@ -162,6 +166,17 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
         }
         // Answered key by key in `on_key`.
         PromptKind::Confirm { .. } => state.prompt = Some(p),
+        PromptKind::Search => match Query::parse(&p.input) {
+            Ok(q) if q.is_empty() => {
+                state.error("Type what to search for (? lists the query words)");
+                state.prompt = Some(p);
+            }
+            Ok(q) => super::search::open(state, q, fx),
+            Err(e) => {
+                state.error(e.to_string());
+                state.prompt = Some(p);
+            }
+        },
         PromptKind::SaveAs { attachment } => {
             let Some(r) = state.reader.as_ref() else {
                 return;

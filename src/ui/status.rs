@@ -18,7 +18,11 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
         let label = match &p.kind {
             PromptKind::MoveTo => "Move to folder: ".to_string(),
             PromptKind::Limit => {
-                "Limit (from: to: subject: body: is:unread is:flagged before: after:): ".to_string()
+                "Limit (words from: to: subject: body: is:unread date: AND OR NOT): ".to_string()
+            }
+            PromptKind::Search => {
+                "Search every folder (words \"phrases\" from: to: subject: body: is: date: AND OR NOT): "
+                    .to_string()
             }
             PromptKind::SaveAs { .. } => "Save attachment as: ".to_string(),
             PromptKind::FolderName { account, rename } => folder_label(account, rename.as_ref()),
@@ -103,6 +107,10 @@ fn summary(state: &AppState) -> String {
             .find(|x| x.account == *a && x.path == *f)
             .map_or(0, |x| x.unread),
         Some(crate::app::ViewSource::UnifiedInbox) => state.unified_counts().1,
+        Some(crate::app::ViewSource::Search { name, .. }) => name
+            .as_ref()
+            .and_then(|n| state.saved.iter().find(|s| s.name == *n))
+            .map_or(0, |s| s.unread),
         None => 0,
     };
     let mut s = format!(" {unread} unread");
@@ -136,6 +144,13 @@ fn progress_text(state: &AppState) -> String {
         })
         .collect();
     parts.sort();
+    if let Some((done, waiting)) = state.text_index {
+        let total = done + waiting;
+        parts.push(format!(
+            "Indexing text {done}/{total} ({}%)",
+            done * 100 / total.max(1)
+        ));
+    }
     if parts.is_empty() {
         String::new()
     } else {
