@@ -149,8 +149,10 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
         } => {
             let label = format!("Indexing {account}/{folder}");
             // A first sync: the list shows its first envelopes as soon as they are in,
-            // not when the whole folder is.
-            let first = state.envelopes.is_empty() && done > 0 && shows(state, &account, &folder);
+            // not when the whole folder is, and grows while they arrive (reloaded each
+            // time the sync has twice what is shown: a handful of reloads in all).
+            let first =
+                done > 0 && done >= 2 * state.envelopes.len() && shows(state, &account, &folder);
             state.progress.insert(
                 (account, folder),
                 super::state::Progress { label, done, total },

@@ -106,6 +106,8 @@ pub struct ImapAccount {
     replay_due: bool,
     /// Folders listed but not yet synced this session (synced in the background).
     unsynced: Vec<FolderPath>,
+    /// Connected, folders not listed yet.
+    announce_due: bool,
 }
 
 /// The connection settings for a server table (port defaults per RFC 8314 / RFC 3501).
@@ -174,6 +176,7 @@ impl ImapAccount {
             auth_failed: false,
             replay_due: false,
             unsynced: Vec::new(),
+            announce_due: false,
         })
     }
 
@@ -569,7 +572,9 @@ impl Account for ImapAccount {
         match self.reconnect().await {
             Ok(()) => {
                 self.replay_if_due().await;
-                self.announce_folders().await;
+                // The folder list waits for the first chunk of the first sync (the
+                // INBOX the user is looking at), or the first tick.
+                self.announce_due = true;
                 Ok(())
             }
             // Offline: the cache still works; the state says when the next try is.
@@ -588,7 +593,10 @@ impl Account for ImapAccount {
     async fn list_folders(&mut self) -> Result<Vec<Folder>, AccountError> {
         if self.conn.is_some() || self.retry_at.is_none_or(|at| Instant::now() >= at) {
             match self.list_remote().await {
-                Ok(f) => return Ok(f),
+                Ok(f) => {
+                    self.announce_due = false;
+                    return Ok(f);
+                }
                 Err(e)
                     if matches!(
                         e.kind,
@@ -606,7 +614,12 @@ impl Account for ImapAccount {
     }
 
     async fn sync_step(&mut self, job: ImapSync) -> Result<SyncStep<ImapSync>, AccountError> {
-        sync::step(self, job).await
+        let r = sync::step(self, job).await;
+        if self.announce_due && self.online {
+            self.announce_due = false;
+            self.announce_folders().await;
+        }
+        r
     }
 
     async fn fetch(
@@ -718,6 +731,9 @@ impl Account for ImapAccount {
         if self.auth_failed {
             return None;
         }
+        if self.announce_due && self.online {
+            return Some(Instant::now() + Duration::from_millis(500));
+        }
         if !self.online {
             return self.retry_at;
         }
@@ -729,6 +745,11 @@ impl Account for ImapAccount {
     }
 
     async fn tick(&mut self) {
+        if self.announce_due && self.online {
+            self.announce_due = false;
+            self.announce_folders().await;
+            return;
+        }
         if !self.online {
             if self.reconnect().await.is_ok() {
                 self.replay_if_due().await;
