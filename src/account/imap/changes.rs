@@ -182,6 +182,7 @@ pub async fn move_to(
     ids: &[MessageRef],
     to: &FolderPath,
 ) -> Result<(), AccountError> {
+    acc.know_folders().await;
     // "Trash" / "Archive" from the app mean the account's folders with those roles.
     let to = match FolderRole::from_name(&to.0) {
         Some(role) if acc.folders.get(to).is_none() => {
@@ -444,6 +445,7 @@ async fn replay_move(acc: &mut ImapAccount, g: &Group) -> Result<(), AccountErro
     }
     let uids: Vec<u32> = uid_of.keys().copied().collect();
     let set = uid_set(&uids);
+    acc.know_folders().await;
     let dest = quoted(&acc.folders.server_name(&to));
     let conn = acc.conn().await?;
     let has_move = conn.has("MOVE");
@@ -572,6 +574,7 @@ async fn replay_append(acc: &mut ImapAccount, g: &Group) -> Result<(), AccountEr
         };
         // RFC 3501 §6.3.11: the server stores CRLF lines.
         let bytes = crlf(&bytes);
+        acc.know_folders().await;
         let name = quoted(&acc.folders.server_name(&g.folder));
         let flag_list = to_imap(flags.apply(FlagOp::Remove(Flags::TRASHED)));
         let head = format!("APPEND {name} {flag_list} ");

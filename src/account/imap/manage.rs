@@ -10,6 +10,7 @@ use crate::core::{FolderOp, FolderPath};
 
 pub async fn folder_op(acc: &mut ImapAccount, op: &FolderOp) -> Result<(), AccountError> {
     let inbox = FolderPath::inbox();
+    acc.know_folders().await;
     match op {
         FolderOp::Create(path) => {
             let name = acc.folders.server_name(path);

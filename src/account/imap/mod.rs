@@ -368,6 +368,14 @@ impl ImapAccount {
         }
     }
 
+    /// The server's names need its hierarchy delimiter: list the folders once if that
+    /// is not known yet (a new cache whose first sync has not listed them).
+    async fn know_folders(&mut self) {
+        if self.folders.delimiter.is_none() && self.online {
+            let _ = self.list_remote().await;
+        }
+    }
+
     /// Sends the changes queued while offline, once after each reconnect.
     async fn replay_if_due(&mut self) {
         if self.replay_due && self.conn.is_some() {
@@ -393,6 +401,9 @@ impl ImapAccount {
             && self.conn.as_ref().is_some_and(|c| !c.broken)
         {
             return Ok(s.uidvalidity);
+        }
+        if *path != FolderPath::inbox() {
+            self.know_folders().await;
         }
         let name = self.folders.server_name(path);
         let conn = self.conn().await?;

@@ -113,6 +113,9 @@ fn protocol(acc: &ImapAccount, msg: String) -> AccountError {
 pub async fn begin(acc: &mut ImapAccount, folder: &FolderPath) -> Result<ImapSync, AccountError> {
     let f = folder.clone();
     let mut stored = acc.disk(move |d| d.index().sync_state(&d.id, &f)).await?;
+    if *folder != FolderPath::inbox() {
+        acc.know_folders().await;
+    }
     let name = acc.folders.server_name(folder);
     let conn = acc.conn().await?;
     let qresync = conn.has("QRESYNC");
