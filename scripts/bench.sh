@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Folder benchmark for issue 2: a 100,000-message Maildir, posthorn side by side with
+# Folder benchmark for issue 2 (`scripts/bench.sh search`: the search benchmark of
+# issue 12, in scripts/bench-search.sh): a 100,000-message Maildir, posthorn side by side with
 # NeoMutt (header cache), both driven in tmux and timed until their message list is on
 # screen. Prints the figures and the ratios; writes them to $OUT.
 #
 #   scripts/bench.sh            # N=100000, data in /tmp/phb (kept for re-runs)
 #   scripts/bench.sh pop3       # POP3 against fetchmail and getmail6 (scripts/bench/pop3.sh)
 #   N=20000 RUNS=5 scripts/bench.sh
+#   scripts/bench.sh imap       # IMAP first sync / resync vs mbsync (scripts/bench/imap.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# `scripts/bench.sh pop3`: the POP3 download benchmark of issue 9.
-if [ "${1:-}" = pop3 ]; then exec scripts/bench/pop3.sh; fi
+case "${1:-folder}" in
+    folder) ;;
+    search) exec scripts/bench-search.sh ;;
+    *)
+        [ -x "scripts/bench/$1.sh" ] || { echo "usage: scripts/bench.sh [folder|imap|pop3|search]" >&2; exit 2; }
+        name=$1; shift
+        exec "scripts/bench/$name.sh" "$@"
+        ;;
+esac
 N=${N:-100000}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/phb}

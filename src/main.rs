@@ -53,7 +53,9 @@ enum Command {
         #[arg(long)]
         raw: bool,
     },
-    /// Search every folder: from: to: subject: body: is:unread is:flagged before: after: words.
+    /// Search every folder of every account: words, "phrases", from: to: cc: subject:
+    /// body: attachment: is:unread|flagged|replied tag: has:attachment date:2026-01..2026-03
+    /// date:7d.. folder: account:, AND OR NOT ( ), -word, word*.
     Search {
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
@@ -63,7 +65,20 @@ enum Command {
         folder: Option<String>,
         #[arg(long)]
         json: bool,
+        /// summary (one line per message), files (cached file paths) or count.
+        #[arg(long, value_enum, default_value_t = OutputArg::Summary)]
+        output: OutputArg,
+        /// Answer from the index as it is, without rescanning or indexing first.
+        #[arg(long)]
+        cached: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OutputArg {
+    Summary,
+    Files,
+    Count,
 }
 
 fn setup(args: &Args) -> Result<Setup, SetupError> {
@@ -122,13 +137,23 @@ fn real_main(args: Args) -> Result<ExitCode> {
             account,
             folder,
             json,
-        }) => cli::search(
-            &mut setup,
-            &query.join(" "),
-            account.as_deref(),
-            folder.as_deref(),
-            json,
-        )?,
+            output,
+            cached,
+        }) => {
+            let output = match output {
+                OutputArg::Summary => cli::SearchOutput::Summary,
+                OutputArg::Files => cli::SearchOutput::Files,
+                OutputArg::Count => cli::SearchOutput::Count,
+            };
+            let opts = cli::SearchOptions {
+                account: account.as_deref(),
+                folder: folder.as_deref(),
+                json,
+                output,
+                cached,
+            };
+            cli::search(&mut setup, &query.join(" "), &opts)?
+        }
         Some(Command::Sync { account, folder }) => {
             if !cli::sync(&mut setup, account.as_deref(), folder.as_deref())? {
                 return Ok(ExitCode::FAILURE);

@@ -95,7 +95,7 @@ fn empty_accounts_and_unknown_sections() {
         problems("unsupported.toml"),
         [
             "unsupported.toml:4: accounts.empty: no account type (expected one of: maildir, imap, pop3, nntp, mbox, mh, babyl, mmdf)",
-            "unsupported.toml:6: extra: unknown key (expected one of: general, accounts, keys)",
+            "unsupported.toml:6: extra: unknown key (expected one of: general, accounts, keys, searches)",
         ]
     );
 }
@@ -357,4 +357,44 @@ fn every_commented_key_in_the_example_is_a_real_key() {
         .unwrap_or_else(|e| panic!("{e:#?}\n{text}"));
     assert_eq!(c.accounts.len(), 8);
     assert_eq!(c.keys.len(), 2);
+}
+
+#[test]
+fn saved_searches_must_be_queries_that_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "[accounts.home.maildir]\npath = \"{}\"\n[searches]\nok = \"from:ann is:unread\"\nbad = \"from:ann (report\"\nempty = \" \"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&p).unwrap();
+    let checked = posthorn::config::check(&p, &text);
+    let errs: Vec<String> = checked
+        .config
+        .unwrap_err()
+        .iter()
+        .map(|e| e.to_string().replace(&format!("{}:", p.display()), ""))
+        .collect();
+    assert_eq!(
+        errs,
+        [
+            "5: searches.bad: query: column 10: this ( is never closed",
+            "6: searches.empty: the query is empty",
+        ]
+    );
+    std::fs::write(
+        &p,
+        text.replace("\"from:ann (report\"", "\"x\"")
+            .replace("\" \"", "\"y\""),
+    )
+    .unwrap();
+    let ok = posthorn::config::load(&p).unwrap();
+    assert_eq!(
+        ok.searches.get("ok").map(String::as_str),
+        Some("from:ann is:unread")
+    );
 }

@@ -27,6 +27,8 @@ pub enum AccountOp {
     },
     /// A change the user made (flags, move, restore, delete).
     Triage(TriageOp),
+    /// Create, rename, delete, subscribe or expunge a folder.
+    Folder(crate::core::FolderOp),
     /// "Get mail": sync INBOX, asking the server even if a check is not due (answered
     /// like `SyncFolder(INBOX)`).
     GetMail,
@@ -409,6 +411,10 @@ impl<A: Account> Actor<A> {
                 }
                 Ok(AccountReply::Done { moved_to })
             }
+            AccountOp::Folder(op) => account
+                .folder_op(&op)
+                .await
+                .map(|_| AccountReply::Done { moved_to: vec![] }),
             AccountOp::Triage(TriageOp::Delete { folder, ids }) => account
                 .delete(&folder, &ids)
                 .await

@@ -210,6 +210,17 @@ impl Account for AnyAccount {
     async fn submit(&mut self, msg: &Outgoing) -> Result<(), AccountError> {
         each!(self, a => a.submit(msg).await)
     }
+    async fn append(
+        &mut self,
+        folder: &FolderPath,
+        bytes: &[u8],
+        flags: crate::core::Flags,
+    ) -> Result<crate::core::LocalId, AccountError> {
+        each!(self, a => a.append(folder, bytes, flags).await)
+    }
+    async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
+        each!(self, a => a.folder_op(op).await)
+    }
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         each!(self, a => a.take_push())
     }

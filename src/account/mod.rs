@@ -139,6 +139,37 @@ pub trait Account: Send + 'static {
     }
     fn submit(&mut self, msg: &Outgoing) -> impl Future<Output = Result<(), AccountError>> + Send;
 
+    /// Stores a finished message in a folder (a copy in Sent, a draft in Drafts): on the
+    /// server for a server account (IMAP APPEND, queued while offline), in the store for
+    /// a local one. Returns the message's id in the cache.
+    fn append(
+        &mut self,
+        folder: &FolderPath,
+        bytes: &[u8],
+        flags: crate::core::Flags,
+    ) -> impl Future<Output = Result<crate::core::LocalId, AccountError>> + Send {
+        let _ = (folder, bytes, flags);
+        let err = AccountError {
+            account: self.id().clone(),
+            kind: AccountErrorKind::Unsupported,
+            message: "this account cannot store messages in its folders".into(),
+        };
+        std::future::ready(Err(err))
+    }
+
+    /// Creates, renames, deletes, subscribes or expunges a folder.
+    fn folder_op(
+        &mut self,
+        op: &crate::core::FolderOp,
+    ) -> impl Future<Output = Result<(), AccountError>> + Send {
+        let err = AccountError {
+            account: self.id().clone(),
+            kind: AccountErrorKind::Unsupported,
+            message: format!("this account cannot {} folders", op.verb()),
+        };
+        std::future::ready(Err(err))
+    }
+
     /// Changes made outside posthorn, for accounts that can see them (`push`).
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         None

@@ -641,6 +641,20 @@ impl Account for Pop3Account {
         self.local.restore_targets(ids).await
     }
 
+    /// Folders and stored copies are the cache's business (POP3 has one folder).
+    async fn append(
+        &mut self,
+        folder: &FolderPath,
+        bytes: &[u8],
+        flags: crate::core::Flags,
+    ) -> Result<crate::core::LocalId, AccountError> {
+        self.local.append(folder, bytes, flags).await
+    }
+
+    async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
+        self.local.folder_op(op).await
+    }
+
     async fn submit(&mut self, _msg: &Outgoing) -> Result<(), AccountError> {
         Err(self.err(
             AccountErrorKind::Unsupported,

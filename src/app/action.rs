@@ -54,12 +54,18 @@ actions! {
     ClearTags "clear-tags" List "untag everything";
     Limit "limit" List "limit to matching messages (from: subject: is:unread …)";
     ClearLimit "clear-limit" List "show all messages again";
+    Search "search" List "search every folder and account (words, from: body: date: AND OR NOT …)";
     Undo "undo" List "undo the last triage action";
     Sort "sort" List "cycle sort: date, sender, subject, size, thread activity";
     Reverse "reverse" List "reverse the sort order";
     ToggleThreads "toggle-threads" List "threaded / flat list";
     Refresh "refresh" List "rescan the folder";
     CancelSync "cancel-sync" List "stop the running rescan (what it indexed is kept)";
+    NewFolder "new-folder" List "create a folder (a/b makes a subfolder)";
+    RenameFolder "rename-folder" List "rename the selected folder";
+    DeleteFolder "delete-folder" List "delete the selected folder and its messages";
+    ToggleSubscribe "toggle-subscribe" List "subscribe / unsubscribe the selected folder";
+    EmptyTrash "empty-trash" List "empty the Trash for good (on a Trash folder)";
     GetMail "get-mail" List "get new mail now (POP3 downloads; other accounts rescan INBOX)";
     Notices "notices" List "show the notices log";
     Help "help" List "this help";

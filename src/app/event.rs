@@ -59,6 +59,18 @@ pub enum AppEvent {
         req: RequestId,
         matches: HashSet<(AccountId, LocalId)>,
     },
+    /// Matches of a search (`Effect::Search`): first the newest (`done` false), then
+    /// all of them. `complete` is false while the full-text index is still being built.
+    SearchResults {
+        req: RequestId,
+        result: Result<Vec<Envelope>, String>,
+        done: bool,
+        complete: bool,
+    },
+    /// (total, unread) of each saved search, in `AppState::saved` order.
+    SearchCounts {
+        counts: Vec<(u32, u32)>,
+    },
     AttachmentSaved {
         req: RequestId,
         result: Result<PathBuf, String>,
@@ -94,6 +106,18 @@ pub enum AppEvent {
     FetchNeeded {
         req: RequestId,
         env: Box<Envelope>,
+    },
+    /// A folder operation (`Effect::FolderOp`) was answered.
+    FolderOpDone {
+        req: RequestId,
+        result: Result<(), Failure>,
+    },
+    /// The full-text indexer stored `stored` messages; `indexed` are searchable by
+    /// their text, `pending` still wait.
+    TextIndexed {
+        indexed: u64,
+        pending: u64,
+        stored: usize,
     },
     /// Something worth telling that is not an error (an index rebuilt, a recovery).
     Info(String),
@@ -143,16 +167,35 @@ pub enum Effect {
         account: AccountId,
         op: TriageOp,
     },
+    /// The limit's matches among these folders (every folder when empty), from the
+    /// index; the answer is `BodySearchDone`.
     BodySearch {
         req: RequestId,
         query: crate::core::query::Query,
-        candidates: Vec<Envelope>,
+        folders: Vec<(AccountId, FolderPath)>,
+        tagged: Vec<(AccountId, LocalId)>,
+    },
+    /// Search every folder and account (the answer is `SearchResults`).
+    Search {
+        req: RequestId,
+        query: crate::core::query::Query,
+        tagged: Vec<(AccountId, LocalId)>,
+    },
+    /// Count the saved searches (the answer is `SearchCounts`).
+    CountSearches {
+        queries: Vec<crate::core::query::Query>,
     },
     SaveAttachment {
         req: RequestId,
         env: Box<Envelope>,
         index: usize,
         dest: PathBuf,
+    },
+    /// Create, rename, delete, subscribe or expunge a folder through its account.
+    FolderOp {
+        req: RequestId,
+        account: AccountId,
+        op: crate::core::FolderOp,
     },
     Quit,
 }

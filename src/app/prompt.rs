@@ -1,4 +1,5 @@
-//! The one-line prompts: move to a folder (with completion), limit, save attachment as.
+//! The one-line prompts: move to a folder (with completion), limit, search, save
+//! attachment as.
 
 use super::event::Effect;
 use super::key::{Key, KeyCode};
@@ -47,6 +48,9 @@ pub(super) fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
     let Some(mut p) = state.prompt.take() else {
         return;
     };
+    if let PromptKind::Confirm { yes, .. } = &p.kind {
+        return super::folder_ops::confirm_key(state, key, yes.clone(), p, fx);
+    }
     match key.code {
         KeyCode::Esc => {
             state.info("Cancelled");
@@ -126,23 +130,48 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
                 state.cursor = 0;
                 view::rebuild(state);
                 if needs_body {
-                    let candidates = view::candidates(state);
+                    // Words anywhere, body:, cc:, attachment: are answered by the
+                    // full-text index, for the folders the list shows.
+                    let folders = match &state.source {
+                        Some(src) => super::update::source_folders(state, src),
+                        None => Vec::new(),
+                    };
                     let req = state.request(Pending::BodySearch);
                     state.body_search_req = Some(req);
-                    state.info(format!(
-                        "Searching the bodies of {}…",
-                        super::count::messages(candidates.len())
-                    ));
+                    state.info("Searching…");
                     fx.push(Effect::BodySearch {
                         req,
                         query: state.limit.clone().unwrap_or_default(),
-                        candidates,
+                        folders,
+                        tagged: state.tagged.iter().cloned().collect(),
                     });
                 } else {
                     let n = state.rows.len();
                     state.info(format!("{} (esc shows all)", super::count::matching(n)));
                 }
             }
+            Err(e) => {
+                state.error(e.to_string());
+                state.prompt = Some(p);
+            }
+        },
+        PromptKind::FolderName {
+            ref account,
+            ref rename,
+        } => {
+            let (account, rename) = (account.clone(), rename.clone());
+            if !super::folder_ops::named(state, account, rename, &p.input, fx) {
+                state.prompt = Some(p);
+            }
+        }
+        // Answered key by key in `on_key`.
+        PromptKind::Confirm { .. } => state.prompt = Some(p),
+        PromptKind::Search => match Query::parse(&p.input) {
+            Ok(q) if q.is_empty() => {
+                state.error("Type what to search for (? lists the query words)");
+                state.prompt = Some(p);
+            }
+            Ok(q) => super::search::open(state, q, fx),
             Err(e) => {
                 state.error(e.to_string());
                 state.prompt = Some(p);

@@ -25,6 +25,21 @@ pub enum ViewSource {
     Folder(AccountId, FolderPath),
     /// Every account's INBOX.
     UnifiedInbox,
+    /// The matches of a search in every folder of every account; `name` is the saved
+    /// search's name (None: typed at the search prompt).
+    Search {
+        query: Query,
+        name: Option<String>,
+    },
+}
+
+/// A saved search (`[searches] name = "query"`): a virtual folder with counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedSearch {
+    pub name: String,
+    pub query: Query,
+    pub total: u32,
+    pub unread: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +87,21 @@ pub struct Reader {
 pub enum PromptKind {
     MoveTo,
     Limit,
-    SaveAs { attachment: usize },
+    SaveAs {
+        attachment: usize,
+    },
+    /// A folder name: a new folder of `account`, or the new name of `rename`.
+    FolderName {
+        account: AccountId,
+        rename: Option<FolderPath>,
+    },
+    /// A yes/no question; `y` does `yes`, `n` or Esc cancels.
+    Confirm {
+        question: String,
+        yes: super::folder_ops::Confirmed,
+    },
+    /// Search every folder and account.
+    Search,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,6 +141,8 @@ pub enum Pending {
     },
     BodySearch,
     Save,
+    /// Work on a whole folder (see `folder_ops`).
+    Folder(super::folder_ops::FolderJob),
 }
 
 #[derive(Clone, Debug)]
@@ -172,6 +203,16 @@ pub struct AppState {
     pub message_notice: Option<(RequestId, Notice)>,
     /// Undo steps sent to the accounts and not all answered yet, by run number.
     pub undoing: HashMap<u64, UndoRun>,
+    /// Folders unsubscribed in this session (the folder list does not say).
+    pub unsubscribed: HashSet<(AccountId, FolderPath)>,
+    /// The full-text index while it is being built: (indexed, still waiting).
+    pub text_index: Option<(u64, u64)>,
+    /// The saved searches, in the folder pane after the unified inbox.
+    pub saved: Vec<SavedSearch>,
+    /// The shown search's results came from an index that was not complete.
+    pub search_partial: bool,
+    /// How many messages were indexed when the saved-search counts were last asked for.
+    pub counted_at: u64,
 }
 
 /// An undo whose operations are on their way; "Undone" is said when all came back Ok.
@@ -229,6 +270,11 @@ impl AppState {
             body_search_req: None,
             message_notice: None,
             undoing: HashMap::new(),
+            unsubscribed: HashSet::new(),
+            text_index: None,
+            saved: Vec::new(),
+            search_partial: false,
+            counted_at: 0,
         }
     }
 
@@ -310,25 +356,40 @@ impl AppState {
             .fold((0, 0), |(t, u), f| (t + f.total, u + f.unread))
     }
 
-    /// Number of entries in the folder pane (unified inbox first when offered).
+    /// Number of entries in the folder pane: the unified inbox (when offered), the
+    /// saved searches, then the folders.
     pub fn folder_entries(&self) -> usize {
-        self.folders.len() + usize::from(self.has_unified())
+        usize::from(self.has_unified()) + self.saved.len() + self.folders.len()
+    }
+
+    /// The folder-pane entry of all inboxes (when offered) or else the first folder:
+    /// what the list opens at start.
+    pub fn first_folder_entry(&self) -> usize {
+        if self.has_unified() {
+            0
+        } else {
+            self.saved.len()
+        }
     }
 
     /// The view source of a folder-pane entry.
     pub fn folder_entry_source(&self, i: usize) -> Option<ViewSource> {
+        let mut i = i;
         if self.has_unified() {
             if i == 0 {
                 return Some(ViewSource::UnifiedInbox);
             }
-            self.folders
-                .get(i - 1)
-                .map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
-        } else {
-            self.folders
-                .get(i)
-                .map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
+            i -= 1;
         }
+        if let Some(s) = self.saved.get(i) {
+            return Some(ViewSource::Search {
+                query: s.query.clone(),
+                name: Some(s.name.clone()),
+            });
+        }
+        self.folders
+            .get(i - self.saved.len())
+            .map(|f| ViewSource::Folder(f.account.clone(), f.path.clone()))
     }
 
     /// First visible folder-pane entry (the pane scrolls to keep the cursor visible).

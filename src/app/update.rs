@@ -13,6 +13,8 @@ pub fn update(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
     on_event(state, event, &mut fx);
     clear_message_notice(state);
+    // Whatever changes folder counts changes the saved searches' counts too.
+    super::search::recount_with_folders(state, &mut fx);
     fx
 }
 
@@ -75,10 +77,14 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                 state.scan_after_load = true;
                 reload(state, fx);
             }
+            // At start the list opens the first folder (or all inboxes), never a
+            // saved search, whose folders would then go unscanned.
+            let first = state.first_folder_entry();
             if state.source.is_none()
-                && let Some(src) = state.folder_entry_source(0)
+                && let Some(src) = state.folder_entry_source(first)
             {
                 open_source(state, src, fx);
+                state.folder_cursor = first;
             }
             state.folder_cursor = state
                 .folder_cursor
@@ -142,10 +148,23 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             total,
         } => {
             let label = format!("Indexing {account}/{folder}");
+            // A first sync: the list shows its first envelopes as soon as they are in,
+            // not when the whole folder is, and grows while they arrive (reloaded each
+            // time the sync has twice what is shown: a handful of reloads in all).
+            let first =
+                done > 0 && done >= 2 * state.envelopes.len() && shows(state, &account, &folder);
             state.progress.insert(
                 (account, folder),
                 super::state::Progress { label, done, total },
             );
+            if first
+                && !state
+                    .pending
+                    .values()
+                    .any(|p| matches!(p, Pending::Envelopes))
+            {
+                reload(state, fx);
+            }
         }
         AppEvent::ScanDone {
             account,
@@ -169,6 +188,14 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                     reload(state, fx);
                 }
             }
+        }
+        AppEvent::TriageDone { req, result }
+            if matches!(state.pending.get(&req), Some(Pending::Folder(_))) =>
+        {
+            super::folder_ops::answered(state, req, result, fx)
+        }
+        AppEvent::FolderOpDone { req, result } => {
+            super::folder_ops::answered(state, req, result, fx)
         }
         AppEvent::TriageDone { req, result } => {
             let (reload_after, account, undo) = match state.pending.remove(&req) {
@@ -201,6 +228,13 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                     .map(|account| Effect::LoadFolders { account }),
             );
         }
+        AppEvent::SearchResults {
+            req,
+            result,
+            done,
+            complete,
+        } => super::search::results(state, req, result, done, complete),
+        AppEvent::SearchCounts { counts } => super::search::counts(state, counts),
         AppEvent::BodySearchDone { req, matches } => {
             // Only the latest search may set the matches: an older one answered late
             // belongs to a limit that is no longer shown.
@@ -241,6 +275,11 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                 fx.push(Effect::Fetch { req, env });
             }
         }
+        AppEvent::TextIndexed {
+            indexed,
+            pending,
+            stored,
+        } => super::search::text_indexed(state, indexed, pending, stored, fx),
         AppEvent::Info(text) => state.info(text),
         AppEvent::Error(e) => state.error(e),
         AppEvent::Now(t) => state.now = t,
@@ -248,15 +287,17 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
 }
 
 /// Whether the list currently shows this folder.
-fn shows(state: &AppState, account: &AccountId, folder: &FolderPath) -> bool {
+pub(super) fn shows(state: &AppState, account: &AccountId, folder: &FolderPath) -> bool {
     match &state.source {
         Some(ViewSource::Folder(a, f)) => a == account && f == folder,
         Some(ViewSource::UnifiedInbox) => folder.is_inbox(),
+        // A search may match something in any folder.
+        Some(ViewSource::Search { .. }) => true,
         None => false,
     }
 }
 
-fn source_folders(state: &AppState, src: &ViewSource) -> Vec<(AccountId, FolderPath)> {
+pub(super) fn source_folders(state: &AppState, src: &ViewSource) -> Vec<(AccountId, FolderPath)> {
     match src {
         ViewSource::Folder(a, f) => vec![(a.clone(), f.clone())],
         ViewSource::UnifiedInbox => state
@@ -265,25 +306,30 @@ fn source_folders(state: &AppState, src: &ViewSource) -> Vec<(AccountId, FolderP
             .filter(|f| f.path.is_inbox())
             .map(|f| (f.account.clone(), f.path.clone()))
             .collect(),
+        // Searches read the index as it is; they never start a rescan.
+        ViewSource::Search { .. } => Vec::new(),
     }
 }
 
-/// Re-reads the current folder's envelopes from the index.
-fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
+/// Re-reads the current folder's envelopes (or the search's matches) from the index.
+pub(super) fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(src) = state.source.clone() else {
         return;
     };
     let req = state.request(Pending::Envelopes);
     state.envelopes_req = Some(req);
-    fx.push(Effect::LoadEnvelopes {
-        req,
-        folders: source_folders(state, &src),
+    fx.push(match &src {
+        ViewSource::Search { query, .. } => super::search::effect(state, req, query.clone()),
+        _ => Effect::LoadEnvelopes {
+            req,
+            folders: source_folders(state, &src),
+        },
     });
 }
 
-fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
+pub(super) fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
     let folders = source_folders(state, &src);
-    state.source = Some(src);
+    state.source = Some(src.clone());
     state.envelopes.clear();
     state.rows.clear();
     state.tagged.clear();
@@ -292,8 +338,13 @@ fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
     state.body_search_req = None;
     state.cursor = 0;
     state.scroll = 0;
+    state.search_partial = false;
     let req = state.request(Pending::Envelopes);
     state.envelopes_req = Some(req);
+    if let ViewSource::Search { query, .. } = &src {
+        fx.push(super::search::effect(state, req, query.clone()));
+        return;
+    }
     // The rescan starts once this list is on screen, so it does not compete with it.
     state.scan_after_load = true;
     fx.push(Effect::LoadEnvelopes { req, folders });
@@ -423,6 +474,13 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
                 .unwrap_or_default();
             prompt::open(state, PromptKind::Limit, current);
         }
+        Action::Search => {
+            let current = match &state.source {
+                Some(ViewSource::Search { query, name: None }) => query.source.clone(),
+                _ => String::new(),
+            };
+            prompt::open(state, PromptKind::Search, current);
+        }
         Action::ClearLimit => {
             if state.limit.is_some() {
                 state.limit = None;
@@ -458,6 +516,10 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
                 "Flat view"
             });
         }
+        Action::Refresh if matches!(state.source, Some(ViewSource::Search { .. })) => {
+            reload(state, fx);
+            state.info("Searching again…");
+        }
         Action::Refresh => {
             if let Some(src) = state.source.clone() {
                 for (account, folder) in source_folders(state, &src) {
@@ -491,6 +553,11 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             state.help_scroll = 0;
         }
         Action::Quit => super::quit::request(state, fx),
+        Action::NewFolder
+        | Action::RenameFolder
+        | Action::DeleteFolder
+        | Action::ToggleSubscribe
+        | Action::EmptyTrash => super::folder_ops::act(state, action, fx),
         _ => super::reader::reader_act(state, action, fx),
     }
 }

@@ -12,6 +12,9 @@ impl MatchContext for Tags<'_> {
     fn is_tagged(&self, env: &Envelope) -> bool {
         self.0.is_tagged(env)
     }
+    fn now(&self) -> i64 {
+        self.0.now
+    }
 }
 
 /// Recomputes `rows` from `envelopes`, keeping the cursor on the same message.
@@ -55,28 +58,13 @@ pub(super) fn rebuild_keeping(state: &mut AppState, keep: Option<(AccountId, Loc
 }
 
 fn visible(state: &AppState, env: &Envelope) -> bool {
-    if let Some(q) = &state.limit
-        && !q.matches_envelope(env, &Tags(state))
-    {
-        return false;
+    match (&state.limit, &state.body_matches) {
+        // The index answered the whole query.
+        (Some(_), Some(set)) => set.contains(&(env.account.clone(), env.id.clone())),
+        // Meanwhile (or for a query the envelope can answer): what the envelope decides.
+        (Some(q), None) => q.matches_envelope(env, &Tags(state)),
+        (None, _) => true,
     }
-    match &state.body_matches {
-        Some(set) => set.contains(&(env.account.clone(), env.id.clone())),
-        None => true,
-    }
-}
-
-/// Envelopes matching the limit's non-body clauses (candidates for a body search).
-pub(super) fn candidates(state: &AppState) -> Vec<Envelope> {
-    let Some(q) = &state.limit else {
-        return Vec::new();
-    };
-    state
-        .envelopes
-        .iter()
-        .filter(|e| q.matches_envelope(e, &Tags(state)))
-        .cloned()
-        .collect()
 }
 
 /// Keeps the cursor inside the rows and the scroll such that the cursor is visible.

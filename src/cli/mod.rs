@@ -10,10 +10,11 @@ mod sync;
 pub use sync::sync;
 
 use crate::account::{Account, CacheView};
-use crate::core::query::{NoContext, Query};
+use crate::core::query::Query;
 use crate::core::{AccountId, Envelope, FolderPath};
 use crate::mime::parse_message;
 use crate::run::Setup;
+use crate::store::index::{Scope, SearchContext};
 use crate::store::{IndexReader, ScanProgress};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -202,52 +203,161 @@ pub fn list(
     print_envelopes(&envs, json)
 }
 
-/// `posthorn search`: every folder of every account (or the ones named).
-pub fn search(
-    setup: &mut Setup,
-    query: &str,
-    account: Option<&str>,
-    folder: Option<&str>,
-    json: bool,
-) -> Result<(), CliError> {
+/// What `posthorn search` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SearchOutput {
+    /// One line per message (or JSON with `--json`), newest first.
+    #[default]
+    Summary,
+    /// The path of each match's cached file, for scripts.
+    Files,
+    /// The number of matches.
+    Count,
+}
+
+/// `posthorn search` options besides the query.
+#[derive(Clone, Debug, Default)]
+pub struct SearchOptions<'a> {
+    pub account: Option<&'a str>,
+    pub folder: Option<&'a str>,
+    pub json: bool,
+    pub output: SearchOutput,
+    /// Answer from the index as it is: no rescan, no indexing first.
+    pub cached: bool,
+}
+
+/// Brings the full-text index up to date (progress on stderr when it is a terminal).
+fn index_text(setup: &Setup) -> Result<(), CliError> {
+    let mut ix = crate::run::indexer::TextIndexer::open(&setup.index_path, &setup.caches)
+        .map_err(|e| CliError(e.to_string()))?;
+    ix.store_target = crate::run::indexer::HEADLESS_STORE;
+    let tty = std::io::stderr().is_terminal();
+    let start = ix.progress().map_err(|e| CliError(e.to_string()))?;
+    let mut shown = false;
+    ix.run_to_end(&mut |p| {
+        if tty && start.pending > 500 {
+            shown = true;
+            eprint!("\rindexing text: {}/{}", p.indexed, p.indexed + p.pending);
+        }
+    })
+    .map_err(|e| CliError(e.to_string()))?;
+    if shown {
+        eprintln!();
+    }
+    // After a large build, merge the index's pieces (faster searches from now on).
+    if start.pending > 1000 {
+        while ix.tidy().map_err(|e| CliError(e.to_string()))? {}
+    }
+    Ok(())
+}
+
+/// `posthorn search`: every folder of every account (or the ones named), answered
+/// from the full-text index after bringing it up to date.
+pub fn search(setup: &mut Setup, query: &str, opts: &SearchOptions) -> Result<(), CliError> {
     let q = Query::parse(query).map_err(|e| CliError(e.to_string()))?;
     if q.is_empty() {
         return Err(CliError(
             "empty query (try: posthorn search from:alice is:unread)".into(),
         ));
     }
-    let rt = runtime()?;
-    let accounts: Vec<usize> = match account {
-        Some(_) => vec![pick_account(setup, account)?],
+    let accounts: Vec<usize> = match opts.account {
+        Some(_) => vec![pick_account(setup, opts.account)?],
         None => (0..setup.accounts.len()).collect(),
     };
-    let mut hits = Vec::new();
-    for i in accounts {
-        let folders = match folder {
-            Some(f) => vec![FolderPath(f.into())],
-            None => folder_names(&setup.caches[i])?,
-        };
-        let ixr = setup.caches[i].index_reader();
-        for f in folders {
-            for e in load(&rt, setup, i, &f)? {
-                if !q.matches_envelope(&e, &NoContext) {
-                    continue;
+    let mut folders = Vec::new();
+    for &i in &accounts {
+        let account = setup.caches[i].account.clone();
+        match opts.folder {
+            Some(f) => {
+                let f = FolderPath(f.into());
+                // Named with --account: it must be there; across accounts: where it is.
+                if opts.account.is_some() || setup.caches[i].has_folder(&f) {
+                    folders.push((i, account, f));
                 }
-                if q.needs_body() {
-                    let Ok(Some(raw)) = setup.caches[i].read_using(ixr.as_ref(), &e.folder, &e.id)
-                    else {
-                        continue;
-                    };
-                    if !q.matches_body(&crate::mime::searchable_text(&raw)) {
-                        continue;
-                    }
-                }
-                hits.push(e);
             }
+            None => folders.extend(
+                folder_names(&setup.caches[i])?
+                    .into_iter()
+                    .map(|f| (i, account.clone(), f)),
+            ),
         }
     }
+    if let (Some(f), true) = (opts.folder, folders.is_empty()) {
+        return Err(CliError(format!("no account has a folder \"{f}\"")));
+    }
+    if !opts.cached {
+        let rt = runtime()?;
+        for (i, _, f) in &folders {
+            refresh(&rt, setup, *i, f)?;
+        }
+        index_text(setup)?;
+    }
+    let scope = Scope {
+        accounts: opts.account.map(|_| {
+            accounts
+                .iter()
+                .map(|&i| setup.caches[i].account.clone())
+                .collect()
+        }),
+        folders: opts.folder.map(|_| {
+            folders
+                .iter()
+                .map(|(_, a, f)| (a.clone(), f.clone()))
+                .collect()
+        }),
+    };
+    let tagged = std::collections::HashSet::new();
+    let ctx = SearchContext {
+        now: chrono::Utc::now().timestamp(),
+        tagged: &tagged,
+    };
+    let ix = reader(setup)?;
+    let view = ix.view();
+    let err = |e: crate::store::StoreError| CliError(e.to_string());
+    let pending = view.fts_pending().map_err(err)?;
+    if pending > 0 {
+        output::warn(&format!(
+            "the full-text index is not complete ({pending} messages wait); they were matched on their headers only"
+        ));
+    }
+    if opts.output == SearchOutput::Count {
+        let n = view.count(q.expr.as_ref(), &scope, &ctx).map_err(err)?;
+        return output::emit(&format!("{n}\n"));
+    }
+    let mut hits = view
+        .search(q.expr.as_ref(), &scope, &ctx, None)
+        .map_err(err)?
+        .envelopes;
     newest_first(&mut hits);
-    print_envelopes(&hits, json)
+    match opts.output {
+        SearchOutput::Files => print_files(setup, &hits),
+        _ => print_envelopes(&hits, opts.json),
+    }
+}
+
+/// One cached file path per line; messages whose bodies are not cached are counted
+/// in a warning.
+fn print_files(setup: &Setup, hits: &[Envelope]) -> Result<(), CliError> {
+    let mut text = String::new();
+    let mut missing = 0;
+    for e in hits {
+        match setup
+            .cache(&e.account)
+            .map(|c| c.file_path(&e.folder, &e.id))
+        {
+            Some(Ok(p)) => {
+                text.push_str(&crate::core::sanitize::line(&p.display().to_string()));
+                text.push('\n');
+            }
+            _ => missing += 1,
+        }
+    }
+    if missing > 0 {
+        output::warn(&format!(
+            "{missing} matching message(s) have no cached file (not fetched, or removed)"
+        ));
+    }
+    output::emit(&text)
 }
 
 /// `posthorn read ID`: ID is a message's local id (or a unique prefix of it), as

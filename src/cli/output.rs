@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::io::Write;
 
 /// Writes to stdout; a closed pipe (`posthorn list | head`) ends output quietly.
-fn emit(text: &str) -> Result<(), CliError> {
+pub(super) fn emit(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

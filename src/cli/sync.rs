@@ -75,7 +75,7 @@ pub fn sync(
             let secs = start.elapsed().as_secs_f64();
             match result {
                 Ok(r) => println!(
-                    "{label}: {} new, {} changed, {} removed, {}, {secs:.2} s",
+                    "{label}: {} new, {} changed, {} removed, {}, {secs:.3} s",
                     r.added,
                     r.changed,
                     r.removed,

@@ -16,6 +16,9 @@ pub struct Config {
     /// Key overrides: key -> action name (`"ctrl-d" = "page-down"`).
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
+    /// Saved searches: name -> query, shown as virtual folders with counts.
+    #[serde(default)]
+    pub searches: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

@@ -450,7 +450,7 @@ mod tests {
     #[test]
     fn the_traced_schema_has_every_model_key() {
         let s = config_shape();
-        assert_eq!(s.names(), ["general", "accounts", "keys"]);
+        assert_eq!(s.names(), ["general", "accounts", "keys", "searches"]);
         let Some(Shape::Map(acc)) = s.field("accounts").map(|f| &f.shape) else {
             panic!("accounts is a map: {s:?}");
         };

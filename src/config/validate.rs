@@ -252,6 +252,25 @@ pub fn check(file: &Path, text: &str) -> Checked {
     }
 }
 
+/// Every saved search must be a query that parses (the error says where it goes wrong).
+fn saved_searches(c: &mut Checker<'_>, root: &DeTable<'_>) {
+    let Some(DeValue::Table(searches)) = root.get("searches").map(|v| v.get_ref()) else {
+        return;
+    };
+    for (name, v) in searches {
+        let key = format!("searches.{}", name.get_ref());
+        let line = c.lines.get(&key).copied().unwrap_or(1);
+        let Some(q) = v.get_ref().as_str() else {
+            continue; // the schema pass reports the wrong type
+        };
+        match crate::core::query::Query::parse(q) {
+            Ok(parsed) if parsed.is_empty() => c.problem(&key, line, "the query is empty"),
+            Ok(_) => {}
+            Err(e) => c.problem(&key, line, e.to_string()),
+        }
+    }
+}
+
 fn bindings(root: &DeTable<'_>) -> BTreeMap<String, String> {
     let Some(DeValue::Table(keys)) = root.get("keys").map(|v| v.get_ref()) else {
         return BTreeMap::new();
@@ -265,6 +284,7 @@ fn bindings(root: &DeTable<'_>) -> BTreeMap<String, String> {
 /// `AccountConfig`'s `try_from` (one source, one way to send), checked per account so
 /// that every account's problem is reported.
 fn semantic_checks(c: &mut Checker<'_>, root: &DeTable<'_>, text: &str) {
+    saved_searches(c, root);
     let str_at = |t: &DeTable<'_>, k: &str| {
         t.get(k)
             .and_then(|v| v.get_ref().as_str().map(str::to_string))

@@ -29,7 +29,7 @@ pub use model::{Attachment, BodyMode, MessageView, Section};
 pub use parse::parse_message;
 pub use preview::{PREVIEW_BYTES, parse_preview};
 pub use save::{SaveError, attachment_bytes, attachment_info, safe_file_name, write_attachment};
-pub use search::{SEARCH_MAX_BYTES, searchable_text};
+pub use search::{SEARCH_MAX_BYTES, SearchDocument, search_document, searchable_text};
 
 /// Nested multiparts and message/rfc822 parts deeper than this are listed, not opened.
 pub const MAX_DEPTH: usize = 16;

@@ -8,7 +8,7 @@ use crate::account::{
 };
 use crate::app::{AppEvent, Effect};
 use crate::core::{AccountId, Envelope, ErrorKind, Failure, FolderPath, RequestId};
-use crate::mime::{parse_message, parse_preview, searchable_text};
+use crate::mime::{parse_message, parse_preview};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -31,6 +31,8 @@ enum Waiting {
     Triage,
     /// An uncached message the actor fetches for the reader.
     Fetch,
+    /// Create, rename, delete, subscribe or expunge a folder.
+    Folder,
 }
 
 pub struct Executor {
@@ -43,6 +45,8 @@ pub struct Executor {
     /// Folders that held mail but had no envelopes (a new or rebuilt index).
     unindexed: Arc<Mutex<Unindexed>>,
     next_own: u64,
+    /// The full-text indexer: woken when a scan or change may have queued messages.
+    indexer: Option<super::indexer::IndexerHandle>,
 }
 
 impl Executor {
@@ -65,6 +69,24 @@ impl Executor {
             scanning: HashSet::new(),
             unindexed: Arc::default(),
             next_own: OWN_IDS,
+            indexer: None,
+        }
+    }
+
+    /// Lets the executor wake the full-text indexer and tell it when scans run.
+    pub fn set_indexer(&mut self, indexer: super::indexer::IndexerHandle) {
+        self.indexer = Some(indexer);
+    }
+
+    /// Tells the indexer how many scans run (it waits for them) and, when one ended
+    /// or something changed, that there may be new messages to index.
+    fn nudge_indexer(&self, wake: bool) {
+        if let Some(ix) = &self.indexer {
+            ix.scans
+                .store(self.scanning.len(), std::sync::atomic::Ordering::Relaxed);
+            if wake {
+                ix.wake();
+            }
         }
     }
 
@@ -75,6 +97,7 @@ impl Executor {
                 if !self.scanning.insert((account.clone(), folder.clone())) {
                     return; // already scanning this folder
                 }
+                self.nudge_indexer(false);
                 let req = self.own_req();
                 self.waiting
                     .insert(req, Waiting::Scan(account.clone(), folder.clone()));
@@ -98,6 +121,7 @@ impl Executor {
             Effect::LoadFolders { account } => self.load_folders(account, false),
             Effect::LoadMessage { req, env } => self.load_message(req, *env),
             Effect::Triage { req, account, op } => {
+                self.nudge_indexer(true);
                 self.waiting.insert(req, Waiting::Triage);
                 self.send(
                     &account,
@@ -110,13 +134,31 @@ impl Executor {
             Effect::BodySearch {
                 req,
                 query,
-                candidates,
+                folders,
+                tagged,
             } => {
-                let accounts = self.accounts.clone();
-                let tx = self.tx.clone();
+                let (path, tx) = (self.index_path.clone(), self.tx.clone());
                 tokio::task::spawn_blocking(move || {
-                    let matches = body_search(&accounts, &query, &candidates);
-                    let _ = tx.send(AppEvent::BodySearchDone { req, matches });
+                    match super::search::limit_matches(&path, &query, folders, tagged) {
+                        Ok(matches) => {
+                            let _ = tx.send(AppEvent::BodySearchDone { req, matches });
+                        }
+                        Err(e) => {
+                            let _ = tx.send(AppEvent::Error(format!("Search failed: {e}")));
+                            let matches = Default::default();
+                            let _ = tx.send(AppEvent::BodySearchDone { req, matches });
+                        }
+                    }
+                });
+            }
+            Effect::Search { req, query, tagged } => {
+                super::search::search(self.tx.clone(), self.index_path.clone(), req, query, tagged)
+            }
+            Effect::CountSearches { queries } => {
+                let (path, tx) = (self.index_path.clone(), self.tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let counts = super::search::count_saved(&path, &queries);
+                    let _ = tx.send(AppEvent::SearchCounts { counts });
                 });
             }
             Effect::SaveAttachment {
@@ -140,6 +182,16 @@ impl Executor {
                 let req = self.own_req();
                 let op = AccountOp::CancelSync(Some(folder));
                 self.send(&account, AccountCommand { req, op });
+            }
+            Effect::FolderOp { req, account, op } => {
+                self.waiting.insert(req, Waiting::Folder);
+                self.send(
+                    &account,
+                    AccountCommand {
+                        req,
+                        op: AccountOp::Folder(op),
+                    },
+                );
             }
             Effect::Quit => {}
         }
@@ -316,6 +368,10 @@ impl Executor {
                     req,
                     result: Err(msg),
                 },
+                Some(Waiting::Folder) => AppEvent::FolderOpDone {
+                    req,
+                    result: Err(msg),
+                },
                 _ => AppEvent::TriageDone {
                     req,
                     result: Err(msg),
@@ -336,7 +392,10 @@ impl Executor {
             AccountNotice::Changed {
                 account,
                 folder: Some(folder),
-            } => Some(AppEvent::FolderChanged { account, folder }),
+            } => {
+                self.nudge_indexer(true);
+                Some(AppEvent::FolderChanged { account, folder })
+            }
             AccountNotice::Changed {
                 account,
                 folder: None,
@@ -363,6 +422,7 @@ impl Executor {
             } => match self.waiting.remove(&req) {
                 Some(Waiting::Scan(a, f)) => {
                     self.scanning.remove(&(a.clone(), f.clone()));
+                    self.nudge_indexer(true);
                     let (changed, result) = match result {
                         Ok(AccountReply::Synced { report, .. }) => {
                             if !report.unreadable.is_empty() {
@@ -404,6 +464,10 @@ impl Executor {
                     });
                     None
                 }
+                Some(Waiting::Folder) => Some(AppEvent::FolderOpDone {
+                    req,
+                    result: result.map(|_| ()).map_err(Into::into),
+                }),
                 Some(Waiting::Triage) => Some(AppEvent::TriageDone {
                     req,
                     result: result.map(|_| ()).map_err(Into::into),
@@ -439,30 +503,4 @@ fn open_failure(e: crate::store::StoreError) -> Failure {
         _ => ErrorKind::Store,
     };
     Failure::new(kind, format!("cannot open the message: {e}"))
-}
-
-fn body_search(
-    accounts: &BTreeMap<AccountId, CacheView>,
-    query: &crate::core::query::Query,
-    candidates: &[Envelope],
-) -> HashSet<(AccountId, crate::core::LocalId)> {
-    let mut out = HashSet::new();
-    let readers: BTreeMap<&AccountId, _> = accounts
-        .iter()
-        .map(|(id, c)| (id, c.index_reader()))
-        .collect();
-    for e in candidates {
-        let Some(acc) = accounts.get(&e.account) else {
-            continue;
-        };
-        let reader = readers.get(&e.account).and_then(|r| r.as_ref());
-        let Ok(Some(raw)) = acc.read_using(reader, &e.folder, &e.id) else {
-            continue;
-        };
-        // Bounded per message: one pathological message never holds up the search.
-        if query.matches_body(&searchable_text(&raw)) {
-            out.insert((e.account.clone(), e.id.clone()));
-        }
-    }
-    out
 }

@@ -4,7 +4,9 @@
 
 pub mod demo;
 pub mod effects;
+pub mod indexer;
 pub mod save;
+pub mod search;
 pub mod setup;
 mod tui;
 

@@ -31,6 +31,17 @@ pub fn initial_state(setup: &Setup) -> AppState {
     state.reverse = g.reverse;
     state.threaded = g.threaded;
     state.accounts = setup.caches.iter().map(|c| c.account.clone()).collect();
+    for (name, q) in &setup.config.searches {
+        match crate::core::query::Query::parse(q) {
+            Ok(query) => state.saved.push(crate::app::SavedSearch {
+                name: name.clone(),
+                query,
+                total: 0,
+                unread: 0,
+            }),
+            Err(e) => state.error(format!("config searches.{name}: {e}")),
+        }
+    }
     for n in &setup.notes {
         state.info(n.clone());
     }
@@ -105,9 +116,17 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     state.height = size.height;
     state.now = now();
     state.tz_offset = chrono::Local::now().offset().local_minus_utc();
+    // The full-text indexer works through the index's queue on its own thread.
+    let indexer = super::indexer::spawn(&index_path, &caches, tx.clone());
     let mut exec = Executor::new(tx.clone(), index_path, caches, manager);
+    exec.set_indexer(indexer);
     for account in state.accounts.clone() {
         exec.load_folders(account, true);
+    }
+    if !state.saved.is_empty() {
+        exec.run(crate::app::Effect::CountSearches {
+            queries: state.saved.iter().map(|s| s.query.clone()).collect(),
+        });
     }
 
     let mut events = EventStream::new();

@@ -1,9 +1,12 @@
-//! The envelope list: one line per message, threaded, drawing only the rows on screen.
+//! The envelope list: one line per message, threaded, drawing only the rows on screen;
+//! the words a search or limit matched are marked in the subjects.
 
-use super::text::{fit, pad, short_date, size};
+use super::text::{fit, marked, pad, short_date, size};
 use super::theme;
 use crate::app::{AppState, Focus, ViewSource};
 use crate::core::Flags;
+use crate::core::query::Field;
+use crate::core::query::fold::marked_words;
 use crate::core::sanitize;
 use crate::core::sort::base_subject;
 use ratatui::Frame;
@@ -26,17 +29,35 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         .max()
         .unwrap_or(5);
     let size_w = if w >= 120 { 6 } else { 0 };
+    let searching = matches!(&state.source, Some(ViewSource::Search { .. }));
     let title = match &state.source {
         Some(ViewSource::Folder(a, f)) => format!(" {a}/{f}"),
         Some(ViewSource::UnifiedInbox) => " All inboxes".into(),
+        Some(ViewSource::Search {
+            name: Some(name), ..
+        }) => format!(" ⌕ {name}"),
+        Some(ViewSource::Search { query, name: None }) => {
+            format!(" Search “{}”", query.source)
+        }
         None => " (no folder)".into(),
     };
-    let mut head = format!(
-        "{title} — {}",
-        crate::app::count::messages(state.rows.len())
-    );
+    let loading = searching && state.envelopes_req.is_some();
+    let mut head = if loading && state.rows.is_empty() {
+        format!("{title} — searching…")
+    } else {
+        format!(
+            "{title} — {}",
+            crate::app::count::messages(state.rows.len())
+        )
+    };
+    if loading && !state.rows.is_empty() {
+        head.push_str(" so far…");
+    }
     if let Some(q) = &state.limit {
         head.push_str(&format!(" matching “{}”", q.source));
+    }
+    if searching && state.search_partial {
+        head.push_str(" (text index still being built)");
     }
     frame.render_widget(
         Paragraph::new(Line::styled(
@@ -53,6 +74,8 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
             "Loading…"
         } else if state.limit.is_some() {
             "No message matches the limit (esc shows all)"
+        } else if searching {
+            "No message matches (\\ searches again)"
         } else if !state.progress.is_empty() {
             "Indexing this folder… (progress below; keys still work)"
         } else {
@@ -62,6 +85,12 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         return;
     }
 
+    let hl = crate::app::search::highlights(state);
+    let wanted: Vec<(&[String], bool)> = hl
+        .iter()
+        .filter(|(f, _, _)| matches!(f, Field::Any | Field::Subject))
+        .map(|(_, w, p)| (w.as_slice(), *p))
+        .collect();
     let mut lines = Vec::with_capacity(h);
     for (i, row) in state.rows.iter().enumerate().skip(state.scroll).take(h) {
         let e = &state.envelopes[row.index];
@@ -130,8 +159,9 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
             Span::styled(format!("{date} "), style),
             Span::styled(format!("{from} "), style),
             Span::styled(fit(&tree, tree_w), style.patch(theme::tree())),
-            Span::styled(subject, style),
         ];
+        let marks = marked_words(&subject, &wanted);
+        spans.extend(marked(subject, &marks, style, theme::matched()));
         if size_w > 0 {
             spans.push(Span::styled(format!("{:>6}", size(e.size)), style));
         }

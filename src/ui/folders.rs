@@ -1,5 +1,6 @@
-//! The folder pane: the unified inbox (with several accounts), then every folder with
-//! its unread count; at its foot, each account's state once accounts report one.
+//! The folder pane: the unified inbox (with several accounts), the saved searches (with
+//! unread and total counts), then every folder with its unread count; at its foot, each
+//! account's state once accounts report one.
 
 use super::text::{fit, pad};
 use super::theme;
@@ -17,13 +18,32 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     let w = area.width.saturating_sub(2) as usize;
     let mut lines = vec![Line::styled(pad(" Folders", w + 1), theme::header())];
     let multi = state.has_unified();
-    let mut entries: Vec<(String, u32, Option<ViewSource>)> = Vec::new();
+    // (label, unread, count text, source)
+    let mut entries: Vec<(String, u32, String, Option<ViewSource>)> = Vec::new();
     if multi {
         let (_, unread) = state.unified_counts();
         entries.push((
             "★ All inboxes".into(),
             unread,
+            count_text(unread),
             Some(ViewSource::UnifiedInbox),
+        ));
+    }
+    // Saved searches: unread and total, like a folder that spans every account.
+    for s in &state.saved {
+        let count = if s.unread > 0 {
+            format!(" {}/{}", s.unread, s.total)
+        } else {
+            format!(" {}", s.total)
+        };
+        entries.push((
+            format!("⌕ {}", s.name),
+            s.unread,
+            count,
+            Some(ViewSource::Search {
+                query: s.query.clone(),
+                name: Some(s.name.clone()),
+            }),
         ));
     }
     let mut last_account = None;
@@ -45,21 +65,17 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
         entries.push((
             name,
             f.unread,
+            count_text(f.unread),
             Some(ViewSource::Folder(f.account.clone(), f.path.clone())),
         ));
     }
     let skip = state.folder_scroll();
-    for (i, (name, unread, src)) in entries
+    for (i, (name, unread, count, src)) in entries
         .into_iter()
         .enumerate()
         .skip(skip)
         .take(state.folder_rows())
     {
-        let count = if unread > 0 {
-            format!(" {unread}")
-        } else {
-            String::new()
-        };
         let name = sanitize::line(&name).into_owned();
         let label = fit(&name, w.saturating_sub(count.len()));
         let gap = w.saturating_sub(label.width() + count.len());
@@ -108,6 +124,15 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
             ..area
         },
     );
+}
+
+/// A folder's count: its unread messages, when there are any.
+fn count_text(unread: u32) -> String {
+    if unread > 0 {
+        format!(" {unread}")
+    } else {
+        String::new()
+    }
 }
 
 /// The account rows: a heading, then per account its name with its state on the right

@@ -1,10 +1,13 @@
 //! The message reader: headers (short or full), the body in the chosen alternative,
-//! word-wrapped, and the attachment list.
+//! word-wrapped, and the attachment list; the words a search or limit matched are
+//! marked in the headers and the body.
 
-use super::text::{fit, pad, size};
+use super::text::{fit, marked, pad, size};
 use super::theme;
 use crate::app::AppState;
 use crate::app::state::Reader;
+use crate::core::query::fold::marked_words;
+use crate::core::query::{Field, Highlight};
 use crate::core::sanitize;
 use crate::mime::BodyMode;
 use ratatui::Frame;
@@ -13,7 +16,22 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn render(frame: &mut Frame, _state: &AppState, r: &Reader, area: Rect) {
+/// The highlights that apply to a text of these fields.
+fn wanted(hl: &[Highlight], fields: &[Field]) -> Vec<(Vec<String>, bool)> {
+    hl.iter()
+        .filter(|(f, _, _)| *f == Field::Any || fields.contains(f))
+        .map(|(_, w, p)| (w.clone(), *p))
+        .collect()
+}
+
+fn marks(text: &str, wanted: &[(Vec<String>, bool)]) -> Vec<std::ops::Range<usize>> {
+    let w: Vec<(&[String], bool)> = wanted.iter().map(|(w, p)| (w.as_slice(), *p)).collect();
+    marked_words(text, &w)
+}
+
+pub fn render(frame: &mut Frame, state: &AppState, r: &Reader, area: Rect) {
+    let hl = crate::app::search::highlights(state);
+    let in_body = wanted(&hl, &[Field::Body]);
     let w = area.width as usize;
     let title = format!(" {}", sanitize::line(&r.env.subject));
     let mode = match (r.view.as_ref().is_some_and(|v| v.has_html()), r.mode) {
@@ -54,10 +72,21 @@ pub fn render(frame: &mut Frame, _state: &AppState, r: &Reader, area: Rect) {
         let off = l.body_offset();
         for i in scroll..scroll + h {
             if let Some((label, part)) = l.head.get(i) {
-                lines.push(Line::from(vec![
-                    Span::styled(label.clone(), theme::label()),
-                    Span::raw(fit(part, w.saturating_sub(label.len()))),
-                ]));
+                let field = match label.trim_end().trim_end_matches(':') {
+                    "Subject" => Some(Field::Subject),
+                    "From" => Some(Field::From),
+                    "To" => Some(Field::To),
+                    "Cc" => Some(Field::Cc),
+                    _ => None,
+                };
+                let text = fit(part, w.saturating_sub(label.len()));
+                let m = match field {
+                    Some(f) => marks(&text, &wanted(&hl, &[f])),
+                    None => Vec::new(),
+                };
+                let mut spans = vec![Span::styled(label.clone(), theme::label())];
+                spans.extend(marked(text, &m, Style::default(), theme::matched()));
+                lines.push(Line::from(spans));
             } else if i + 1 == off {
                 lines.push(Line::raw(""));
             } else if let Some((text, quoted)) = l.body.line(i - off) {
@@ -66,7 +95,9 @@ pub fn render(frame: &mut Frame, _state: &AppState, r: &Reader, area: Rect) {
                 } else {
                     Style::default()
                 };
-                lines.push(Line::styled(fit(text, w), style));
+                let text = fit(text, w);
+                let m = marks(&text, &in_body);
+                lines.push(Line::from(marked(text, &m, style, theme::matched())));
             } else {
                 break;
             }

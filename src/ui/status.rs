@@ -15,17 +15,30 @@ use unicode_width::UnicodeWidthStr;
 pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     let w = area.width as usize;
     if let Some(p) = &state.prompt {
-        let label = match p.kind {
-            PromptKind::MoveTo => "Move to folder: ",
+        let label = match &p.kind {
+            PromptKind::MoveTo => "Move to folder: ".to_string(),
             PromptKind::Limit => {
-                "Limit (from: to: subject: body: is:unread is:flagged before: after:): "
+                "Limit (words from: to: subject: body: is:unread date: AND OR NOT): ".to_string()
             }
-            PromptKind::SaveAs { .. } => "Save attachment as: ",
+            PromptKind::Search => {
+                "Search every folder (words \"phrases\" from: to: subject: body: is: date: AND OR NOT): "
+                    .to_string()
+            }
+            PromptKind::SaveAs { .. } => "Save attachment as: ".to_string(),
+            PromptKind::FolderName { account, rename } => folder_label(account, rename.as_ref()),
+            PromptKind::Confirm { question, .. } => {
+                let text = format!(" {} (y/n)", sanitize::line(question));
+                frame.render_widget(
+                    Paragraph::new(Line::styled(pad(&text, w), theme::error())),
+                    area,
+                );
+                return;
+            }
         };
         let label = if label.width() + 20 > w {
-            fit(label, w / 2)
+            fit(&label, w / 2)
         } else {
-            label.to_string()
+            label
         };
         let input = p
             .selected
@@ -94,6 +107,10 @@ fn summary(state: &AppState) -> String {
             .find(|x| x.account == *a && x.path == *f)
             .map_or(0, |x| x.unread),
         Some(crate::app::ViewSource::UnifiedInbox) => state.unified_counts().1,
+        Some(crate::app::ViewSource::Search { name, .. }) => name
+            .as_ref()
+            .and_then(|n| state.saved.iter().find(|s| s.name == *n))
+            .map_or(0, |s| s.unread),
         None => 0,
     };
     let mut s = format!(" {unread} unread");
@@ -127,9 +144,30 @@ fn progress_text(state: &AppState) -> String {
         })
         .collect();
     parts.sort();
+    if let Some((done, waiting)) = state.text_index {
+        let total = done + waiting;
+        parts.push(format!(
+            "Indexing text {done}/{total} ({}%)",
+            done * 100 / total.max(1)
+        ));
+    }
     if parts.is_empty() {
         String::new()
     } else {
         format!(" {} ", parts.join(" · "))
+    }
+}
+
+/// The label of the folder-name prompt.
+fn folder_label(
+    account: &crate::core::AccountId,
+    rename: Option<&crate::core::FolderPath>,
+) -> String {
+    match rename {
+        Some(from) => sanitize::line(&format!("Rename {account}/{from} to: ")).into_owned(),
+        None => sanitize::line(&format!(
+            "New folder in {account} (a/b makes a subfolder): "
+        ))
+        .into_owned(),
     }
 }

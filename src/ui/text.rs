@@ -109,6 +109,39 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// `text` as spans in `style`, with the byte ranges in `marks` (sorted, not
+/// overlapping, on character boundaries) in `mark` patched over it.
+pub fn marked<'a>(
+    text: String,
+    marks: &[std::ops::Range<usize>],
+    style: ratatui::style::Style,
+    mark: ratatui::style::Style,
+) -> Vec<ratatui::text::Span<'a>> {
+    use ratatui::text::Span;
+    if marks.is_empty() {
+        return vec![Span::styled(text, style)];
+    }
+    let mut out = Vec::with_capacity(marks.len() * 2 + 1);
+    let mut at = 0;
+    for r in marks {
+        if r.start < at || r.end > text.len() {
+            continue;
+        }
+        if r.start > at {
+            out.push(Span::styled(text[at..r.start].to_string(), style));
+        }
+        out.push(Span::styled(
+            text[r.start..r.end].to_string(),
+            style.patch(mark),
+        ));
+        at = r.end;
+    }
+    if at < text.len() {
+        out.push(Span::styled(text[at..].to_string(), style));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,3 +43,9 @@ pub fn border() -> Style {
 pub fn tree() -> Style {
     Style::default().fg(Color::DarkGray)
 }
+/// A word the search or limit matched.
+pub fn matched() -> Style {
+    Style::default()
+        .fg(Color::Yellow)
+        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}

@@ -4,8 +4,9 @@
 //! or after the next reconnect. A change the server can no longer apply (the message is
 //! gone there) is reported as a conflict, never dropped silently.
 //!
-//! Queued ops: `flags` (arg `+S` / `-F`: Maildir letters) and `move` (arg
-//! `UIDVALIDITY UID DEST`, the message's server name in the source folder).
+//! Queued ops: `flags` (arg `+S` / `-F`: Maildir letters), `move` (arg
+//! `UIDVALIDITY UID DEST`, the message's server name in the source folder) and
+//! `append` (the message is already in the cache; its bytes go up from there).
 
 use super::conn::quoted;
 use super::flags::{to_imap, uid_set};
@@ -92,6 +93,39 @@ pub async fn fetch(
     })
 }
 
+/// A message stored here first (durably, in the folder's cache), then APPENDed.
+pub async fn append(
+    acc: &mut ImapAccount,
+    folder: &FolderPath,
+    bytes: &[u8],
+    flags: Flags,
+) -> Result<LocalId, AccountError> {
+    let (f, bytes) = (folder.clone(), bytes.to_vec());
+    let id = acc
+        .disk(move |d| {
+            let md = d.tree.ensure_folder(&f)?;
+            let e = md.deliver(&bytes, flags)?;
+            let mut ix = d.index();
+            let fid = ix.folder_id(&d.id, &f)?;
+            let changes = crate::store::index::FolderChanges {
+                added: vec![crate::store::index::NewEnvelope {
+                    uid: e.id.0.clone(),
+                    file_name: Some(e.file_name.clone()),
+                    size: bytes.len() as u64,
+                    flags,
+                    fields: crate::mime::header_fields(&bytes),
+                }],
+                ..Default::default()
+            };
+            ix.apply(fid, &changes)?;
+            ix.enqueue(&d.id, &f, &e.id, "append", "")?;
+            Ok(e.id)
+        })
+        .await?;
+    replay(acc).await;
+    Ok(id)
+}
+
 fn flag_arg(op: FlagOp) -> String {
     match op {
         FlagOp::Add(f) => format!("+{}", f.to_maildir()),
@@ -148,6 +182,7 @@ pub async fn move_to(
     ids: &[MessageRef],
     to: &FolderPath,
 ) -> Result<(), AccountError> {
+    acc.know_folders().await;
     // "Trash" / "Archive" from the app mean the account's folders with those roles.
     let to = match FolderRole::from_name(&to.0) {
         Some(role) if acc.folders.get(to).is_none() => {
@@ -239,6 +274,8 @@ fn group_key(p: &PendingChange) -> String {
             let _uid = it.next();
             format!("{v} {}", it.next().unwrap_or(""))
         }
+        // Each message its own APPEND.
+        "append" => p.seq.to_string(),
         _ => p.arg.clone(),
     }
 }
@@ -274,6 +311,7 @@ pub async fn replay(acc: &mut ImapAccount) {
         let r = match g.op.as_str() {
             "flags" => replay_flags(acc, &g).await,
             "move" => replay_move(acc, &g).await,
+            "append" => replay_append(acc, &g).await,
             other => {
                 let other = other.to_string();
                 acc.disk.note(format!(
@@ -407,6 +445,7 @@ async fn replay_move(acc: &mut ImapAccount, g: &Group) -> Result<(), AccountErro
     }
     let uids: Vec<u32> = uid_of.keys().copied().collect();
     let set = uid_set(&uids);
+    acc.know_folders().await;
     let dest = quoted(&acc.folders.server_name(&to));
     let conn = acc.conn().await?;
     let has_move = conn.has("MOVE");
@@ -508,4 +547,82 @@ async fn replay_move(acc: &mut ImapAccount, g: &Group) -> Result<(), AccountErro
         acc.selected = None;
     }
     Ok(())
+}
+
+async fn replay_append(acc: &mut ImapAccount, g: &Group) -> Result<(), AccountError> {
+    for p in &g.items {
+        let (f, id) = (g.folder.clone(), p.uid.clone());
+        let found = acc
+            .disk(move |d| {
+                let Some(row) = d.index().row(&d.id, &f, &id)? else {
+                    return Ok(None);
+                };
+                let md = d.tree.folder(&f)?;
+                let e = md.locate(&id, row.file_name.as_deref())?;
+                Ok(Some((md.read(&e)?, row.flags)))
+            })
+            .await;
+        let (bytes, flags) = match found {
+            Ok(Some(x)) => x,
+            Ok(None) | Err(_) => {
+                acc.disk.note(format!(
+                    "{}: message {} was removed here before it reached the server",
+                    g.folder, p.uid.0
+                ));
+                continue;
+            }
+        };
+        // RFC 3501 §6.3.11: the server stores CRLF lines.
+        let bytes = crlf(&bytes);
+        acc.know_folders().await;
+        let name = quoted(&acc.folders.server_name(&g.folder));
+        let flag_list = to_imap(flags.apply(FlagOp::Remove(Flags::TRASHED)));
+        let head = format!("APPEND {name} {flag_list} ");
+        let conn = acc.conn().await?;
+        let r = conn
+            .run_parts(
+                &[
+                    super::conn::Part::text(&head),
+                    super::conn::Part::Literal(&bytes),
+                ],
+                |_| {},
+            )
+            .await;
+        let done = match r {
+            Ok(d) => d,
+            Err(e) => return Err(acc.failed(e)),
+        };
+        let (f, id) = (g.folder.clone(), p.uid.clone());
+        match done.code {
+            // RFC 4315 §3: APPENDUID names the copy on the server: this row is it.
+            Some(Code::AppendUid(v, uids)) if uids.len() == 1 => {
+                let uid = uids[0];
+                acc.disk(move |d| d.index().rebind(&d.id, &f, &f, &id, Some((v, uid))))
+                    .await?;
+            }
+            // No UIDPLUS: the next sync brings the server's copy; this one would be a twin.
+            _ => {
+                acc.disk(move |d| {
+                    let name = d.index().row(&d.id, &f, &id)?.and_then(|r| r.file_name);
+                    super::sync::drop_rows(d, &f, &[(id.clone(), name)])
+                })
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bare LF line ends as CRLF (lines that already end in CRLF stay as they are).
+fn crlf(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len() + b.len() / 40);
+    let mut prev = 0u8;
+    for &c in b {
+        if c == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
 }

@@ -14,6 +14,7 @@ mod conn;
 mod flags;
 mod folders;
 mod idle;
+mod manage;
 mod resp;
 mod sync;
 mod utf7;
@@ -105,6 +106,8 @@ pub struct ImapAccount {
     replay_due: bool,
     /// Folders listed but not yet synced this session (synced in the background).
     unsynced: Vec<FolderPath>,
+    /// Connected, folders not listed yet.
+    announce_due: bool,
 }
 
 /// The connection settings for a server table (port defaults per RFC 8314 / RFC 3501).
@@ -173,6 +176,7 @@ impl ImapAccount {
             auth_failed: false,
             replay_due: false,
             unsynced: Vec::new(),
+            announce_due: false,
         })
     }
 
@@ -364,6 +368,14 @@ impl ImapAccount {
         }
     }
 
+    /// The server's names need its hierarchy delimiter: list the folders once if that
+    /// is not known yet (a new cache whose first sync has not listed them).
+    async fn know_folders(&mut self) {
+        if self.folders.delimiter.is_none() && self.online {
+            let _ = self.list_remote().await;
+        }
+    }
+
     /// Sends the changes queued while offline, once after each reconnect.
     async fn replay_if_due(&mut self) {
         if self.replay_due && self.conn.is_some() {
@@ -389,6 +401,9 @@ impl ImapAccount {
             && self.conn.as_ref().is_some_and(|c| !c.broken)
         {
             return Ok(s.uidvalidity);
+        }
+        if *path != FolderPath::inbox() {
+            self.know_folders().await;
         }
         let name = self.folders.server_name(path);
         let conn = self.conn().await?;
@@ -480,6 +495,17 @@ impl ImapAccount {
             if let Err(e) = map.save(&d.tree.root) {
                 d.note(format!("cannot remember the folder list: {e}"));
             }
+            let roles: Vec<(FolderPath, crate::core::FolderRole)> = map
+                .folders
+                .iter()
+                .filter_map(|f| {
+                    let role = crate::core::FolderRole::parse(f.role.as_deref()?)?;
+                    Some((FolderPath(f.path.clone()), role))
+                })
+                .collect();
+            if let Err(e) = crate::store::roles::save(&d.tree.root, &roles) {
+                d.note(format!("cannot remember the folder roles: {e}"));
+            }
             Ok(folder_list(d, &map, &counts))
         })
         .await
@@ -557,7 +583,9 @@ impl Account for ImapAccount {
         match self.reconnect().await {
             Ok(()) => {
                 self.replay_if_due().await;
-                self.announce_folders().await;
+                // The folder list waits for the first chunk of the first sync (the
+                // INBOX the user is looking at), or the first tick.
+                self.announce_due = true;
                 Ok(())
             }
             // Offline: the cache still works; the state says when the next try is.
@@ -576,7 +604,10 @@ impl Account for ImapAccount {
     async fn list_folders(&mut self) -> Result<Vec<Folder>, AccountError> {
         if self.conn.is_some() || self.retry_at.is_none_or(|at| Instant::now() >= at) {
             match self.list_remote().await {
-                Ok(f) => return Ok(f),
+                Ok(f) => {
+                    self.announce_due = false;
+                    return Ok(f);
+                }
                 Err(e)
                     if matches!(
                         e.kind,
@@ -594,7 +625,12 @@ impl Account for ImapAccount {
     }
 
     async fn sync_step(&mut self, job: ImapSync) -> Result<SyncStep<ImapSync>, AccountError> {
-        sync::step(self, job).await
+        let r = sync::step(self, job).await;
+        if self.announce_due && self.online {
+            self.announce_due = false;
+            self.announce_folders().await;
+        }
+        r
     }
 
     async fn fetch(
@@ -666,6 +702,22 @@ impl Account for ImapAccount {
         ))
     }
 
+    async fn append(
+        &mut self,
+        folder: &FolderPath,
+        bytes: &[u8],
+        flags: crate::core::Flags,
+    ) -> Result<crate::core::LocalId, AccountError> {
+        changes::append(self, folder, bytes, flags).await
+    }
+
+    async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
+        manage::folder_op(self, op).await?;
+        // The folder pane follows (through push, like a change on the server).
+        let _ = self.push_tx.send(PushEvent::Tree);
+        Ok(())
+    }
+
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         self.push_rx.take()
     }
@@ -690,6 +742,9 @@ impl Account for ImapAccount {
         if self.auth_failed {
             return None;
         }
+        if self.announce_due && self.online {
+            return Some(Instant::now() + Duration::from_millis(500));
+        }
         if !self.online {
             return self.retry_at;
         }
@@ -701,6 +756,11 @@ impl Account for ImapAccount {
     }
 
     async fn tick(&mut self) {
+        if self.announce_due && self.online {
+            self.announce_due = false;
+            self.announce_folders().await;
+            return;
+        }
         if !self.online {
             if self.reconnect().await.is_ok() {
                 self.replay_if_due().await;

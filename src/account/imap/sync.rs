@@ -45,6 +45,11 @@ pub struct ImapSync {
     report: SyncReport,
     done: usize,
     total: usize,
+    /// The last completed sync cached every body the policy wants (sync state
+    /// `low_water` = 1; IMAP has no other use for it).
+    bodies_complete: bool,
+    /// The previous chunk of bodies being written (fsynced) while the next is fetched.
+    writing: Option<tokio::task::JoinHandle<Result<(), crate::store::StoreError>>>,
 }
 
 impl ImapSync {
@@ -108,6 +113,9 @@ fn protocol(acc: &ImapAccount, msg: String) -> AccountError {
 pub async fn begin(acc: &mut ImapAccount, folder: &FolderPath) -> Result<ImapSync, AccountError> {
     let f = folder.clone();
     let mut stored = acc.disk(move |d| d.index().sync_state(&d.id, &f)).await?;
+    if *folder != FolderPath::inbox() {
+        acc.know_folders().await;
+    }
     let name = acc.folders.server_name(folder);
     let conn = acc.conn().await?;
     let qresync = conn.has("QRESYNC");
@@ -218,6 +226,8 @@ pub async fn begin(acc: &mut ImapAccount, folder: &FolderPath) -> Result<ImapSyn
         bodies: None,
         report,
         done: 0,
+        bodies_complete: stored.low_water == Some(1) && acc.policy == BodyPolicy::All,
+        writing: None,
     })
 }
 
@@ -389,6 +399,14 @@ pub async fn step(
         let p = job.progress();
         return Ok(SyncStep::More(job, p));
     }
+    if job.bodies.is_none() && job.total == 0 && job.bodies_complete {
+        // Nothing new since a sync that cached every body: a resync of 100,000
+        // unchanged messages must not read their rows.
+        job.bodies = Some(VecDeque::new());
+    }
+    if job.bodies.is_none() && acc.policy == BodyPolicy::None {
+        job.bodies = Some(VecDeque::new());
+    }
     if job.bodies.is_none() {
         let local = mirrored(acc, &job.folder, v).await?;
         let cutoff = match acc.policy {
@@ -425,12 +443,23 @@ pub async fn step(
         }
     }
     if !chunk.is_empty() {
-        job.report.bytes += fetch_bodies(acc, &job.folder, &chunk).await?;
+        // The network and the disk work at once: this chunk is fetched while the last
+        // one is still being written; at most one write is in flight.
+        let items = fetch_body_bytes(acc, &chunk).await?;
+        job.report.bytes += items.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
+        wait_for_write(acc, &mut job).await?;
+        let (d, f) = (acc.disk.clone(), job.folder.clone());
+        job.writing = Some(tokio::task::spawn_blocking(move || {
+            store_bodies(&d, &f, &items)
+        }));
         job.done += chunk.len();
         let p = job.progress();
         return Ok(SyncStep::More(job, p));
     }
-    let (f, state) = (job.folder.clone(), job.finish.clone());
+    wait_for_write(acc, &mut job).await?;
+    let mut state = job.finish.clone();
+    state.low_water = Some(u64::from(acc.policy == BodyPolicy::All));
+    let f = job.folder.clone();
     acc.disk(move |d| d.index().set_sync_state(&d.id, &f, &state))
         .await?;
     Ok(SyncStep::Done(job.report))
@@ -492,12 +521,36 @@ async fn fetch_envelopes(
     Ok(n)
 }
 
+async fn wait_for_write(acc: &ImapAccount, job: &mut ImapSync) -> Result<(), AccountError> {
+    if let Some(h) = job.writing.take() {
+        match h.await {
+            Ok(r) => r.map_err(|e| acc.store_err(e))?,
+            Err(e) => {
+                return Err(acc.error(AccountErrorKind::Store, format!("writer failed: {e}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Fetches and caches the bodies of `want`; returns the bytes stored.
 pub(super) async fn fetch_bodies(
     acc: &mut ImapAccount,
     folder: &FolderPath,
     want: &[Mirrored],
 ) -> Result<u64, AccountError> {
+    let items = fetch_body_bytes(acc, want).await?;
+    let bytes: u64 = items.iter().map(|(_, b)| b.len() as u64).sum();
+    let f = folder.clone();
+    acc.disk(move |d| store_bodies(d, &f, &items)).await?;
+    Ok(bytes)
+}
+
+/// The bodies of `want` from the selected folder, paired with their rows.
+async fn fetch_body_bytes(
+    acc: &mut ImapAccount,
+    want: &[Mirrored],
+) -> Result<Vec<(Mirrored, Vec<u8>)>, AccountError> {
     let uids: Vec<u32> = want.iter().map(|m| m.uid).collect();
     let cmd = format!("UID FETCH {} (UID BODY.PEEK[])", uid_set(&uids));
     let conn = acc.conn().await?;
@@ -514,14 +567,10 @@ pub(super) async fn fetch_bodies(
     if let Err(e) = r {
         return Err(acc.failed(e));
     }
-    let items: Vec<(Mirrored, Vec<u8>)> = want
+    Ok(want
         .iter()
         .filter_map(|m| got.remove(&m.uid).map(|b| (m.clone(), b)))
-        .collect();
-    let bytes: u64 = items.iter().map(|(_, b)| b.len() as u64).sum();
-    let f = folder.clone();
-    acc.disk(move |d| store_bodies(d, &f, &items)).await?;
-    Ok(bytes)
+        .collect())
 }
 
 /// Delivers fetched bodies under their cache names and records the files.

@@ -318,3 +318,45 @@ pub struct Row {
     /// (UIDVALIDITY, UID)
     pub imap: Option<(u32, u32)>,
 }
+
+impl Index {
+    /// A folder (and its subfolders) renamed: rows keep their envelopes and references.
+    pub fn rename_folder(
+        &mut self,
+        account: &AccountId,
+        from: &FolderPath,
+        to: &FolderPath,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |x| err("rename a folder", &path, x);
+        let tx = self.conn.transaction().map_err(e)?;
+        tx.execute(
+            "UPDATE folders SET path = ?3 || substr(path, length(?2) + 1)
+             WHERE account=?1 AND (path=?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+            params![account.0, from.0, to.0],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// A folder removed: its rows, references, sync state and queued changes go.
+    pub fn remove_folder(
+        &mut self,
+        account: &AccountId,
+        folder: &FolderPath,
+    ) -> Result<(), StoreError> {
+        let fid = self.folder_id(account, folder)?;
+        let path = self.path.clone();
+        let e = |x| err("remove a folder", &path, x);
+        let tx = self.conn.transaction().map_err(e)?;
+        for table in ["envelopes", "remote_refs", "pending_changes"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE folder_id=?1"), [fid])
+                .map_err(e)?;
+        }
+        tx.execute("DELETE FROM sync_state WHERE folder_id=?1", [fid])
+            .map_err(e)?;
+        tx.execute("DELETE FROM folders WHERE id=?1", [fid])
+            .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+}

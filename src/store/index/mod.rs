@@ -14,18 +14,22 @@
 //! The index is a cache of the Maildirs: a file that is corrupt, truncated, foreign or
 //! from a newer version is moved aside and rebuilt (see `open`), with a notice.
 
+pub mod fts;
 mod mirror;
 mod pop3;
 pub mod read;
 mod remote;
 mod schema;
+pub mod search;
 mod write;
 
+pub use fts::{DocText, FtsProgress, FtsWriter, PendingDoc};
 pub use mirror::{Mirrored, Row};
 pub use pop3::{UidlRow, UidlState};
 pub use read::{IndexReader, envelopes_parallel};
 pub use remote::{PendingChange, SyncState};
 pub use schema::CURRENT as SCHEMA_VERSION;
+pub use search::{Found, Scope, SearchContext};
 pub use write::{FolderChanges, NewEnvelope};
 
 use super::StoreError;
@@ -279,7 +283,7 @@ fn truncated(conn: &Connection, path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn file_identity(path: &Path) -> Option<(u64, u64)> {
+pub(crate) fn file_identity(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }

@@ -44,7 +44,11 @@ pub struct Located {
 }
 
 impl ReadView<'_> {
-    fn folder(&self, account: &AccountId, folder: &FolderPath) -> Result<Option<i64>, StoreError> {
+    pub(super) fn folder(
+        &self,
+        account: &AccountId,
+        folder: &FolderPath,
+    ) -> Result<Option<i64>, StoreError> {
         self.conn
             .prepare_cached("SELECT id FROM folders WHERE account=?1 AND path=?2")
             .and_then(|mut st| {

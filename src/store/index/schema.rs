@@ -5,13 +5,15 @@
 //! Version 0 is the first release's schema (envelopes keyed by Maildir file name, no
 //! version stamp); version 1 makes the file locator nullable (an IMAP envelope whose body
 //! is not fetched, an NNTP overview line) and adds sync state, remote references and the
-//! pending-changes queue.
+//! pending-changes queue. Version 2 adds the full-text index (`fts::OBJECTS`): an FTS5
+//! table, the map from its rows to envelopes, the queue of envelopes not indexed yet,
+//! and the triggers that keep all three in step with every change to `envelopes`.
 
 use rusqlite::Connection;
 
 /// "post" in ASCII.
 pub const APPLICATION_ID: i64 = 0x706f_7374;
-pub const CURRENT: i64 = 1;
+pub const CURRENT: i64 = 2;
 
 const V1_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS folders(
@@ -93,12 +95,21 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<Found> {
         if !(has("folders") && has("envelopes")) {
             return Ok(Found::Foreign("posthorn's tables are missing".into()));
         }
-        conn.execute_batch(V1_TABLES)?;
-        conn.execute_batch(super::pop3::POP3_TABLES)?;
+        let tx = conn.transaction()?;
+        tx.execute_batch(V1_TABLES)?;
+        tx.execute_batch(super::pop3::POP3_TABLES)?;
+        tx.execute_batch(super::fts::OBJECTS)?;
+        if !has("fts_docs") {
+            tx.execute_batch(super::fts::QUEUE_ALL)?;
+        }
+        tx.commit()?;
         return Ok(Found::Ready {
             migrated_from: None,
         });
     } else {
+        if !(has("folders") && has("envelopes")) {
+            return Ok(Found::Foreign("posthorn's tables are missing".into()));
+        }
         Some(version)
     };
     let tx = conn.transaction()?;
@@ -107,8 +118,13 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<Found> {
     }
     tx.execute_batch(V1_TABLES)?;
     tx.execute_batch(super::pop3::POP3_TABLES)?;
+    // The triggers exist before the v0 rows are copied back, so the copy queues them.
+    tx.execute_batch(super::fts::OBJECTS)?;
     if migrated_from == Some(0) {
         tx.execute_batch(V0_REFILL)?;
+    } else if migrated_from.is_some() {
+        // 1 -> 2: every envelope waits for the full-text indexer.
+        tx.execute_batch(super::fts::QUEUE_ALL)?;
     }
     tx.execute_batch(&format!(
         "PRAGMA user_version = {CURRENT}; PRAGMA application_id = {APPLICATION_ID};"
