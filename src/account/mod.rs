@@ -11,8 +11,6 @@ pub mod imap;
 pub mod local;
 pub mod manager;
 pub mod pop3;
-mod pop3_conn;
-mod pop3_disk;
 mod unavailable;
 
 pub use actor::{AccountCommand, AccountNotice, AccountOp, AccountReply};
@@ -20,8 +18,7 @@ pub use cache::CacheView;
 pub use factory::{AnyAccount, build_accounts};
 pub use local::LocalAccount;
 pub use manager::AccountManager;
-pub use pop3::{Pop3Account, Pop3Policy};
-pub use pop3_conn::Pop3Server;
+pub use pop3::{Pop3Account, Pop3Policy, Pop3Server};
 
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::{ScanProgress, ScanReport};

@@ -15,7 +15,7 @@
 //! whose file is in the folder and forgets one whose file is not (the server still has
 //! the message: nothing was deleted before step 4).
 
-use super::local::LocalHandle;
+use crate::account::local::LocalHandle;
 use crate::core::{AccountId, FolderPath, LocalId};
 use crate::store::delivery::unique_name;
 use crate::store::index::{FolderChanges, NewEnvelope};
