@@ -8,6 +8,7 @@
 pub mod delivery;
 mod error;
 pub mod folder;
+pub mod formats;
 pub mod index;
 pub mod journal;
 pub mod layout;
