@@ -4,6 +4,7 @@
 //! plugs in here without touching them.
 
 use super::cache::CacheView;
+use super::file_store::FileStoreAccount;
 use super::local::LocalAccount;
 use super::unavailable::UnavailableAccount;
 use super::{
@@ -12,6 +13,7 @@ use super::{
 use crate::config::{AccountConfig, Source};
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::MaildirTree;
+use crate::store::formats::{FileTree, Format, MboxVariant};
 use std::path::Path;
 use tokio::sync::mpsc;
 
@@ -19,12 +21,14 @@ use tokio::sync::mpsc;
 pub enum AnyAccount {
     Local(LocalAccount),
     Unavailable(UnavailableAccount),
+    Files(FileStoreAccount),
 }
 
 /// A sync job of any account.
 pub enum AnySync {
     Local(Box<<LocalAccount as Account>::Sync>),
     Unavailable,
+    Files(Box<<FileStoreAccount as Account>::Sync>),
 }
 
 /// Builds every configured account. An account that cannot be opened still gets an
@@ -60,6 +64,27 @@ fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, 
                 Err(e) => unavailable(e.to_string()),
             }
         }
+        Source::Mbox(c) | Source::Mh(c) | Source::Babyl(c) | Source::Mmdf(c) => {
+            let format = match &cfg.source {
+                Source::Mh(_) => Format::Mh,
+                Source::Babyl(_) => Format::Babyl,
+                Source::Mmdf(_) => Format::Mmdf,
+                _ => Format::Mbox(MboxVariant::Mboxrd),
+            };
+            let variant = c.variant.as_deref().and_then(MboxVariant::parse);
+            let path = crate::config::expand_tilde(&c.path);
+            let tree = match FileTree::open(path, format, variant) {
+                Ok(t) => t,
+                Err(e) => return unavailable(e.to_string()),
+            };
+            match FileStoreAccount::open(id.clone(), tree.clone(), index_path) {
+                Ok(acc) => (
+                    AnyAccount::Files(acc),
+                    CacheView::files(id, tree, index_path),
+                ),
+                Err(e) => unavailable(e.to_string()),
+            }
+        }
         other => unavailable(format!(
             "{} accounts are not available in this version yet",
             other.kind()
@@ -72,6 +97,7 @@ macro_rules! each {
         match $self {
             AnyAccount::Local($a) => $e,
             AnyAccount::Unavailable($a) => $e,
+            AnyAccount::Files($a) => $e,
         }
     };
 }
@@ -98,6 +124,10 @@ impl Account for AnyAccount {
                 .await
                 .map(|j| AnySync::Local(Box::new(j))),
             AnyAccount::Unavailable(a) => a.begin_sync(folder).await.map(|_| AnySync::Unavailable),
+            AnyAccount::Files(a) => a
+                .begin_sync(folder)
+                .await
+                .map(|j| AnySync::Files(Box::new(j))),
         }
     }
     async fn sync_step(&mut self, job: AnySync) -> Result<SyncStep<AnySync>, AccountError> {
@@ -112,6 +142,10 @@ impl Account for AnyAccount {
                 .sync_step(*j)
                 .await
                 .map(|s| wrap(s, |j| AnySync::Local(Box::new(j)))),
+            (AnyAccount::Files(a), AnySync::Files(j)) => a
+                .sync_step(*j)
+                .await
+                .map(|s| wrap(s, |j| AnySync::Files(Box::new(j)))),
             (AnyAccount::Unavailable(a), _) => a
                 .sync_step(())
                 .await

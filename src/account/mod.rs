@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod cache;
 pub mod factory;
+pub mod file_store;
 pub mod local;
 pub mod manager;
 mod unavailable;

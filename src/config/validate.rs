@@ -232,6 +232,11 @@ pub fn check(file: &Path, text: &str) -> Checked {
                 if let Source::Maildir(m) = &mut acc.source {
                     m.path = expand_tilde(&m.path);
                 }
+                if let Source::Mbox(f) | Source::Mh(f) | Source::Babyl(f) | Source::Mmdf(f) =
+                    &mut acc.source
+                {
+                    f.path = expand_tilde(&f.path);
+                }
             }
             if let Some(ix) = cfg.general.index.as_mut() {
                 *ix = expand_tilde(ix);
@@ -383,7 +388,7 @@ fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<Co
     let others_can_read = others_can_read(file);
     for (name, acc) in &cfg.accounts {
         let kind = acc.source.kind();
-        if kind != "maildir" {
+        if !matches!(kind, "maildir" | "mbox" | "mh" | "babyl" | "mmdf") {
             warn(
                 format!("accounts.{name}.{kind}"),
                 format!(

@@ -144,7 +144,7 @@ impl Executor {
         let Some(acc) = self
             .accounts
             .get(&account)
-            .filter(|c| c.tree.is_some())
+            .filter(|c| c.has_store())
             .cloned()
         else {
             return;

@@ -154,7 +154,7 @@ pub fn decode(framing: Framing, record: &[u8], pref: ReadPref) -> Mail {
                 bytes.extend_from_slice(p.visible);
             } else {
                 bytes.extend_from_slice(p.original);
-                if !(p.original.ends_with(b"\n\n") || p.original.ends_with(b"\n\r\n")) {
+                if header::header_end(p.original).is_none() {
                     bytes.extend_from_slice(b"\n");
                 }
             }
@@ -195,14 +195,24 @@ fn decode_mbox(record: &[u8], pref: ReadPref) -> Mail {
     };
     let (msg, mode) = match framed {
         Some(end) => {
-            let body = &rest[hend.unwrap_or(0)..end];
+            let h = hend.unwrap_or(0);
+            let body = &rest[h..end];
             let mode = match pref.variant {
                 Some(MboxVariant::Mboxcl2) => Unquote::None,
                 Some(MboxVariant::Mboxcl) => Unquote::O,
                 _ if has_from_line(body) => Unquote::None,
                 _ => Unquote::O,
             };
-            (&rest[..end], mode)
+            // The Content-Length was framing, not part of the message: it goes (it
+            // would be wrong once the body is unquoted or stored elsewhere).
+            let mut bytes = header::without(&rest[..h], &["content-length"]);
+            bytes.extend_from_slice(&unquote(body, mode));
+            let flags = header::status_flags(header_of(&bytes));
+            return Mail {
+                bytes,
+                flags,
+                from_line,
+            };
         }
         None => {
             let m = if rest.ends_with(b"\r\n\r\n") {
@@ -571,7 +581,15 @@ pub fn babyl_parts(record: &[u8]) -> BabylParts<'_> {
     match eooh {
         Some(e) => {
             let (_, vstart) = line(rest, e);
-            let vis_len = header::header_end(&rest[vstart..]).unwrap_or(rest.len() - vstart);
+            // Python's `Babyl` writes no visible header for its own `BabylMessage`s
+            // (the body follows the EOOH line): a first line that is no header field
+            // means there is none.
+            let (first, _) = line(rest, vstart);
+            let vis_len = if looks_like_field(first) {
+                header::header_end(&rest[vstart..]).unwrap_or(rest.len() - vstart)
+            } else {
+                0
+            };
             BabylParts {
                 labels,
                 original: &rest[..e],
@@ -585,6 +603,18 @@ pub fn babyl_parts(record: &[u8]) -> BabylParts<'_> {
             visible: &rest[..0],
             body: rest,
         },
+    }
+}
+
+/// Whether a line starts a header field (`Name:` with a printable name) or is the
+/// empty line that ends a header.
+fn looks_like_field(l: &[u8]) -> bool {
+    if l == b"\n" || l == b"\r\n" {
+        return true;
+    }
+    match memchr::memchr(b':', l) {
+        Some(c) if c > 0 => l[..c].iter().all(|b| b.is_ascii_graphic()),
+        _ => false,
     }
 }
 

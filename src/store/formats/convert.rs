@@ -18,13 +18,14 @@ use super::lock::{self, MailLock};
 use super::mh::MhFolder;
 use super::tree::{FileTree, FormatFolder};
 use super::{Format, Mail, MboxVariant, Problem, detect};
-use crate::core::{Flags, FolderPath};
+use crate::core::FolderPath;
 use crate::store::delivery::{fsync_dir, unique_name};
 use crate::store::{Maildir, MaildirTree, StoreError};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 
 #[derive(Clone, Debug, Default)]
 pub struct ConvertOptions {
@@ -173,7 +174,7 @@ pub fn convert(
             if mail.flags.bits() & !kept.bits() != 0 {
                 report.lost_flags += 1;
             }
-            sink.put(&mail)?;
+            sink.put(mail)?;
             done.messages += 1;
             done.bytes += size;
             if done.messages % 256 == 0 {
@@ -408,9 +409,20 @@ impl Dst {
         Ok(match self {
             Dst::Maildir(p) => {
                 let md = Maildir::create(p)?;
+                let (tx, rx) = mpsc::sync_channel(64);
+                let rx = Arc::new(Mutex::new(rx));
+                let n =
+                    std::thread::available_parallelism().map_or(WRITERS, |n| n.get().clamp(1, 4));
+                let workers = (0..n)
+                    .map(|_| {
+                        let rx = rx.clone();
+                        std::thread::spawn(move || writer(rx))
+                    })
+                    .collect();
                 Sink::Maildir {
                     md,
-                    staged: Vec::new(),
+                    tx: Some(tx),
+                    workers,
                 }
             }
             Dst::Mh(m) => {
@@ -425,12 +437,54 @@ impl Dst {
     }
 }
 
+/// A message for a Maildir writer: bytes, the tmp path, the final name and subdir.
+struct Staged {
+    bytes: Vec<u8>,
+    tmp: PathBuf,
+    name: String,
+    sub: &'static str,
+}
+
+/// What a writer wrote: (tmp path, final name, subdir); on failure, also the error.
+type Written = Vec<(PathBuf, String, &'static str)>;
+type WorkerResult = (Written, Option<StoreError>);
+
+const WRITERS: usize = 2;
+
+fn writer(rx: Arc<Mutex<mpsc::Receiver<Staged>>>) -> WorkerResult {
+    let mut done = Vec::new();
+    loop {
+        let job = match rx.lock() {
+            Ok(r) => r.recv(),
+            Err(p) => p.into_inner().recv(),
+        };
+        let Ok(job) = job else {
+            return (done, None);
+        };
+        let write = || -> io::Result<()> {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&job.tmp)?;
+            f.write_all(&job.bytes)
+        };
+        if let Err(e) = write() {
+            let _ = fs::remove_file(&job.tmp);
+            return (done, Some(StoreError::io("write", &job.tmp)(e)));
+        }
+        done.push((job.tmp, job.name, job.sub));
+    }
+}
+
 /// Where converted messages go.
 enum Sink {
+    /// Writers on their own threads (file creation is kernel time; two cores are
+    /// better than one), fed through a bounded queue.
     Maildir {
         md: Maildir,
-        /// (tmp path, final name, subdir) of every message written.
-        staged: Vec<(PathBuf, String, &'static str)>,
+        tx: Option<mpsc::SyncSender<Staged>>,
+        workers: Vec<std::thread::JoinHandle<WorkerResult>>,
     },
     Mh {
         folder: MhFolder,
@@ -525,33 +579,34 @@ impl Sink {
         })
     }
 
-    fn put(&mut self, mail: &Mail) -> Result<(), StoreError> {
+    fn put(&mut self, mail: Mail) -> Result<(), StoreError> {
         match self {
-            Sink::Maildir { md, staged } => {
-                let bytes = codec::plain(&mail.bytes);
+            Sink::Maildir { md, tx, .. } => {
+                let bytes = match codec::plain(&mail.bytes) {
+                    std::borrow::Cow::Borrowed(_) => mail.bytes,
+                    std::borrow::Cow::Owned(o) => o,
+                };
                 let base = format!("{},S={}", unique_name(None), bytes.len());
                 let tmp = md.path().join("tmp").join(&base);
-                let mut f = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&tmp)
-                    .map_err(StoreError::io("create", &tmp))?;
-                f.write_all(&bytes).map_err(StoreError::io("write", &tmp))?;
-                let flags = mail.flags.bits() & Flags::from_bits(63).bits();
-                let (name, sub) = if flags == 0 {
+                let (name, sub) = if mail.flags.is_empty() {
                     (base, "new")
                 } else {
-                    (
-                        format!("{base}:2,{}", Flags::from_bits(flags).to_maildir()),
-                        "cur",
-                    )
+                    (format!("{base}:2,{}", mail.flags.to_maildir()), "cur")
                 };
-                staged.push((tmp, name, sub));
-                Ok(())
+                let job = Staged {
+                    bytes,
+                    tmp,
+                    name,
+                    sub,
+                };
+                match tx.as_ref().map(|t| t.send(job)) {
+                    Some(Ok(())) => Ok(()),
+                    // A writer failed: `finish` reports why.
+                    _ => Err(invalid(md.path(), "a writer stopped")),
+                }
             }
             Sink::Mh { folder, batch } => {
-                batch.push(mail.clone());
+                batch.push(mail);
                 if batch.len() >= 500 {
                     folder.add(batch)?;
                     batch.clear();
@@ -573,9 +628,9 @@ impl Sink {
                 }
                 *first = false;
                 match framing {
-                    Framing::Mbox => codec::encode_mbox(mail, *variant, buf),
-                    Framing::Mmdf => codec::encode_mmdf(mail, buf),
-                    Framing::Babyl => codec::encode_babyl(mail, buf),
+                    Framing::Mbox => codec::encode_mbox(&mail, *variant, buf),
+                    Framing::Mmdf => codec::encode_mmdf(&mail, buf),
+                    Framing::Babyl => codec::encode_babyl(&mail, buf),
                 }
                 out.write_all(buf).map_err(StoreError::io("write", &**path))
             }
@@ -585,7 +640,31 @@ impl Sink {
     /// Makes everything written durable and visible.
     fn finish(self) -> Result<(), StoreError> {
         match self {
-            Sink::Maildir { md, staged } => {
+            Sink::Maildir {
+                md,
+                mut tx,
+                workers,
+            } => {
+                tx.take();
+                let mut staged = Vec::new();
+                let mut failed = None;
+                for w in workers {
+                    match w.join() {
+                        Ok((done, err)) => {
+                            staged.extend(done);
+                            failed = failed.or(err);
+                        }
+                        Err(_) => {
+                            failed = failed.or(Some(invalid(md.path(), "a writer crashed")));
+                        }
+                    }
+                }
+                if let Some(e) = failed {
+                    for (tmp, ..) in staged {
+                        let _ = fs::remove_file(tmp);
+                    }
+                    return Err(e);
+                }
                 if staged.is_empty() {
                     return Ok(());
                 }
@@ -597,10 +676,14 @@ impl Sink {
                 for (from, name, sub) in &staged {
                     let to = md.path().join(sub).join(name);
                     // Names are unique (pid, counter); never replace a file anyway.
-                    if to.exists() {
-                        return Err(invalid(&to, "a message with this name already exists"));
-                    }
-                    fs::rename(from, &to).map_err(StoreError::io("rename", from))?;
+                    rustix::fs::renameat_with(
+                        rustix::fs::CWD,
+                        from,
+                        rustix::fs::CWD,
+                        &to,
+                        rustix::fs::RenameFlags::NOREPLACE,
+                    )
+                    .map_err(|e| StoreError::io("rename", from)(io::Error::from(e)))?;
                 }
                 fsync_dir(&md.path().join("new"))?;
                 fsync_dir(&md.path().join("cur"))?;
@@ -658,9 +741,16 @@ impl Sink {
     /// After a failure: nothing half-done stays visible.
     fn abandon(self) {
         match self {
-            Sink::Maildir { staged, .. } => {
-                for (tmp, ..) in staged {
-                    let _ = fs::remove_file(tmp);
+            Sink::Maildir {
+                mut tx, workers, ..
+            } => {
+                tx.take();
+                for w in workers {
+                    if let Ok((done, _)) = w.join() {
+                        for (tmp, ..) in done {
+                            let _ = fs::remove_file(tmp);
+                        }
+                    }
                 }
             }
             Sink::Mh { .. } => {}

@@ -324,6 +324,18 @@ impl MhFolder {
         Ok((out, problems))
     }
 
+    /// The number of the message with content id `id` (reads the folder's headers).
+    pub fn number_of(&self, id: &str) -> Result<u32, StoreError> {
+        let (list, _) = self.list()?;
+        list.into_iter()
+            .find(|m| m.id == id)
+            .map(|m| m.number)
+            .ok_or_else(|| StoreError::NotFound {
+                path: self.dir.clone(),
+                id: id.to_string(),
+            })
+    }
+
     /// Whether message `n` still has the content id `id`.
     pub fn holds(&self, n: u32, id: &str) -> bool {
         let hash = id.split('-').next().unwrap_or(id);

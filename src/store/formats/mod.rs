@@ -29,7 +29,7 @@ pub mod scan;
 pub mod single;
 pub mod tree;
 
-pub use convert::{ConvertOptions, ConvertReport, convert};
+pub use convert::{ConvertOptions, ConvertProgress, ConvertReport, convert};
 pub use frame::Framing;
 pub use scan::FormatScan;
 pub use single::{Locator, SingleFile, Stamp};

@@ -21,7 +21,7 @@ use super::frame::{Framing, Piece, PieceKind, Scanner};
 use super::header::IdAssigner;
 use super::lock::{self, MailLock};
 use super::{Mail, MboxVariant, Problem};
-use crate::core::Flags;
+use crate::core::{FlagOp, Flags};
 use crate::store::StoreError;
 use crate::store::delivery::fsync_dir;
 use std::collections::HashMap;
@@ -107,11 +107,19 @@ impl Toc {
     }
 }
 
-/// What to change in a file, by message id.
+/// What to change in a file, by message id: flag operations (applied to the flags
+/// the message has in the file when it is written) and removals.
 #[derive(Clone, Debug, Default)]
 pub struct Changes {
-    pub flags: HashMap<String, Flags>,
+    pub flags: HashMap<String, FlagOp>,
     pub remove: Vec<String>,
+}
+
+impl Changes {
+    fn new_flags(&self, m: &TocMessage) -> Option<Flags> {
+        let f = m.flags.apply(*self.flags.get(&m.id)?);
+        (f != m.flags).then_some(f)
+    }
 }
 
 /// The outcome of a rewrite or an append.
@@ -127,6 +135,9 @@ pub struct Written {
     pub relocated: Vec<TocMessage>,
     /// The file had been changed by another program and was scanned again first.
     pub reloaded: bool,
+    /// The stamp of the file the change was made on (if it is the one the index was
+    /// last brought up to date with, the index is still in step after recording it).
+    pub before: Stamp,
 }
 
 #[derive(Clone, Debug)]
@@ -319,11 +330,9 @@ impl SingleFile {
                     });
                 }
             }
-            let dirty = changes.remove.iter().any(|_| true)
-                || toc
-                    .messages
-                    .iter()
-                    .any(|m| changes.flags.get(&m.id).is_some_and(|f| *f != m.flags));
+            let before = toc.stamp;
+            let dirty = !changes.remove.is_empty()
+                || toc.messages.iter().any(|m| changes.new_flags(m).is_some());
             if !dirty {
                 return Ok(Written {
                     toc,
@@ -331,6 +340,7 @@ impl SingleFile {
                     added: Vec::new(),
                     relocated: Vec::new(),
                     reloaded,
+                    before,
                 });
             }
             match self.write_new(&f, &toc, changes)? {
@@ -362,6 +372,7 @@ impl SingleFile {
                         added: Vec::new(),
                         relocated,
                         reloaded,
+                        before,
                     });
                 }
                 // Changed under our locks by a program that ignores them: once more.
@@ -457,13 +468,13 @@ impl SingleFile {
             {
                 continue;
             }
-            let new_flags = msg.and_then(|m| changes.flags.get(&m.id).filter(|f| **f != m.flags));
+            let new_flags = msg.and_then(|m| changes.new_flags(m));
             let len = match new_flags {
                 Some(flags) => {
                     let mut rec = vec![0u8; p.len as usize];
                     old.read_exact_at(&mut rec, p.start)
                         .map_err(StoreError::io("read", &self.path))?;
-                    let rec = codec::reflag(self.framing, &rec, *flags);
+                    let rec = codec::reflag(self.framing, &rec, flags);
                     out.write_all(&rec).map_err(io_err)?;
                     rec.len() as u64
                 }
@@ -502,7 +513,7 @@ impl SingleFile {
                     id,
                     hash: m.hash,
                     loc: Locator { start: pos, len },
-                    flags: new_flags.copied().unwrap_or(m.flags),
+                    flags: new_flags.unwrap_or(m.flags),
                 });
             }
             pos += len;
@@ -519,6 +530,7 @@ impl SingleFile {
         let mut f = self.open_rw()?;
         let _lock = MailLock::acquire(&self.path, &f, lock::WAIT)?;
         let (mut toc, reloaded) = self.current(&f, known)?;
+        let before = toc.stamp;
         let size = toc.stamp.size;
         let mut buf = Vec::new();
         // Close whatever the file ends with, so the new records start cleanly.
@@ -628,6 +640,7 @@ impl SingleFile {
             added,
             relocated,
             reloaded,
+            before,
         })
     }
 }

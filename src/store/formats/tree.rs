@@ -14,8 +14,8 @@
 
 use super::frame::{self, Framing};
 use super::mh::{self, MhFolder};
-use super::single::SingleFile;
-use super::{Format, MboxVariant};
+use super::single::{Locator, SingleFile};
+use super::{Format, Mail, MboxVariant};
 use crate::core::FolderPath;
 use crate::store::{FolderDir, StoreError, names};
 use std::collections::HashSet;
@@ -35,6 +35,25 @@ impl FormatFolder {
         match self {
             FormatFolder::Single(s) => s.path(),
             FormatFolder::Mh(m) => m.path(),
+        }
+    }
+
+    /// Reads message `id`, trying the index's locator `hint` first.
+    pub fn read(&self, id: &str, hint: Option<&str>) -> Result<Mail, StoreError> {
+        match self {
+            FormatFolder::Single(s) => s.read(id, hint.and_then(Locator::parse)),
+            FormatFolder::Mh(m) => {
+                let n = match hint.and_then(|h| h.parse::<u32>().ok()) {
+                    Some(n) if m.holds(n, id) => n,
+                    _ => m.number_of(id)?,
+                };
+                let seqs = m.sequences()?;
+                Ok(Mail {
+                    bytes: m.read(n)?,
+                    flags: seqs.flags(n),
+                    from_line: None,
+                })
+            }
         }
     }
 
