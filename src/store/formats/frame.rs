@@ -543,7 +543,7 @@ enum Boundary {
 /// one that is none of the three.
 pub fn detect_file(path: &Path) -> io::Result<Option<Framing>> {
     let mut f = File::open(path)?;
-    let mut head = [0u8; 16];
+    let mut head = vec![0u8; 64 * 1024];
     let mut n = 0;
     while n < head.len() {
         match f.read(&mut head[n..])? {
@@ -560,6 +560,13 @@ pub fn detect_file(path: &Path) -> io::Result<Option<Framing>> {
         Some(Framing::Mmdf)
     } else if head.starts_with(BABYL_MAGIC) || head.starts_with(b"\x0c\n") {
         Some(Framing::Babyl)
+    } else if memmem::find(head, b"\n\x01\x01\x01\x01\n").is_some() {
+        // Damaged at the start: junk, then records (kept, and reported, as junk).
+        Some(Framing::Mmdf)
+    } else if memmem::find(head, b"\x1f\x0c\n").is_some() {
+        Some(Framing::Babyl)
+    } else if memmem::find(head, b"\nFrom ").is_some() {
+        Some(Framing::Mbox)
     } else {
         None
     })

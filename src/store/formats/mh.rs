@@ -31,6 +31,11 @@ pub fn is_mh(dir: &Path) -> bool {
     dir.join(SEQUENCES).is_file() || numbers_in(dir).is_ok_and(|n| !n.is_empty())
 }
 
+/// Whether a directory holds numbered message files.
+pub fn has_messages(dir: &Path) -> bool {
+    numbers_in(dir).is_ok_and(|n| !n.is_empty())
+}
+
 fn numbers_in(dir: &Path) -> io::Result<Vec<u32>> {
     let mut out = Vec::new();
     for e in fs::read_dir(dir)? {

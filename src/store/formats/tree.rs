@@ -140,7 +140,11 @@ impl FileTree {
         if let Ok(m) = fs::metadata(&self.root) {
             visited.insert((m.dev(), m.ino()));
         }
-        let root_is_inbox = self.format == Format::Mh && mh::is_mh(&self.root);
+        // The root holds messages itself (Python's `MH(path)`), unless it is only the
+        // parent of an `inbox` folder (nmh's ~/Mail; Python leaves a .mh_sequences).
+        let root_is_inbox = self.format == Format::Mh
+            && (mh::has_messages(&self.root)
+                || (mh::is_mh(&self.root) && !self.root.join("inbox").is_dir()));
         if root_is_inbox {
             out.push(FolderDir {
                 path: FolderPath::inbox(),
