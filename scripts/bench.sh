@@ -7,6 +7,7 @@
 #   N=20000 RUNS=5 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = formats ]; then exec scripts/bench-formats.sh; fi
 N=${N:-100000}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/phb}

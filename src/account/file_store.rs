@@ -502,7 +502,7 @@ impl Inner {
 
     /// What tells that a folder changed: a file's stamp, an MH directory's and
     /// sequence file's modification times.
-    fn marks(&self) -> Vec<(FolderPath, Option<(u64, u64, i64)>)> {
+    fn marks(&self) -> Vec<(FolderPath, Mark)> {
         let Ok(folders) = self.tree.folders() else {
             return Vec::new();
         };
@@ -528,6 +528,9 @@ impl Inner {
     }
 }
 
+/// What tells that a folder changed (inode, size, modification time), if it exists.
+type Mark = Option<(u64, u64, i64)>;
+
 /// Polls the folders for changes by other programs until the account is gone.
 fn poll(inner: Weak<Inner>, tx: mpsc::UnboundedSender<PushEvent>) {
     let mut last = match inner.upgrade() {
@@ -539,7 +542,7 @@ fn poll(inner: Weak<Inner>, tx: mpsc::UnboundedSender<PushEvent>) {
         let Some(me) = inner.upgrade() else { return };
         let now = me.marks();
         drop(me);
-        let names = |v: &[(FolderPath, Option<(u64, u64, i64)>)]| {
+        let names = |v: &[(FolderPath, Mark)]| {
             v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>()
         };
         if names(&now) != names(&last) && tx.send(PushEvent::Tree).is_err() {

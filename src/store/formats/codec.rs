@@ -304,7 +304,7 @@ const FLAG_FIELDS: &[&str] = &["status", "x-status"];
 
 /// The message with its header's flag fields (and, for mbox, Content-Length) removed:
 /// (header block, body).
-fn split_clean<'a>(msg: &'a [u8], drop_length: bool) -> (Vec<u8>, &'a [u8]) {
+fn split_clean(msg: &[u8], drop_length: bool) -> (Vec<u8>, &[u8]) {
     let hend = header::header_end(msg).unwrap_or(msg.len());
     let names: &[&str] = if drop_length {
         &["status", "x-status", "content-length"]

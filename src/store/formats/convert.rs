@@ -522,21 +522,9 @@ impl Sink {
             let t = size.min(6) as usize;
             std::os::unix::fs::FileExt::read_exact_at(&f, &mut tail[..t], size - t as u64)
                 .map_err(StoreError::io("read", path))?;
-            let mut buf = Vec::new();
-            let tail = &tail[..t];
-            match framing {
-                Framing::Mbox if !tail.ends_with(b"\n") => buf.extend_from_slice(b"\n\n"),
-                Framing::Mbox if !tail.ends_with(b"\n\n") => buf.push(b'\n'),
-                Framing::Mmdf if !tail.ends_with(b"\x01\x01\x01\x01\n") => {
-                    buf.extend_from_slice(b"\n\x01\x01\x01\x01\n")
-                }
-                Framing::Babyl if !(tail.ends_with(b"\x1f") || tail.ends_with(b"\x1f\n")) => {
-                    buf.extend_from_slice(b"\n\x1f")
-                }
-                _ => {}
-            }
+            let buf = super::single::closing(framing, &tail[..t]);
             let mut out = BufWriter::with_capacity(1 << 20, f);
-            out.write_all(&buf).map_err(StoreError::io("write", path))?;
+            out.write_all(buf).map_err(StoreError::io("write", path))?;
             return Ok(Sink::Single {
                 path: path.to_path_buf(),
                 framing,

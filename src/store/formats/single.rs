@@ -149,6 +149,23 @@ pub struct SingleFile {
     write_variant: MboxVariant,
 }
 
+/// What to write after a file's last bytes `tail` before a new record: the separator
+/// the last record lacks (a cut-off one is closed), or a new Babyl file's options block.
+pub fn closing(framing: Framing, tail: &[u8]) -> &'static [u8] {
+    let empty = tail.is_empty();
+    match framing {
+        Framing::Mbox if empty || tail.ends_with(b"\n\n") => b"",
+        Framing::Mbox if tail.ends_with(b"\n") => b"\n",
+        Framing::Mbox => b"\n\n",
+        Framing::Mmdf if empty || tail.ends_with(b"\x01\x01\x01\x01\n") => b"",
+        Framing::Mmdf if tail.ends_with(b"\n") => b"\x01\x01\x01\x01\n",
+        Framing::Mmdf => b"\n\x01\x01\x01\x01\n",
+        Framing::Babyl if empty => codec::babyl_prefix(),
+        Framing::Babyl if tail.ends_with(b"\x1f") || tail.ends_with(b"\x1f\n") => b"",
+        Framing::Babyl => b"\n\x1f",
+    }
+}
+
 impl SingleFile {
     /// `variant`: the configured mbox variant (None: mboxrd for writing, the file's own
     /// quoting detected for reading).
@@ -538,31 +555,7 @@ impl SingleFile {
         let t = size.min(6) as usize;
         f.read_exact_at(&mut tail[..t], size - t as u64)
             .map_err(StoreError::io("read", &self.path))?;
-        let tail = &tail[..t];
-        match self.framing {
-            Framing::Mbox if size > 0 => {
-                if !tail.ends_with(b"\n") {
-                    buf.extend_from_slice(b"\n\n");
-                } else if !tail.ends_with(b"\n\n") {
-                    buf.push(b'\n');
-                }
-            }
-            Framing::Mmdf if size > 0 => {
-                if !tail.ends_with(b"\x01\x01\x01\x01\n") {
-                    if !tail.ends_with(b"\n") {
-                        buf.push(b'\n');
-                    }
-                    buf.extend_from_slice(b"\x01\x01\x01\x01\n");
-                }
-            }
-            Framing::Babyl if size == 0 => buf.extend_from_slice(codec::babyl_prefix()),
-            Framing::Babyl => {
-                if !(tail.ends_with(b"\x1f") || tail.ends_with(b"\x1f\n")) {
-                    buf.extend_from_slice(b"\n\x1f");
-                }
-            }
-            _ => {}
-        }
+        buf.extend_from_slice(closing(self.framing, &tail[..t]));
         let mut ids = IdAssigner::default();
         for m in &toc.messages {
             ids.reserve(&m.id);
