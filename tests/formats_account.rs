@@ -228,6 +228,24 @@ async fn mail_appended_meanwhile_is_found_and_never_overwritten() {
     assert!(seen.starts_with("m0 OR\n"), "{seen}");
     acc.sync_folder(&inbox, &mut |_| {}).await.unwrap();
     assert_eq!(envelopes(dir.path(), "INBOX").len(), 34);
+    // Another program removes both `late0` (the first append and the first of the 30:
+    // the same header, so the same content hash, told apart by `-2`), rewriting the
+    // file: the rescan drops them.
+    py(
+        r#"
+import mailbox, sys
+b = mailbox.mbox(sys.argv[1]); b.lock()
+for k, m in b.items():
+    if m['subject'] == 'late0': b.remove(k)
+b.flush(); b.unlock()
+"#,
+        &[&file],
+    );
+    let r = acc.sync_folder(&inbox, &mut |_| {}).await.unwrap();
+    assert_eq!((r.added, r.removed), (0, 2), "{r:?}");
+    let left = envelopes(dir.path(), "INBOX");
+    assert_eq!(left.len(), 32);
+    assert!(!left.iter().any(|e| e.1 == "late0"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -371,3 +371,63 @@ fn python_and_posthorn_lock_each_other_out() {
     assert!(said.starts_with("clash"), "{said}");
     drop(held);
 }
+
+#[test]
+fn each_kind_of_lock_alone_keeps_posthorn_out() {
+    // An MDA may take only one of them: fcntl (procmail, Python's lockf), flock
+    // (Dovecot, mutt) or a dot-lock.
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("box");
+    std::fs::write(&mbox, b"From a@b Mon Jan  1 00:00:00 2024\n\nx\n").unwrap();
+    for how in ["lockf", "flock", "dotlock"] {
+        let take = match how {
+            "lockf" => "fcntl.lockf(f, fcntl.LOCK_EX)",
+            "flock" => "fcntl.flock(f, fcntl.LOCK_EX)",
+            _ => "open(sys.argv[1] + '.lock', 'x').close()",
+        };
+        let script = format!(
+            "import fcntl, sys\nf = open(sys.argv[1], 'r+')\n{take}\nprint('held', flush=True)\nsys.stdin.read()"
+        );
+        let mut holder = Command::new("python3")
+            .arg("-c")
+            .arg(&script)
+            .arg(&mbox)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line.trim(), "held", "{how}");
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&mbox)
+            .unwrap();
+        let got = posthorn::store::formats::lock::MailLock::acquire(
+            &mbox,
+            &f,
+            std::time::Duration::from_millis(200),
+        );
+        assert!(
+            got.is_err(),
+            "posthorn took the mailbox while {how} was held"
+        );
+        drop(holder.stdin.take());
+        assert!(holder.wait().unwrap().success());
+        let _ = std::fs::remove_file(dir.path().join("box.lock"));
+        assert!(
+            posthorn::store::formats::lock::MailLock::acquire(
+                &mbox,
+                &f,
+                std::time::Duration::from_millis(200)
+            )
+            .is_ok(),
+            "{how} released"
+        );
+    }
+}

@@ -542,9 +542,7 @@ fn poll(inner: Weak<Inner>, tx: mpsc::UnboundedSender<PushEvent>) {
         let Some(me) = inner.upgrade() else { return };
         let now = me.marks();
         drop(me);
-        let names = |v: &[(FolderPath, Mark)]| {
-            v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>()
-        };
+        let names = |v: &[(FolderPath, Mark)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
         if names(&now) != names(&last) && tx.send(PushEvent::Tree).is_err() {
             return;
         }
