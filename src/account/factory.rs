@@ -11,9 +11,10 @@ use super::{
     Account, AccountError, Capabilities, Outgoing, PushEvent, RawMessage, SyncReport, SyncStep,
 };
 use crate::config::{AccountConfig, Source};
+use crate::core::LocalId;
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::MaildirTree;
-use crate::store::formats::{FileTree, Format, MboxVariant};
+use crate::store::formats::{FileTree, Format, Mail, MboxVariant};
 use std::path::Path;
 use tokio::sync::mpsc;
 
@@ -188,6 +189,27 @@ impl Account for AnyAccount {
     }
     async fn submit(&mut self, msg: &Outgoing) -> Result<(), AccountError> {
         each!(self, a => a.submit(msg).await)
+    }
+    async fn export(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<Vec<Mail>, AccountError> {
+        each!(self, a => a.export(folder, ids).await)
+    }
+    async fn import(
+        &mut self,
+        folder: &FolderPath,
+        mails: Vec<Mail>,
+    ) -> Result<Vec<LocalId>, AccountError> {
+        each!(self, a => a.import(folder, mails).await)
+    }
+    async fn remove(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<(), AccountError> {
+        each!(self, a => a.remove(folder, ids).await)
     }
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         each!(self, a => a.take_push())

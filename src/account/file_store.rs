@@ -353,6 +353,22 @@ impl Inner {
         }
     }
 
+    /// Removes messages for good (another account has them now): files and rows.
+    fn remove_for_good(&self, folder: &FolderPath, ids: &[LocalId]) -> Result<(), StoreError> {
+        self.remove(folder, ids)?;
+        self.record("the removal", folder, |ix| {
+            let fid = ix.folder_id(&self.id, folder)?;
+            ix.apply(
+                fid,
+                &FolderChanges {
+                    removed: ids.iter().map(|i| i.0.clone()).collect(),
+                    ..Default::default()
+                },
+            )
+        });
+        Ok(())
+    }
+
     /// Removes messages from a folder (after they were stored elsewhere).
     fn remove(&self, folder: &FolderPath, ids: &[LocalId]) -> Result<(), StoreError> {
         match self.tree.folder(folder)? {
@@ -675,6 +691,35 @@ impl Account for FileStoreAccount {
         self.blocking(move |me| Ok(ids.into_iter().map(|r| (me.trash_origin(&r), r)).collect()))
             .await
             .unwrap_or(fallback)
+    }
+
+    async fn export(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<Vec<Mail>, AccountError> {
+        let (folder, ids) = (folder.clone(), ids.to_vec());
+        self.blocking(move |me| ids.iter().map(|r| me.read(&folder, &r.id)).collect())
+            .await
+    }
+
+    async fn import(
+        &mut self,
+        folder: &FolderPath,
+        mails: Vec<Mail>,
+    ) -> Result<Vec<LocalId>, AccountError> {
+        self.deliver(folder, mails).await
+    }
+
+    async fn remove(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<(), AccountError> {
+        let folder = folder.clone();
+        let ids: Vec<LocalId> = ids.iter().map(|r| r.id.clone()).collect();
+        self.blocking(move |me| me.remove_for_good(&folder, &ids))
+            .await
     }
 
     async fn submit(&mut self, _msg: &Outgoing) -> Result<(), AccountError> {

@@ -19,6 +19,7 @@ pub use local::LocalAccount;
 pub use manager::AccountManager;
 
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
+use crate::store::formats::Mail;
 use crate::store::{ScanProgress, ScanReport};
 use std::future::Future;
 use tokio::sync::mpsc;
@@ -133,6 +134,44 @@ pub trait Account: Send + 'static {
         std::future::ready(out)
     }
     fn submit(&mut self, msg: &Outgoing) -> impl Future<Output = Result<(), AccountError>> + Send;
+
+    /// Moves between accounts, step 1: the messages (bytes and flags) to store
+    /// elsewhere. Accounts that cannot say so.
+    fn export(
+        &mut self,
+        _folder: &FolderPath,
+        _ids: &[MessageRef],
+    ) -> impl Future<Output = Result<Vec<Mail>, AccountError>> + Send {
+        std::future::ready(Err(self.cannot("give messages to another account")))
+    }
+
+    /// Step 2: stores messages from another account durably in `folder` (created if
+    /// missing) and indexes them; returns their ids here, in order.
+    fn import(
+        &mut self,
+        _folder: &FolderPath,
+        _mails: Vec<Mail>,
+    ) -> impl Future<Output = Result<Vec<crate::core::LocalId>, AccountError>> + Send {
+        std::future::ready(Err(self.cannot("take messages from another account")))
+    }
+
+    /// Step 3, after they are stored elsewhere: removes messages for good.
+    fn remove(
+        &mut self,
+        _folder: &FolderPath,
+        _ids: &[MessageRef],
+    ) -> impl Future<Output = Result<(), AccountError>> + Send {
+        std::future::ready(Err(self.cannot("move messages to another account")))
+    }
+
+    /// The error for something this kind of account cannot do.
+    fn cannot(&self, what: &str) -> AccountError {
+        AccountError {
+            account: self.id().clone(),
+            kind: AccountErrorKind::Unsupported,
+            message: format!("this account cannot {what}"),
+        }
+    }
 
     /// Changes made outside posthorn, for accounts that can see them (`push`).
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {

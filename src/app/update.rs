@@ -170,6 +170,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                 }
             }
         }
+        AppEvent::Transferred { ids } => triage::transferred(state, &ids),
         AppEvent::TriageDone { req, result } => {
             let (reload_after, account, undo) = match state.pending.remove(&req) {
                 Some(Pending::Triage {
