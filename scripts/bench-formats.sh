@@ -76,6 +76,10 @@ echo "== index from nothing (in-process) =="
 ix=(); for i in $(seq "$RUNS"); do ix+=("$("$BENCH" index "$BOX" "$DATA/bench-ix.sqlite")"); done
 printf '%s\n' "${ix[@]}"
 
+echo "== a flag change on the 1 GB file (a copy): a full rewrite =="
+cp "$BOX" "$DATA/flag.mbox"; settle
+fl=$("$BENCH" flag "$DATA/flag.mbox"); echo "$fl"; rm -f "$DATA/flag.mbox"
+
 echo "== posthorn on screen: cold (empty index) and warm =="
 marker="INBOX — $N messages"
 pc=(); pw=()
@@ -123,6 +127,7 @@ IX=$(printf '%s\n' "${ix[@]}" | sed -n 's/.* messages in \([0-9.]*\) s .*/\1/p' 
 {
     echo "posthorn formats benchmark: $N messages in a $SIZE mbox, medians of $RUNS, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "index from nothing (median): ${IX} s; first run: ${ix[0]}"
+    echo "$fl"
     echo "on screen (launch to list, ${COLS}x${ROWS} tmux): cold ${PC} ms, warm ${PW} ms; TUI peak RSS ${rss:-?} MB"
     printf 'convert to Maildir: posthorn %.2f s (peak RSS %s MB)   python mailbox %.2f s (peak RSS %s MB)   grep floor %.2f s\n' "$P" "$(printf '%s\n' "${prss[@]}" | median)" "$py" "$pyrss" "$G"
     printf '  posthorn vs python: %.1fx faster (target >= 10)   posthorn / grep floor: %.2f (target <= 3)\n' "$(echo "$py/$P" | bc -l)" "$(echo "$P/$G" | bc -l)"
