@@ -5,9 +5,18 @@
 #
 #   scripts/bench.sh            # N=100000, data in /tmp/phb (kept for re-runs)
 #   N=20000 RUNS=5 scripts/bench.sh
+#   scripts/bench.sh imap       # IMAP first sync / resync vs mbsync (scripts/bench/imap.sh)
+#   scripts/bench.sh formats    # 1 GB mbox: index, open, convert vs Python (scripts/bench/formats.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = formats ]; then exec scripts/bench-formats.sh; fi
+case "${1:-folder}" in
+    folder) ;;
+    *)
+        [ -x "scripts/bench/$1.sh" ] || { echo "usage: scripts/bench.sh [folder|imap|formats]" >&2; exit 2; }
+        name=$1; shift
+        exec "scripts/bench/$name.sh" "$@"
+        ;;
+esac
 N=${N:-100000}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/phb}

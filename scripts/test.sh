@@ -2,8 +2,8 @@
 # The README's test command: installs what the tests need when it is missing (as on a
 # fresh Debian machine), then runs the whole test suite, formatting and lint checks.
 #
-# This issue's tests need no mail servers; the IMAP, POP3, SMTP and NNTP issues add
-# their real Dovecot/Postfix/INN testbed here, started on loopback and stopped on exit.
+# The server tests run against a real Dovecot/Postfix/INN testbed (scripts/testbed.sh),
+# installed here when missing, started on loopback before cargo test and stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +28,17 @@ if ! python3 -c 'import test.test_email' 2>/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "libpython${ver}-testsuite" >/dev/null
 fi
 command -v cargo >/dev/null || { log "cargo is missing: install Rust 1.95 (rustup)"; exit 1; }
+
+# The real-server testbed: Debian packages (Dovecot, Postfix, INN2, OpenSSL) when missing,
+# started before the tests, stopped on any exit (success, failure or Ctrl-C).
+scripts/testbed.sh install
+export POSTHORN_TESTBED_DIR=${POSTHORN_TESTBED_DIR:-/tmp/phtb}
+trap 'scripts/testbed.sh stop' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+log "starting the testbed"
+scripts/testbed.sh start
+export POSTHORN_TESTBED=$POSTHORN_TESTBED_DIR/env
 
 log "cargo test"
 cargo test

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod mime;
+pub mod net;
 pub mod run;
 pub mod store;
 pub mod terminal;

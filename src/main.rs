@@ -30,6 +30,13 @@ struct Args {
 enum Command {
     /// Validate the config file and print every problem.
     CheckConfig,
+    /// Bring accounts up to date with their servers (every account and folder by default).
+    Sync {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        folder: Option<String>,
+    },
     /// List the messages of a folder, newest first.
     List {
         #[arg(long)]
@@ -159,6 +166,11 @@ fn real_main(args: Args) -> Result<ExitCode> {
             folder.as_deref(),
             json,
         )?,
+        Some(Command::Sync { account, folder }) => {
+            if !cli::sync(&mut setup, account.as_deref(), folder.as_deref())? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         // Answered before the accounts were opened.
         Some(Command::CheckConfig) | Some(Command::Convert { .. }) => {}
     }

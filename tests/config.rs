@@ -127,10 +127,8 @@ fn reserved_account_keys_are_valid_with_warnings() {
         err.lines().all(|l| l.starts_with("warning: ")),
         "only warnings: {err}"
     );
-    assert!(
-        err.contains(":3: accounts.work.imap: imap accounts are not available in this version yet"),
-        "{err}"
-    );
+    // IMAP accounts open now: no warning for them.
+    assert!(!err.contains("accounts.work.imap:"), "{err}");
     // Local mailbox formats (mbox, MH, Babyl, MMDF) are available.
     assert!(
         !err.contains("mmdf accounts are not available")
@@ -159,9 +157,46 @@ fn two_sources_or_two_senders_name_the_account() {
             "conflicts.toml:6: accounts.both: an account sends through smtp or sendmail, not both",
             "conflicts.toml:15: accounts.bad.mbox.variant: \"mboxz\" is not one of: mboxo, mboxrd, mboxcl, mboxcl2",
             "conflicts.toml:16: accounts.bad.imap.tls: expected one of: implicit, starttls, none, found table",
-            "conflicts.toml:16: accounts.bad.imap.host: missing (required)",
         ]
     );
+}
+
+#[test]
+fn server_keys_are_checked_per_protocol() {
+    let cases = [
+        (
+            "[accounts.a.imap]\nuser = \"x\"\n",
+            "accounts.a: [imap] host: missing (or give a tunnel command)",
+        ),
+        (
+            "[accounts.a.pop3]\nhost = \"h\"\ntunnel = \"ssh h imapd\"\n",
+            "accounts.a: [pop3] tunnel: only IMAP accounts can use a tunnel",
+        ),
+        (
+            "[accounts.a.imap]\nhost = \"h\"\nbodies = \"sometimes\"\n",
+            "`sometimes`: expected \"all\", \"none\" or a number of days like \"30d\"",
+        ),
+        (
+            "[accounts.a.imap]\nhost = \"h\"\ncheck-every = \"5 fortnights\"\n",
+            "`5 fortnights`: unknown unit `fortnights` (use s, m, h or d)",
+        ),
+    ];
+    for (text, want) in cases {
+        let errs = parse_config(std::path::Path::new("c.toml"), text).unwrap_err();
+        let shown: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(shown.iter().any(|e| e.contains(want)), "{text}: {shown:?}");
+    }
+    let ok = "[accounts.a.imap]\ntunnel = \"ssh h /usr/lib/dovecot/imap\"\nbodies = \"30d\"\ncheck-every = \"90s\"\n";
+    let c = parse_config(std::path::Path::new("c.toml"), ok).unwrap();
+    let posthorn::config::Source::Imap(s) = &c.accounts["a"].source else {
+        panic!()
+    };
+    assert_eq!(
+        s.bodies,
+        Some(posthorn::config::BodyPolicy::NewerThanDays(30))
+    );
+    assert_eq!(s.check_every, Some(std::time::Duration::from_secs(90)));
+    assert_eq!(s.tunnel.as_deref(), Some("ssh h /usr/lib/dovecot/imap"));
 }
 
 #[test]

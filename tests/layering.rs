@@ -34,6 +34,13 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         &["tokio", "ratatui", "crossterm"],
     ),
     (
+        "net",
+        &[
+            "mime", "store", "config", "account", "app", "ui", "run", "cli", "terminal",
+        ],
+        &["ratatui", "crossterm", "rusqlite"],
+    ),
+    (
         "account",
         &["app", "ui", "run", "cli", "terminal"],
         &["ratatui", "crossterm"],

@@ -168,6 +168,18 @@ fn indexing_progress_80x24() {
             total: 100_000,
         },
     );
+    // The first progress of a folder shown empty reloads it (a first sync shows its
+    // first envelopes at once); here nothing is indexed yet, so it stays empty.
+    let req = s
+        .envelopes_req
+        .expect("the list reloads on the first progress");
+    update(
+        &mut s,
+        AppEvent::EnvelopesLoaded {
+            req,
+            envelopes: vec![],
+        },
+    );
     let screen = draw(&s);
     assert!(screen.contains("41000/100000 (41%)"), "{screen}");
     insta::assert_snapshot!(screen);
@@ -219,7 +231,7 @@ fn account_states_160x48() {
     set_state(&mut s, "news", AccountState::Connecting);
     let screen = draw(&s);
     for want in [
-        "INBOX 41%",
+        "INBOX ██░░░ 41/100",
         "login failed",
         "connecting…",
         "work: login failed: wrong password for robin",
@@ -246,4 +258,11 @@ fn notices_wrap_80x24() {
         "the end of a long notice is shown: {screen}"
     );
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn delete_folder_confirmation_80x24() {
+    let (_d, mut s, _a) = demo_state(80, 24);
+    press(&mut s, &["tab", "D"]);
+    insta::assert_snapshot!(draw(&s));
 }

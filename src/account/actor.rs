@@ -42,6 +42,8 @@ pub enum AccountOp {
         folder: FolderPath,
         ids: Vec<MessageRef>,
     },
+    /// Create, rename, delete, subscribe or expunge a folder.
+    Folder(crate::core::FolderOp),
 }
 
 impl AccountOp {
@@ -147,7 +149,11 @@ pub async fn run_actor<A: Account>(
         caps: a.account.capabilities(),
     });
     match connected {
-        Ok(()) => a.state(AccountState::Online),
+        // Connected, or working offline from the cache (the account says which).
+        Ok(()) => {
+            let state = a.account.take_state().unwrap_or(AccountState::Online);
+            a.state(state)
+        }
         Err(e) => a.state(AccountState::Error(e.into())),
     }
     a.notes();
@@ -179,6 +185,7 @@ pub async fn run_actor<A: Account>(
         if !i_open && !b_open {
             break;
         }
+        let wake = a.account.wake_at();
         tokio::select! {
             biased;
             c = interactive.recv(), if i_open => match c {
@@ -186,11 +193,27 @@ pub async fn run_actor<A: Account>(
                 None => i_open = false,
             },
             Some(ev) = next_push(&mut push) => a.pushed(ev).await,
+            _ = sleep_until(wake) => {
+                a.account.tick().await;
+                a.notes();
+                if push.is_none() {
+                    // A reconnect may have started push (IDLE) again.
+                    push = a.account.take_push();
+                }
+            }
             c = background.recv(), if b_open => match c {
                 Some(c) => a.background(c).await,
                 None => b_open = false,
             },
         }
+    }
+}
+
+/// Sleeps until `at`; pends forever when the account wants no tick.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -228,7 +251,12 @@ impl<A: Account> Actor<A> {
         });
     }
 
+    /// Notes for the user and a state the account reached on its own (Offline after a
+    /// dropped link, Online after a reconnect).
     fn notes(&mut self) {
+        if let Some(state) = self.account.take_state() {
+            self.state(state);
+        }
         for text in self.account.take_notes() {
             self.send(AccountNotice::Note {
                 account: self.id.clone(),
@@ -383,6 +411,10 @@ impl<A: Account> Actor<A> {
                 }
                 Ok(AccountReply::Done { moved_to })
             }
+            AccountOp::Folder(op) => account
+                .folder_op(&op)
+                .await
+                .map(|_| AccountReply::Done { moved_to: vec![] }),
             AccountOp::Triage(TriageOp::Delete { folder, ids }) => account
                 .delete(&folder, &ids)
                 .await

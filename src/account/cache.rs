@@ -121,10 +121,18 @@ impl CacheView {
         let Some(tree) = &self.tree else {
             return Ok(Vec::new());
         };
+        // Roles a server gave, where it did; else the name decides.
+        let roles = crate::store::roles::load(&tree.root);
         Ok(tree
             .folders()?
             .into_iter()
-            .map(|d| Folder::mail(self.account.clone(), d.path))
+            .map(|d| {
+                let mut f = Folder::mail(self.account.clone(), d.path);
+                if let Some(r) = &roles {
+                    f.role = r.get(&f.path).copied();
+                }
+                f
+            })
             .collect())
     }
 

@@ -5,6 +5,7 @@
 
 use super::cache::CacheView;
 use super::file_store::FileStoreAccount;
+use super::imap::ImapAccount;
 use super::local::LocalAccount;
 use super::unavailable::UnavailableAccount;
 use super::{
@@ -21,6 +22,7 @@ use tokio::sync::mpsc;
 /// Every kind of account behind one type (the trait is generic, not `dyn`).
 pub enum AnyAccount {
     Local(LocalAccount),
+    Imap(Box<ImapAccount>),
     Unavailable(UnavailableAccount),
     Files(FileStoreAccount),
 }
@@ -28,6 +30,7 @@ pub enum AnyAccount {
 /// A sync job of any account.
 pub enum AnySync {
     Local(Box<<LocalAccount as Account>::Sync>),
+    Imap(Box<<ImapAccount as Account>::Sync>),
     Unavailable,
     Files(Box<<FileStoreAccount as Account>::Sync>),
 }
@@ -86,6 +89,27 @@ fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, 
                 Err(e) => unavailable(e.to_string()),
             }
         }
+        Source::Imap(server) => {
+            let root = match server.cache.as_ref() {
+                Some(p) => crate::config::expand_tilde(p),
+                None => match crate::config::default_data_dir() {
+                    Some(d) => d.join("cache").join(&id.0),
+                    None => return unavailable("no cache directory: set `cache` or HOME".into()),
+                },
+            };
+            let tree =
+                match crate::store::Maildir::create(&root).and_then(|_| MaildirTree::open(&root)) {
+                    Ok(t) => t,
+                    Err(e) => return unavailable(format!("cache {}: {e}", root.display())),
+                };
+            match ImapAccount::open(id.clone(), server, tree.clone(), index_path) {
+                Ok(acc) => (
+                    AnyAccount::Imap(Box::new(acc)),
+                    CacheView::new(id, Some(tree), index_path),
+                ),
+                Err(e) => unavailable(e.to_string()),
+            }
+        }
         other => unavailable(format!(
             "{} accounts are not available in this version yet",
             other.kind()
@@ -97,6 +121,7 @@ macro_rules! each {
     ($self:expr, $a:ident => $e:expr) => {
         match $self {
             AnyAccount::Local($a) => $e,
+            AnyAccount::Imap($a) => $e,
             AnyAccount::Unavailable($a) => $e,
             AnyAccount::Files($a) => $e,
         }
@@ -124,6 +149,10 @@ impl Account for AnyAccount {
                 .begin_sync(folder)
                 .await
                 .map(|j| AnySync::Local(Box::new(j))),
+            AnyAccount::Imap(a) => a
+                .begin_sync(folder)
+                .await
+                .map(|j| AnySync::Imap(Box::new(j))),
             AnyAccount::Unavailable(a) => a.begin_sync(folder).await.map(|_| AnySync::Unavailable),
             AnyAccount::Files(a) => a
                 .begin_sync(folder)
@@ -147,6 +176,10 @@ impl Account for AnyAccount {
                 .sync_step(*j)
                 .await
                 .map(|s| wrap(s, |j| AnySync::Files(Box::new(j)))),
+            (AnyAccount::Imap(a), AnySync::Imap(j)) => a
+                .sync_step(*j)
+                .await
+                .map(|s| wrap(s, |j| AnySync::Imap(Box::new(j)))),
             (AnyAccount::Unavailable(a), _) => a
                 .sync_step(())
                 .await
@@ -211,11 +244,34 @@ impl Account for AnyAccount {
     ) -> Result<(), AccountError> {
         each!(self, a => a.remove(folder, ids).await)
     }
+    async fn append(
+        &mut self,
+        folder: &FolderPath,
+        bytes: &[u8],
+        flags: crate::core::Flags,
+    ) -> Result<crate::core::LocalId, AccountError> {
+        each!(self, a => a.append(folder, bytes, flags).await)
+    }
+    async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
+        each!(self, a => a.folder_op(op).await)
+    }
     fn take_push(&mut self) -> Option<mpsc::UnboundedReceiver<PushEvent>> {
         each!(self, a => a.take_push())
     }
     fn take_notes(&mut self) -> Vec<String> {
         each!(self, a => a.take_notes())
+    }
+    fn refresh_on_read(&self) -> bool {
+        each!(self, a => a.refresh_on_read())
+    }
+    fn take_state(&mut self) -> Option<crate::core::AccountState> {
+        each!(self, a => a.take_state())
+    }
+    fn wake_at(&self) -> Option<tokio::time::Instant> {
+        each!(self, a => a.wake_at())
+    }
+    async fn tick(&mut self) {
+        each!(self, a => a.tick().await)
     }
     async fn refresh_watch(&mut self) -> Vec<FolderPath> {
         each!(self, a => a.refresh_watch().await)

@@ -8,6 +8,7 @@ pub mod actor;
 pub mod cache;
 pub mod factory;
 pub mod file_store;
+pub mod imap;
 pub mod local;
 pub mod manager;
 mod unavailable;
@@ -135,6 +136,37 @@ pub trait Account: Send + 'static {
     }
     fn submit(&mut self, msg: &Outgoing) -> impl Future<Output = Result<(), AccountError>> + Send;
 
+    /// Stores a finished message in a folder (a copy in Sent, a draft in Drafts): on the
+    /// server for a server account (IMAP APPEND, queued while offline), in the store for
+    /// a local one. Returns the message's id in the cache.
+    fn append(
+        &mut self,
+        folder: &FolderPath,
+        bytes: &[u8],
+        flags: crate::core::Flags,
+    ) -> impl Future<Output = Result<crate::core::LocalId, AccountError>> + Send {
+        let _ = (folder, bytes, flags);
+        let err = AccountError {
+            account: self.id().clone(),
+            kind: AccountErrorKind::Unsupported,
+            message: "this account cannot store messages in its folders".into(),
+        };
+        std::future::ready(Err(err))
+    }
+
+    /// Creates, renames, deletes, subscribes or expunges a folder.
+    fn folder_op(
+        &mut self,
+        op: &crate::core::FolderOp,
+    ) -> impl Future<Output = Result<(), AccountError>> + Send {
+        let err = AccountError {
+            account: self.id().clone(),
+            kind: AccountErrorKind::Unsupported,
+            message: format!("this account cannot {} folders", op.verb()),
+        };
+        std::future::ready(Err(err))
+    }
+
     /// Moves between accounts, step 1: the messages (bytes and flags) to store
     /// elsewhere. Accounts that cannot say so.
     fn export(
@@ -187,6 +219,31 @@ pub trait Account: Send + 'static {
     /// that was rebuilt, messages recovered after a crash).
     fn take_notes(&mut self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Whether a headless read (`list`, `read`, `search`) brings the folder up to date
+    /// first (a local store: a quick rescan), or answers from the cache as it is (a
+    /// server account: `posthorn sync` fetches).
+    fn refresh_on_read(&self) -> bool {
+        true
+    }
+
+    /// A state the account reached on its own since it was last asked (a dropped link:
+    /// Offline with the time of the next attempt; back Online after a reconnect). The
+    /// actor reports it after every command, step and tick.
+    fn take_state(&mut self) -> Option<crate::core::AccountState> {
+        None
+    }
+
+    /// When the account next wants `tick` (a reconnect after backoff, a periodic check
+    /// for servers that cannot push). None: never.
+    fn wake_at(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+
+    /// Timed work (reconnect, poll). Folders it found changed come back through push.
+    fn tick(&mut self) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
     }
 
     /// A whole sync, step after step (headless commands).

@@ -66,7 +66,16 @@ fn row(account: &AccountId, s: &AccountState, now: i64) -> AccountRow {
             let detail = if *total == 0 {
                 format!("{folder}…")
             } else {
-                format!("{folder} {}%", (*done).min(*total) * 100 / total)
+                let pct = (*done).min(*total) * 100 / total;
+                // A bar of 5 cells and the counts: what a first sync has left.
+                let filled = pct * 5 / 100;
+                format!(
+                    "{folder} {}{} {}/{}",
+                    "█".repeat(filled),
+                    "░".repeat(5 - filled),
+                    compact(*done),
+                    compact(*total)
+                )
             };
             ("syncing", Some(detail), false)
         }
@@ -77,6 +86,15 @@ fn row(account: &AccountId, s: &AccountState, now: i64) -> AccountRow {
         state: word.to_string(),
         detail,
         problem,
+    }
+}
+
+/// 950, 41k, 1.2M: counts that fit the folder pane.
+fn compact(n: usize) -> String {
+    match n {
+        0..10_000 => n.to_string(),
+        10_000..1_000_000 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
     }
 }
 
@@ -91,6 +109,11 @@ pub(super) fn on_state(state: &mut AppState, account: AccountId, s: AccountState
         && state.account_states.get(&account) != Some(&s)
     {
         state.error(failure_line(&account, f));
+    }
+    // Progress lines live only while their account is syncing (a sync that push
+    // started has no reply of its own to clear them).
+    if !matches!(s, AccountState::Syncing { .. }) {
+        state.progress.retain(|(a, _), _| *a != account);
     }
     state.account_states.insert(account, s);
 }
@@ -114,7 +137,19 @@ mod tests {
             done: 41,
             total: 100,
         };
-        assert_eq!(row(&a, &sync, 0).detail.as_deref(), Some("INBOX 41%"));
+        assert_eq!(
+            row(&a, &sync, 0).detail.as_deref(),
+            Some("INBOX ██░░░ 41/100")
+        );
+        let big = AccountState::Syncing {
+            folder: FolderPath::inbox(),
+            done: 41_000,
+            total: 100_000,
+        };
+        assert_eq!(
+            row(&a, &big, 0).detail.as_deref(),
+            Some("INBOX ██░░░ 41k/100k")
+        );
         let err = AccountState::Error(Failure::new(ErrorKind::Auth, "bad password"));
         let r = row(&a, &err, 0);
         assert_eq!(

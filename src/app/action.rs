@@ -60,6 +60,11 @@ actions! {
     ToggleThreads "toggle-threads" List "threaded / flat list";
     Refresh "refresh" List "rescan the folder";
     CancelSync "cancel-sync" List "stop the running rescan (what it indexed is kept)";
+    NewFolder "new-folder" List "create a folder (a/b makes a subfolder)";
+    RenameFolder "rename-folder" List "rename the selected folder";
+    DeleteFolder "delete-folder" List "delete the selected folder and its messages";
+    ToggleSubscribe "toggle-subscribe" List "subscribe / unsubscribe the selected folder";
+    EmptyTrash "empty-trash" List "empty the Trash for good (on a Trash folder)";
     Notices "notices" List "show the notices log";
     Help "help" List "this help";
     Quit "quit" List "quit";

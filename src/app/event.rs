@@ -100,6 +100,11 @@ pub enum AppEvent {
         req: RequestId,
         env: Box<Envelope>,
     },
+    /// A folder operation (`Effect::FolderOp`) was answered.
+    FolderOpDone {
+        req: RequestId,
+        result: Result<(), Failure>,
+    },
     /// Something worth telling that is not an error (an index rebuilt, a recovery).
     Info(String),
     /// An error from somewhere that is not a reply to a request.
@@ -153,6 +158,12 @@ pub enum Effect {
         env: Box<Envelope>,
         index: usize,
         dest: PathBuf,
+    },
+    /// Create, rename, delete, subscribe or expunge a folder through its account.
+    FolderOp {
+        req: RequestId,
+        account: AccountId,
+        op: crate::core::FolderOp,
     },
     Quit,
 }

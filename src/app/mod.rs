@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod action;
 pub mod count;
 pub mod event;
+pub mod folder_ops;
 pub mod key;
 pub mod keymap;
 pub mod layout;

@@ -58,6 +58,9 @@ pub(super) fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
     let Some(mut p) = state.prompt.take() else {
         return;
     };
+    if let PromptKind::Confirm { yes, .. } = &p.kind {
+        return super::folder_ops::confirm_key(state, key, yes.clone(), p, fx);
+    }
     match key.code {
         KeyCode::Esc => {
             state.info("Cancelled");
@@ -167,6 +170,17 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
                 state.prompt = Some(p);
             }
         },
+        PromptKind::FolderName {
+            ref account,
+            ref rename,
+        } => {
+            let (account, rename) = (account.clone(), rename.clone());
+            if !super::folder_ops::named(state, account, rename, &p.input, fx) {
+                state.prompt = Some(p);
+            }
+        }
+        // Answered key by key in `on_key`.
+        PromptKind::Confirm { .. } => state.prompt = Some(p),
         PromptKind::SaveAs { attachment } => {
             let Some(r) = state.reader.as_ref() else {
                 return;

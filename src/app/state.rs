@@ -72,7 +72,19 @@ pub struct Reader {
 pub enum PromptKind {
     MoveTo,
     Limit,
-    SaveAs { attachment: usize },
+    SaveAs {
+        attachment: usize,
+    },
+    /// A folder name: a new folder of `account`, or the new name of `rename`.
+    FolderName {
+        account: AccountId,
+        rename: Option<FolderPath>,
+    },
+    /// A yes/no question; `y` does `yes`, `n` or Esc cancels.
+    Confirm {
+        question: String,
+        yes: super::folder_ops::Confirmed,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,6 +124,8 @@ pub enum Pending {
     },
     BodySearch,
     Save,
+    /// Work on a whole folder (see `folder_ops`).
+    Folder(super::folder_ops::FolderJob),
 }
 
 #[derive(Clone, Debug)]
@@ -172,6 +186,8 @@ pub struct AppState {
     pub message_notice: Option<(RequestId, Notice)>,
     /// Undo steps sent to the accounts and not all answered yet, by run number.
     pub undoing: HashMap<u64, UndoRun>,
+    /// Folders unsubscribed in this session (the folder list does not say).
+    pub unsubscribed: HashSet<(AccountId, FolderPath)>,
 }
 
 /// An undo whose operations are on their way; "Undone" is said when all came back Ok.
@@ -229,6 +245,7 @@ impl AppState {
             body_search_req: None,
             message_notice: None,
             undoing: HashMap::new(),
+            unsubscribed: HashSet::new(),
         }
     }
 

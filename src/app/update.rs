@@ -142,10 +142,21 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             total,
         } => {
             let label = format!("Indexing {account}/{folder}");
+            // A first sync: the list shows its first envelopes as soon as they are in,
+            // not when the whole folder is.
+            let first = state.envelopes.is_empty() && done > 0 && shows(state, &account, &folder);
             state.progress.insert(
                 (account, folder),
                 super::state::Progress { label, done, total },
             );
+            if first
+                && !state
+                    .pending
+                    .values()
+                    .any(|p| matches!(p, Pending::Envelopes))
+            {
+                reload(state, fx);
+            }
         }
         AppEvent::ScanDone {
             account,
@@ -169,6 +180,14 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                     reload(state, fx);
                 }
             }
+        }
+        AppEvent::TriageDone { req, result }
+            if matches!(state.pending.get(&req), Some(Pending::Folder(_))) =>
+        {
+            super::folder_ops::answered(state, req, result, fx)
+        }
+        AppEvent::FolderOpDone { req, result } => {
+            super::folder_ops::answered(state, req, result, fx)
         }
         AppEvent::Transferred { ids } => triage::transferred(state, &ids),
         AppEvent::TriageDone { req, result } => {
@@ -249,7 +268,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
 }
 
 /// Whether the list currently shows this folder.
-fn shows(state: &AppState, account: &AccountId, folder: &FolderPath) -> bool {
+pub(super) fn shows(state: &AppState, account: &AccountId, folder: &FolderPath) -> bool {
     match &state.source {
         Some(ViewSource::Folder(a, f)) => a == account && f == folder,
         Some(ViewSource::UnifiedInbox) => folder.is_inbox(),
@@ -270,7 +289,7 @@ fn source_folders(state: &AppState, src: &ViewSource) -> Vec<(AccountId, FolderP
 }
 
 /// Re-reads the current folder's envelopes from the index.
-fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
+pub(super) fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(src) = state.source.clone() else {
         return;
     };
@@ -282,7 +301,7 @@ fn reload(state: &mut AppState, fx: &mut Vec<Effect>) {
     });
 }
 
-fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
+pub(super) fn open_source(state: &mut AppState, src: ViewSource, fx: &mut Vec<Effect>) {
     let folders = source_folders(state, &src);
     state.source = Some(src);
     state.envelopes.clear();
@@ -486,6 +505,11 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             state.help_scroll = 0;
         }
         Action::Quit => super::quit::request(state, fx),
+        Action::NewFolder
+        | Action::RenameFolder
+        | Action::DeleteFolder
+        | Action::ToggleSubscribe
+        | Action::EmptyTrash => super::folder_ops::act(state, action, fx),
         _ => super::reader::reader_act(state, action, fx),
     }
 }

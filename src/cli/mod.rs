@@ -6,6 +6,9 @@
 
 mod convert;
 mod output;
+mod sync;
+
+pub use sync::sync;
 
 use crate::account::{Account, CacheView};
 use crate::core::query::{NoContext, Query};
@@ -80,7 +83,7 @@ pub fn check_config(path: &Path) -> Result<bool, CliError> {
 }
 
 /// Which account (its position in the setup): the named one, or the first.
-fn pick_account(setup: &Setup, name: Option<&str>) -> Result<usize, CliError> {
+pub(crate) fn pick_account(setup: &Setup, name: Option<&str>) -> Result<usize, CliError> {
     match name {
         Some(n) => setup.position(&AccountId(n.into())).ok_or_else(|| {
             let names: Vec<String> = setup.caches.iter().map(|c| c.account.0.clone()).collect();
@@ -103,7 +106,7 @@ fn folder_names(cache: &CacheView) -> Result<Vec<FolderPath>, CliError> {
         .collect())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -125,6 +128,7 @@ fn refresh(
         ));
     }
     let names = folder_names(cache)?;
+    let from_cache = !setup.accounts[i].refresh_on_read();
     if !names.contains(folder) {
         // Say why, when the folder is there but cannot be read.
         if let Some(tree) = &cache.tree
@@ -137,6 +141,10 @@ fn refresh(
             "account {account} has no folder \"{folder}\" (folders: {})",
             names.join(", ")
         )));
+    }
+    if from_cache {
+        // A server account answers from what its last sync cached (`posthorn sync`).
+        return Ok(());
     }
     let tty = std::io::stderr().is_terminal();
     let label = crate::core::sanitize::line(&format!("{account}/{folder}")).into_owned();

@@ -7,11 +7,12 @@
 mod model;
 mod paths;
 mod schema;
+mod secret;
 mod validate;
 
 pub use model::{
-    AccountConfig, Config, FileStoreConfig, General, MaildirConfig, SOURCE_KINDS, Secret, Sending,
-    SendmailConfig, ServerConfig, Source, Tls,
+    AccountConfig, BodyPolicy, Config, FileStoreConfig, General, MaildirConfig, SOURCE_KINDS,
+    Secret, Sending, SendmailConfig, ServerConfig, Source, Tls, parse_body_policy, parse_interval,
 };
 pub use paths::{default_config_path, default_data_dir, expand_tilde};
 pub use validate::{Checked, ConfigError, LineIndex, check, parse_config};

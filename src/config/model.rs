@@ -183,6 +183,8 @@ fn mbox_variant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ServerConfig {
+    /// Required unless `tunnel` is given.
+    #[serde(default)]
     pub host: String,
     /// Default: the protocol's port for the chosen `tls`.
     pub port: Option<u16>,
@@ -194,6 +196,86 @@ pub struct ServerConfig {
     pub ca_file: Option<PathBuf>,
     /// The Maildir that caches this account; default under the XDG data dir.
     pub cache: Option<PathBuf>,
+    /// IMAP only: speak the protocol over this command's stdin/stdout instead of
+    /// connecting to host/port (`ssh mailhost /usr/lib/dovecot/imap`).
+    pub tunnel: Option<String>,
+    /// IMAP: which message bodies the first sync fetches in the background: "all" (the
+    /// default), "none" (fetched when opened), or "30d" (newer than 30 days).
+    #[serde(default, deserialize_with = "body_policy")]
+    pub bodies: Option<BodyPolicy>,
+    /// How often to look for new mail where the server cannot push it ("5m", "90s",
+    /// "1h"). IMAP: only used without IDLE (default 5m); POP3: the periodic check.
+    #[serde(default, deserialize_with = "interval")]
+    pub check_every: Option<std::time::Duration>,
+}
+
+/// Which bodies an IMAP sync fetches ahead of time; the rest come when opened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BodyPolicy {
+    #[default]
+    All,
+    None,
+    NewerThanDays(u32),
+}
+
+fn body_policy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<BodyPolicy>, D::Error> {
+    let s = String::deserialize(d)?;
+    // An empty string is the default (and what the schema tracer feeds in).
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_body_policy(&s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+pub fn parse_body_policy(s: &str) -> Result<BodyPolicy, String> {
+    match s.trim() {
+        "all" => Ok(BodyPolicy::All),
+        "none" => Ok(BodyPolicy::None),
+        t => t
+            .strip_suffix('d')
+            .and_then(|n| n.trim().parse::<u32>().ok())
+            .map(BodyPolicy::NewerThanDays)
+            .ok_or_else(|| {
+                format!("`{s}`: expected \"all\", \"none\" or a number of days like \"30d\"")
+            }),
+    }
+}
+
+fn interval<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::time::Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_interval(&s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// "90s", "5m", "1h", "2d" (a bare number is seconds); at least one second.
+pub fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&t[..i], t[i..].trim()),
+        None => (t, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}`: expected a duration like \"90s\", \"5m\" or \"1h\""))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use s, m, h or d)")),
+    };
+    if secs == 0 {
+        return Err(format!("`{s}`: must be at least one second"));
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// A password: written in the file, or printed by a command (`pass show work`).
@@ -283,6 +365,7 @@ impl TryFrom<RawAccount> for AccountConfig {
                 ));
             }
         };
+        check_server_keys(&source)?;
         let sending = match (r.smtp, r.sendmail) {
             (Some(_), Some(_)) => {
                 return Err("an account sends through smtp or sendmail, not both".into());
@@ -297,4 +380,26 @@ impl TryFrom<RawAccount> for AccountConfig {
             sending,
         })
     }
+}
+
+/// Keys of the shared server table that only some protocols use.
+fn check_server_keys(source: &Source) -> Result<(), String> {
+    let (kind, server) = match source {
+        Source::Imap(s) => ("imap", s),
+        Source::Pop3(s) => ("pop3", s),
+        Source::Nntp(s) => ("nntp", s),
+        _ => return Ok(()),
+    };
+    if server.tunnel.is_some() && kind != "imap" {
+        return Err(format!(
+            "[{kind}] tunnel: only IMAP accounts can use a tunnel"
+        ));
+    }
+    if server.bodies.is_some() && kind == "pop3" {
+        return Err("[pop3] bodies: POP3 always downloads whole messages".into());
+    }
+    if server.host.trim().is_empty() && server.tunnel.is_none() {
+        return Err(format!("[{kind}] host: missing (or give a tunnel command)"));
+    }
+    Ok(())
 }

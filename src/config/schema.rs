@@ -464,7 +464,10 @@ mod tests {
         let Shape::Struct(imap) = &**imap else {
             panic!()
         };
-        assert!(imap.field("host").is_some_and(|f| f.required));
+        assert!(
+            imap.field("host").is_some_and(|f| !f.required),
+            "a tunnel replaces host"
+        );
         assert!(imap.field("port").is_some_and(|f| !f.required));
         assert!(matches!(
             imap.field("tls").map(|f| &f.shape),

@@ -375,6 +375,9 @@ fn writable_file(p: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The account kinds this version can open.
+const AVAILABLE_KINDS: &[&str] = &["maildir", "imap", "mbox", "mh", "babyl", "mmdf"];
+
 fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<ConfigError> {
     let mut out = Vec::new();
     let mut warn = |key: String, reason: String| {
@@ -388,7 +391,7 @@ fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<Co
     let others_can_read = others_can_read(file);
     for (name, acc) in &cfg.accounts {
         let kind = acc.source.kind();
-        if !matches!(kind, "maildir" | "mbox" | "mh" | "babyl" | "mmdf") {
+        if !AVAILABLE_KINDS.contains(&kind) {
             warn(
                 format!("accounts.{name}.{kind}"),
                 format!(

@@ -24,6 +24,32 @@ pub enum FolderRole {
 }
 
 impl FolderRole {
+    /// The role's name in files and configs: "inbox", "sent", "drafts"...
+    pub fn name(self) -> &'static str {
+        match self {
+            FolderRole::Inbox => "inbox",
+            FolderRole::Sent => "sent",
+            FolderRole::Drafts => "drafts",
+            FolderRole::Trash => "trash",
+            FolderRole::Archive => "archive",
+            FolderRole::Junk => "junk",
+        }
+    }
+
+    /// The role a `name()` names.
+    pub fn parse(name: &str) -> Option<FolderRole> {
+        [
+            FolderRole::Inbox,
+            FolderRole::Sent,
+            FolderRole::Drafts,
+            FolderRole::Trash,
+            FolderRole::Archive,
+            FolderRole::Junk,
+        ]
+        .into_iter()
+        .find(|r| r.name() == name)
+    }
+
     /// Guesses a role from a folder name, for stores without SPECIAL-USE. Only the last
     /// `/` component counts: a dot is part of a name (`alt.trash` is a newsgroup-style
     /// name, not Trash), since store layouts translate their own separators to `/`.
@@ -116,5 +142,37 @@ mod tests {
             Folder::mail(account, FolderPath("Trash".into())).role,
             Some(FolderRole::Trash)
         );
+    }
+}
+
+/// Work on whole folders (the server's, for remote accounts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FolderOp {
+    Create(FolderPath),
+    Rename {
+        from: FolderPath,
+        to: FolderPath,
+    },
+    /// Removes the folder and everything in it.
+    Delete(FolderPath),
+    Subscribe {
+        folder: FolderPath,
+        on: bool,
+    },
+    /// Removes the messages marked deleted (emptying Trash: mark all, then expunge).
+    Expunge(FolderPath),
+}
+
+impl FolderOp {
+    /// What it does, for messages: "create", "rename", "delete", "subscribe to", "expunge".
+    pub fn verb(&self) -> &'static str {
+        match self {
+            FolderOp::Create(_) => "create",
+            FolderOp::Rename { .. } => "rename",
+            FolderOp::Delete(_) => "delete",
+            FolderOp::Subscribe { on: true, .. } => "subscribe to",
+            FolderOp::Subscribe { on: false, .. } => "unsubscribe from",
+            FolderOp::Expunge(_) => "expunge",
+        }
     }
 }

@@ -17,7 +17,7 @@ pub mod triage;
 
 pub use envelope::Envelope;
 pub use flags::{FlagOp, Flags};
-pub use folder::{Folder, FolderKind, FolderRole};
+pub use folder::{Folder, FolderKind, FolderOp, FolderRole};
 pub use ids::{AccountId, FolderPath, LocalId, MessageRef, RemoteRef, RequestId};
 pub use status::{AccountState, Capabilities, ErrorKind, Failure, SubmitKind};
 pub use triage::TriageOp;

@@ -31,6 +31,8 @@ enum Waiting {
     Triage,
     /// An uncached message the actor fetches for the reader.
     Fetch,
+    /// Create, rename, delete, subscribe or expunge a folder.
+    Folder,
     /// One step of a move between accounts.
     Transfer(Box<Transfer>),
 }
@@ -174,6 +176,16 @@ impl Executor {
                 let req = self.own_req();
                 let op = AccountOp::CancelSync(Some(folder));
                 self.send(&account, AccountCommand { req, op });
+            }
+            Effect::FolderOp { req, account, op } => {
+                self.waiting.insert(req, Waiting::Folder);
+                self.send(
+                    &account,
+                    AccountCommand {
+                        req,
+                        op: AccountOp::Folder(op),
+                    },
+                );
             }
             Effect::Quit => {}
         }
@@ -354,6 +366,10 @@ impl Executor {
                     req: t.req,
                     result: Err(msg),
                 },
+                Some(Waiting::Folder) => AppEvent::FolderOpDone {
+                    req,
+                    result: Err(msg),
+                },
                 _ => AppEvent::TriageDone {
                     req,
                     result: Err(msg),
@@ -442,6 +458,10 @@ impl Executor {
                     });
                     None
                 }
+                Some(Waiting::Folder) => Some(AppEvent::FolderOpDone {
+                    req,
+                    result: result.map(|_| ()).map_err(Into::into),
+                }),
                 Some(Waiting::Triage) => Some(AppEvent::TriageDone {
                     req,
                     result: result.map(|_| ()).map_err(Into::into),

@@ -29,6 +29,7 @@ pub struct Delivery {
     base: String,
     file: Option<File>,
     size: u64,
+    defer_dir_sync: bool,
 }
 
 impl Delivery {
@@ -45,6 +46,7 @@ impl Delivery {
                         base,
                         file: Some(file),
                         size: 0,
+                        defer_dir_sync: false,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -90,6 +92,7 @@ impl Delivery {
         let placed =
             self.maildir
                 .link_into(&self.tmp, subdir, unique, suffix, same_bytes_is_done)?;
+        let defer = self.defer_dir_sync;
         let entry = match placed {
             Some(e) => e,
             // No hard links here: a checked rename (the tmp name is ours alone).
@@ -98,8 +101,24 @@ impl Delivery {
                 .rename_into(&self.tmp, subdir, unique, suffix)?,
         };
         remove_if_present(&self.tmp)?;
-        self.maildir.sync_dir(subdir)?;
+        if !defer {
+            self.maildir.sync_dir(subdir)?;
+        }
         Ok(entry)
+    }
+
+    /// Makes the bytes durable now (the commit then only links and renames).
+    pub(crate) fn fsync(&mut self) -> Result<(), StoreError> {
+        if let Some(mut f) = self.file.take() {
+            f.flush().map_err(StoreError::io("write", &self.tmp))?;
+            f.sync_all().map_err(StoreError::io("fsync", &self.tmp))?;
+        }
+        Ok(())
+    }
+
+    /// The commit leaves the directory fsync to the caller (a batch does it once).
+    pub(crate) fn defer_dir_sync(&mut self) {
+        self.defer_dir_sync = true;
     }
 }
 

@@ -5,6 +5,7 @@
 //! Depends only on `core` (and `mime` for header parsing); no tokio, no terminal, no
 //! sockets. Every function here is blocking and is called from blocking threads.
 
+pub mod batch;
 pub mod delivery;
 mod error;
 pub mod folder;
@@ -14,9 +15,11 @@ pub mod journal;
 pub mod layout;
 pub mod maildir;
 pub mod names;
+pub mod roles;
 pub mod scan;
 pub mod watch;
 
+pub use batch::BatchItem;
 pub use delivery::Delivery;
 pub use error::StoreError;
 pub use folder::LocalFolder;

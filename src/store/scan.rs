@@ -30,6 +30,8 @@ pub struct ScanReport {
     pub removed: usize,
     /// Files that could not be read: (file name, reason). They are retried next scan.
     pub unreadable: Vec<(String, String)>,
+    /// Message bytes fetched from a server (0 for a local scan).
+    pub bytes: u64,
 }
 
 impl ScanReport {

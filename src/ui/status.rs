@@ -15,17 +15,26 @@ use unicode_width::UnicodeWidthStr;
 pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     let w = area.width as usize;
     if let Some(p) = &state.prompt {
-        let label = match p.kind {
-            PromptKind::MoveTo => "Move to folder: ",
+        let label = match &p.kind {
+            PromptKind::MoveTo => "Move to folder: ".to_string(),
             PromptKind::Limit => {
-                "Limit (from: to: subject: body: is:unread is:flagged before: after:): "
+                "Limit (from: to: subject: body: is:unread is:flagged before: after:): ".to_string()
             }
-            PromptKind::SaveAs { .. } => "Save attachment as: ",
+            PromptKind::SaveAs { .. } => "Save attachment as: ".to_string(),
+            PromptKind::FolderName { account, rename } => folder_label(account, rename.as_ref()),
+            PromptKind::Confirm { question, .. } => {
+                let text = format!(" {} (y/n)", sanitize::line(question));
+                frame.render_widget(
+                    Paragraph::new(Line::styled(pad(&text, w), theme::error())),
+                    area,
+                );
+                return;
+            }
         };
         let label = if label.width() + 20 > w {
-            fit(label, w / 2)
+            fit(&label, w / 2)
         } else {
-            label.to_string()
+            label
         };
         let input = p
             .selected
@@ -131,5 +140,19 @@ fn progress_text(state: &AppState) -> String {
         String::new()
     } else {
         format!(" {} ", parts.join(" · "))
+    }
+}
+
+/// The label of the folder-name prompt.
+fn folder_label(
+    account: &crate::core::AccountId,
+    rename: Option<&crate::core::FolderPath>,
+) -> String {
+    match rename {
+        Some(from) => sanitize::line(&format!("Rename {account}/{from} to: ")).into_owned(),
+        None => sanitize::line(&format!(
+            "New folder in {account} (a/b makes a subfolder): "
+        ))
+        .into_owned(),
     }
 }

@@ -123,3 +123,5 @@ pub fn req_of(fx: &[Effect]) -> Option<RequestId> {
         _ => None,
     })
 }
+
+pub mod testbed;

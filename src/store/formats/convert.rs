@@ -408,7 +408,28 @@ impl Dst {
         let _ = to;
         Ok(match self {
             Dst::Maildir(p) => {
-                let md = Maildir::create(p)?;
+                // A new Maildir is built whole next to its name and renamed into place
+                // at the end (one rename instead of one per message); an existing one
+                // gets each message through its tmp/.
+                let staging = (!p.exists()).then(|| {
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let dir = p
+                        .parent()
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .unwrap_or(Path::new("."));
+                    (
+                        dir.join(format!(".{name}.posthorn-{}", std::process::id())),
+                        p.clone(),
+                    )
+                });
+                if let Some((s, _)) = &staging {
+                    let _ = fs::remove_dir_all(s);
+                }
+                let md = Maildir::create(staging.as_ref().map_or(p, |(s, _)| s))?;
+                let syncer = Syncer::start(md.path());
                 let (tx, rx) = mpsc::sync_channel(64);
                 let rx = Arc::new(Mutex::new(rx));
                 let n =
@@ -423,6 +444,8 @@ impl Dst {
                     md,
                     tx: Some(tx),
                     workers,
+                    staging,
+                    syncer,
                 }
             }
             Dst::Mh(m) => {
@@ -477,6 +500,39 @@ fn writer(rx: Arc<Mutex<mpsc::Receiver<Staged>>>) -> WorkerResult {
     }
 }
 
+/// Flushes the file system in the background while messages are written, so the
+/// final flush has little left to do (the disk works while the CPU does).
+struct Syncer {
+    stop: Option<mpsc::Sender<()>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Syncer {
+    fn start(dir: &Path) -> Syncer {
+        let (tx, rx) = mpsc::channel::<()>();
+        let dir = dir.to_path_buf();
+        let handle = std::thread::spawn(move || {
+            let Ok(d) = File::open(&dir) else { return };
+            while let Err(mpsc::RecvTimeoutError::Timeout) =
+                rx.recv_timeout(std::time::Duration::from_millis(500))
+            {
+                let _ = rustix::fs::syncfs(&d);
+            }
+        });
+        Syncer {
+            stop: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    fn stop(mut self) {
+        self.stop.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 /// Where converted messages go.
 enum Sink {
     /// Writers on their own threads (file creation is kernel time; two cores are
@@ -485,6 +541,9 @@ enum Sink {
         md: Maildir,
         tx: Option<mpsc::SyncSender<Staged>>,
         workers: Vec<std::thread::JoinHandle<WorkerResult>>,
+        /// (staging directory, final name) when the Maildir is new.
+        staging: Option<(PathBuf, PathBuf)>,
+        syncer: Syncer,
     },
     Mh {
         folder: MhFolder,
@@ -569,17 +628,24 @@ impl Sink {
 
     fn put(&mut self, mail: Mail) -> Result<(), StoreError> {
         match self {
-            Sink::Maildir { md, tx, .. } => {
+            Sink::Maildir {
+                md, tx, staging, ..
+            } => {
                 let bytes = match codec::plain(&mail.bytes) {
                     std::borrow::Cow::Borrowed(_) => mail.bytes,
                     std::borrow::Cow::Owned(o) => o,
                 };
                 let base = format!("{},S={}", unique_name(None), bytes.len());
-                let tmp = md.path().join("tmp").join(&base);
                 let (name, sub) = if mail.flags.is_empty() {
-                    (base, "new")
+                    (base.clone(), "new")
                 } else {
                     (format!("{base}:2,{}", mail.flags.to_maildir()), "cur")
+                };
+                // Into a new Maildir: straight to the final name (nothing is visible
+                // before the whole directory is renamed into place).
+                let tmp = match staging {
+                    Some(_) => md.path().join(sub).join(&name),
+                    None => md.path().join("tmp").join(&base),
                 };
                 let job = Staged {
                     bytes,
@@ -632,6 +698,8 @@ impl Sink {
                 md,
                 mut tx,
                 workers,
+                staging,
+                syncer,
             } => {
                 tx.take();
                 let mut staged = Vec::new();
@@ -647,20 +715,46 @@ impl Sink {
                         }
                     }
                 }
+                syncer.stop();
                 if let Some(e) = failed {
-                    for (tmp, ..) in staged {
-                        let _ = fs::remove_file(tmp);
+                    match &staging {
+                        Some((s, _)) => {
+                            let _ = fs::remove_dir_all(s);
+                        }
+                        None => {
+                            for (tmp, ..) in staged {
+                                let _ = fs::remove_file(tmp);
+                            }
+                        }
                     }
                     return Err(e);
-                }
-                if staged.is_empty() {
-                    return Ok(());
                 }
                 // One flush of the whole file system instead of one fsync per message.
                 let tmp = md.path().join("tmp");
                 let d = File::open(&tmp).map_err(StoreError::io("open", &tmp))?;
                 rustix::fs::syncfs(&d)
                     .map_err(|e| StoreError::io("sync", &tmp)(io::Error::from(e)))?;
+                if let Some((s, to)) = &staging {
+                    for sub in ["new", "cur", "tmp", ""] {
+                        fsync_dir(&s.join(sub))?;
+                    }
+                    // Fails if something appeared at the name meanwhile: never replaced.
+                    rustix::fs::renameat_with(
+                        rustix::fs::CWD,
+                        s,
+                        rustix::fs::CWD,
+                        to,
+                        rustix::fs::RenameFlags::NOREPLACE,
+                    )
+                    .map_err(|e| {
+                        let _ = fs::remove_dir_all(s);
+                        StoreError::io("rename", to)(io::Error::from(e))
+                    })?;
+                    if let Some(parent) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        fsync_dir(parent)?;
+                    }
+                    return Ok(());
+                }
                 for (from, name, sub) in &staged {
                     let to = md.path().join(sub).join(name);
                     // Names are unique (pid, counter); never replace a file anyway.
@@ -730,15 +824,23 @@ impl Sink {
     fn abandon(self) {
         match self {
             Sink::Maildir {
-                mut tx, workers, ..
+                mut tx,
+                workers,
+                staging,
+                syncer,
+                ..
             } => {
                 tx.take();
+                syncer.stop();
                 for w in workers {
                     if let Ok((done, _)) = w.join() {
                         for (tmp, ..) in done {
                             let _ = fs::remove_file(tmp);
                         }
                     }
+                }
+                if let Some((s, _)) = staging {
+                    let _ = fs::remove_dir_all(s);
                 }
             }
             Sink::Mh { .. } => {}

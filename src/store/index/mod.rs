@@ -14,11 +14,13 @@
 //! The index is a cache of the Maildirs: a file that is corrupt, truncated, foreign or
 //! from a newer version is moved aside and rebuilt (see `open`), with a notice.
 
+mod mirror;
 pub mod read;
 mod remote;
 mod schema;
 mod write;
 
+pub use mirror::{Mirrored, Row};
 pub use read::{IndexReader, envelopes_parallel};
 pub use remote::{PendingChange, SyncState};
 pub use schema::CURRENT as SCHEMA_VERSION;

@@ -11,7 +11,7 @@
 #   scripts/bench.sh formats            # MB=1024, data in /tmp/phf (kept for re-runs)
 #   MB=256 RUNS=5 scripts/bench.sh formats
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MB=${MB:-1024}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/phf}
