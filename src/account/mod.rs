@@ -178,13 +178,21 @@ pub trait Account: Send + 'static {
     }
 
     /// Step 2: stores messages from another account durably in `folder` (created if
-    /// missing) and indexes them; returns their ids here, in order.
+    /// missing) and indexes them; returns their ids here, in order. By default one
+    /// `append` each (an IMAP account APPENDs them).
     fn import(
         &mut self,
-        _folder: &FolderPath,
-        _mails: Vec<Mail>,
+        folder: &FolderPath,
+        mails: Vec<Mail>,
     ) -> impl Future<Output = Result<Vec<crate::core::LocalId>, AccountError>> + Send {
-        std::future::ready(Err(self.cannot("take messages from another account")))
+        async move {
+            let mut ids = Vec::with_capacity(mails.len());
+            for m in mails {
+                let bytes = crate::store::formats::codec::plain(&m.bytes);
+                ids.push(self.append(folder, &bytes, m.flags).await?);
+            }
+            Ok(ids)
+        }
     }
 
     /// Step 3, after they are stored elsewhere: removes messages for good.
