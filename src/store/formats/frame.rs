@@ -545,10 +545,21 @@ pub fn detect_file(path: &Path) -> io::Result<Option<Framing>> {
     let mut f = File::open(path)?;
     let mut head = vec![0u8; 64 * 1024];
     let mut n = 0;
-    while n < head.len() {
-        match f.read(&mut head[n..])? {
+    // The first bytes tell a sound file (the folder poller asks every two seconds);
+    // only a damaged one is searched further.
+    let mut want = 16;
+    while n < want {
+        match f.read(&mut head[n..want])? {
             0 => break,
             k => n += k,
+        }
+        let h = &head[..n];
+        let magic = h.starts_with(b"From ")
+            || h.starts_with(MMDF_SEP)
+            || h.starts_with(BABYL_MAGIC)
+            || h.starts_with(b"\x0c\n");
+        if n == want && !magic && want < head.len() {
+            want = head.len();
         }
     }
     let head = &head[..n];
