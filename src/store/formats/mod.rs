@@ -10,7 +10,8 @@
 //!   file renamed into place, append); `mh`: an MH folder; `lock`: dot-lock + flock +
 //!   fcntl as Python's `mailbox` locks;
 //! - `tree`: the folders of one configured path; `scan`: bringing the index up to date
-//!   from a folder; `convert`: between any two formats (and Maildir).
+//!   from a folder; `convert`: between any two formats (and Maildir), writing through
+//!   `sink`.
 //!
 //! A message of these formats is named by a content id (a hash of its header block
 //! without the fields writers change, see `header::content_id`), so flag changes,
@@ -27,6 +28,7 @@ pub mod lock;
 pub mod mh;
 pub mod scan;
 pub mod single;
+mod sink;
 pub mod tree;
 
 pub use convert::{ConvertOptions, ConvertProgress, ConvertReport, convert};
