@@ -72,6 +72,24 @@ enum Command {
         #[arg(long)]
         cached: bool,
     },
+    /// Convert a mailbox between maildir, mbox (mboxo, mboxrd, mboxcl, mboxcl2), mmdf, mh
+    /// and babyl; SRC is never changed.
+    Convert {
+        src: PathBuf,
+        dst: PathBuf,
+        /// The source format (detected when not given).
+        #[arg(long, value_name = "FORMAT")]
+        from: Option<String>,
+        /// The destination format (detected when DST exists).
+        #[arg(long, value_name = "FORMAT")]
+        to: Option<String>,
+        /// Add to a destination that already holds mail.
+        #[arg(long)]
+        append: bool,
+        /// Convert a whole tree of folders.
+        #[arg(long)]
+        recursive: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -113,6 +131,25 @@ fn real_main(args: Args) -> Result<ExitCode> {
         } else {
             ExitCode::FAILURE
         });
+    }
+    if let Some(Command::Convert {
+        src,
+        dst,
+        from,
+        to,
+        append,
+        recursive,
+    }) = &args.command
+    {
+        cli::convert(
+            src,
+            dst,
+            from.as_deref(),
+            to.as_deref(),
+            *append,
+            *recursive,
+        )?;
+        return Ok(ExitCode::SUCCESS);
     }
     let mut setup = match setup(&args) {
         Ok(s) => s,
@@ -160,7 +197,7 @@ fn real_main(args: Args) -> Result<ExitCode> {
             }
         }
         // Answered before the accounts were opened.
-        Some(Command::CheckConfig) => {}
+        Some(Command::CheckConfig) | Some(Command::Convert { .. }) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -27,6 +27,21 @@ pub enum AccountOp {
     },
     /// A change the user made (flags, move, restore, delete).
     Triage(TriageOp),
+    /// A transfer to another account, step 1: the messages with their flags.
+    Export {
+        folder: FolderPath,
+        ids: Vec<MessageRef>,
+    },
+    /// Step 2, on the other account: store them; answers their ids there.
+    Import {
+        folder: FolderPath,
+        mails: Vec<crate::store::formats::Mail>,
+    },
+    /// Step 3, once they are stored there: remove them here for good.
+    Remove {
+        folder: FolderPath,
+        ids: Vec<MessageRef>,
+    },
     /// Create, rename, delete, subscribe or expunge a folder.
     Folder(crate::core::FolderOp),
     /// "Get mail": sync INBOX, asking the server even if a check is not due (answered
@@ -66,6 +81,9 @@ pub enum AccountReply {
     Done {
         moved_to: Vec<FolderPath>,
     },
+    Exported(Vec<crate::store::formats::Mail>),
+    /// The ids the imported messages have in their new account, in order.
+    Imported(Vec<crate::core::LocalId>),
 }
 
 #[derive(Debug)]
@@ -417,6 +435,23 @@ impl<A: Account> Actor<A> {
                 .map(|_| AccountReply::Done { moved_to: vec![] }),
             AccountOp::Triage(TriageOp::Delete { folder, ids }) => account
                 .delete(&folder, &ids)
+                .await
+                .map(|_| AccountReply::Done { moved_to: vec![] }),
+            AccountOp::Triage(TriageOp::Transfer { .. }) => Err(AccountError {
+                account: self.id.clone(),
+                kind: crate::core::ErrorKind::Unsupported,
+                message: "a transfer to another account is carried out by the executor".into(),
+            }),
+            AccountOp::Export { folder, ids } => account
+                .export(&folder, &ids)
+                .await
+                .map(AccountReply::Exported),
+            AccountOp::Import { folder, mails } => account
+                .import(&folder, mails)
+                .await
+                .map(AccountReply::Imported),
+            AccountOp::Remove { folder, ids } => account
+                .remove(&folder, &ids)
                 .await
                 .map(|_| AccountReply::Done { moved_to: vec![] }),
         }

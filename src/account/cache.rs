@@ -7,6 +7,7 @@
 //! Every kind of account has one; it names no protocol.
 
 use crate::core::{AccountId, Folder, FolderPath, LocalId};
+use crate::store::formats::FileTree;
 use crate::store::{IndexReader, MaildirTree, StoreError};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,8 @@ pub struct CacheView {
     /// e.g. an account this version cannot open).
     pub tree: Option<MaildirTree>,
     pub index_path: PathBuf,
+    /// The folders of an mbox, MMDF, Babyl or MH account (its messages are read there).
+    pub files: Option<FileTree>,
 }
 
 impl CacheView {
@@ -25,7 +28,21 @@ impl CacheView {
             account,
             tree,
             index_path: index_path.to_path_buf(),
+            files: None,
         }
+    }
+
+    /// The view of an mbox, MMDF, Babyl or MH account.
+    pub fn files(account: AccountId, files: FileTree, index_path: &Path) -> Self {
+        CacheView {
+            files: Some(files),
+            ..CacheView::new(account, None, index_path)
+        }
+    }
+
+    /// Whether the account has folders of its own to list and read.
+    pub fn has_store(&self) -> bool {
+        self.tree.is_some() || self.files.is_some()
     }
 
     fn tree(&self) -> Result<&MaildirTree, StoreError> {
@@ -67,6 +84,12 @@ impl CacheView {
             Some(Ok(Some(Some(name)))) => Some(name),
             _ => None,
         };
+        if let Some(files) = &self.files {
+            return files
+                .folder(folder)?
+                .read(&id.0, hint.as_deref())
+                .map(|m| Some(m.bytes));
+        }
         let md = self.tree()?.folder(folder)?;
         let e = md.locate(id, hint.as_deref())?;
         md.read(&e).map(Some)
@@ -88,6 +111,13 @@ impl CacheView {
 
     /// Folder names only: a directory listing, no index.
     pub fn folder_names(&self) -> Result<Vec<Folder>, StoreError> {
+        if let Some(files) = &self.files {
+            return Ok(files
+                .folders()?
+                .into_iter()
+                .map(|d| Folder::mail(self.account.clone(), d.path))
+                .collect());
+        }
         let Some(tree) = &self.tree else {
             return Ok(Vec::new());
         };
@@ -123,6 +153,9 @@ impl CacheView {
 
     /// Whether a folder has any message file (without listing it all).
     pub fn holds_mail(&self, folder: &FolderPath) -> bool {
+        if let Some(files) = &self.files {
+            return files.folder(folder).is_ok_and(|f| f.holds_mail());
+        }
         let Some(md) = self.tree.as_ref().and_then(|t| t.folder(folder).ok()) else {
             return false;
         };
@@ -135,6 +168,9 @@ impl CacheView {
 
     /// Whether the account has this folder.
     pub fn has_folder(&self, folder: &FolderPath) -> bool {
+        if let Some(files) = &self.files {
+            return files.folder(folder).is_ok();
+        }
         self.tree.as_ref().is_some_and(|t| t.folder(folder).is_ok())
     }
 }

@@ -4,6 +4,7 @@
 //! plugs in here without touching them.
 
 use super::cache::CacheView;
+use super::file_store::FileStoreAccount;
 use super::imap::ImapAccount;
 use super::local::LocalAccount;
 use super::pop3::Pop3Account;
@@ -12,8 +13,10 @@ use super::{
     Account, AccountError, Capabilities, Outgoing, PushEvent, RawMessage, SyncReport, SyncStep,
 };
 use crate::config::{AccountConfig, Source};
+use crate::core::LocalId;
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::MaildirTree;
+use crate::store::formats::{FileTree, Format, Mail, MboxVariant};
 use std::path::Path;
 use tokio::sync::mpsc;
 
@@ -23,6 +26,7 @@ pub enum AnyAccount {
     Imap(Box<ImapAccount>),
     Unavailable(UnavailableAccount),
     Pop3(Box<Pop3Account>),
+    Files(FileStoreAccount),
 }
 
 /// A sync job of any account.
@@ -31,6 +35,7 @@ pub enum AnySync {
     Imap(Box<<ImapAccount as Account>::Sync>),
     Unavailable,
     Pop3(Box<<Pop3Account as Account>::Sync>),
+    Files(Box<<FileStoreAccount as Account>::Sync>),
 }
 
 /// Builds every configured account. An account that cannot be opened still gets an
@@ -62,6 +67,27 @@ fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, 
                 Ok(acc) => (
                     AnyAccount::Local(acc),
                     CacheView::new(id, Some(tree), index_path),
+                ),
+                Err(e) => unavailable(e.to_string()),
+            }
+        }
+        Source::Mbox(c) | Source::Mh(c) | Source::Babyl(c) | Source::Mmdf(c) => {
+            let format = match &cfg.source {
+                Source::Mh(_) => Format::Mh,
+                Source::Babyl(_) => Format::Babyl,
+                Source::Mmdf(_) => Format::Mmdf,
+                _ => Format::Mbox(MboxVariant::Mboxrd),
+            };
+            let variant = c.variant.as_deref().and_then(MboxVariant::parse);
+            let path = crate::config::expand_tilde(&c.path);
+            let tree = match FileTree::open(path, format, variant) {
+                Ok(t) => t,
+                Err(e) => return unavailable(e.to_string()),
+            };
+            match FileStoreAccount::open(id.clone(), tree.clone(), index_path) {
+                Ok(acc) => (
+                    AnyAccount::Files(acc),
+                    CacheView::files(id, tree, index_path),
                 ),
                 Err(e) => unavailable(e.to_string()),
             }
@@ -111,6 +137,7 @@ macro_rules! each {
             AnyAccount::Imap($a) => $e,
             AnyAccount::Unavailable($a) => $e,
             AnyAccount::Pop3($a) => $e,
+            AnyAccount::Files($a) => $e,
         }
     };
 }
@@ -145,6 +172,10 @@ impl Account for AnyAccount {
                 .begin_sync(folder)
                 .await
                 .map(|j| AnySync::Pop3(Box::new(j))),
+            AnyAccount::Files(a) => a
+                .begin_sync(folder)
+                .await
+                .map(|j| AnySync::Files(Box::new(j))),
         }
     }
     async fn sync_step(&mut self, job: AnySync) -> Result<SyncStep<AnySync>, AccountError> {
@@ -159,6 +190,10 @@ impl Account for AnyAccount {
                 .sync_step(*j)
                 .await
                 .map(|s| wrap(s, |j| AnySync::Local(Box::new(j)))),
+            (AnyAccount::Files(a), AnySync::Files(j)) => a
+                .sync_step(*j)
+                .await
+                .map(|s| wrap(s, |j| AnySync::Files(Box::new(j)))),
             (AnyAccount::Imap(a), AnySync::Imap(j)) => a
                 .sync_step(*j)
                 .await
@@ -209,6 +244,27 @@ impl Account for AnyAccount {
     }
     async fn submit(&mut self, msg: &Outgoing) -> Result<(), AccountError> {
         each!(self, a => a.submit(msg).await)
+    }
+    async fn export(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<Vec<Mail>, AccountError> {
+        each!(self, a => a.export(folder, ids).await)
+    }
+    async fn import(
+        &mut self,
+        folder: &FolderPath,
+        mails: Vec<Mail>,
+    ) -> Result<Vec<LocalId>, AccountError> {
+        each!(self, a => a.import(folder, mails).await)
+    }
+    async fn remove(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<(), AccountError> {
+        each!(self, a => a.remove(folder, ids).await)
     }
     async fn append(
         &mut self,

@@ -10,7 +10,9 @@ use super::{
     Account, AccountError, AccountErrorKind, Capabilities, Outgoing, PushEvent, RawMessage,
     SyncStep,
 };
-use crate::core::{AccountId, FlagOp, Flags, Folder, FolderPath, FolderRole, MessageRef};
+use crate::core::{AccountId, FlagOp, Flags, Folder, FolderPath, FolderRole, LocalId, MessageRef};
+use crate::store::formats::Mail;
+use crate::store::index::{FolderChanges, NewEnvelope};
 use crate::store::{
     FolderWatcher, Index, MaildirTree, ScanJob, StoreError, WatchEvent, scan::STEP_FILES,
 };
@@ -224,6 +226,71 @@ impl Inner {
         Ok(())
     }
 
+    /// The messages with their flags (for a move to another account).
+    fn export(&self, folder: &FolderPath, ids: &[MessageRef]) -> Result<Vec<Mail>, StoreError> {
+        let md = self.tree.folder(folder)?;
+        ids.iter()
+            .map(|r| {
+                let e = md.locate(&r.id, self.hint(folder, &r.id).as_deref())?;
+                Ok(Mail {
+                    bytes: md.read(&e)?,
+                    flags: e.flags,
+                    from_line: None,
+                })
+            })
+            .collect()
+    }
+
+    /// Delivers messages from another account (durably, each) and indexes them.
+    fn import(&self, folder: &FolderPath, mails: &[Mail]) -> Result<Vec<LocalId>, StoreError> {
+        let md = self.tree.ensure_folder(folder)?;
+        let mut added = Vec::with_capacity(mails.len());
+        for m in mails {
+            let bytes = crate::store::formats::codec::plain(&m.bytes);
+            let e = md.deliver(&bytes, m.flags)?;
+            let hend = crate::store::formats::header::header_end(&bytes).unwrap_or(bytes.len());
+            added.push(NewEnvelope {
+                uid: e.id.0.clone(),
+                file_name: Some(e.file_name.clone()),
+                size: bytes.len() as u64,
+                flags: e.flags,
+                fields: crate::mime::header_fields(&bytes[..hend]),
+            });
+        }
+        let ids = added.iter().map(|n| LocalId(n.uid.clone())).collect();
+        self.record("the delivery", |ix| {
+            let fid = ix.folder_id(&self.id, folder)?;
+            let ch = FolderChanges {
+                added: added.iter().map(clone_new).collect(),
+                ..Default::default()
+            };
+            ix.apply(fid, &ch)
+        });
+        Ok(ids)
+    }
+
+    /// Removes messages for good (another account has them now).
+    fn remove(&self, folder: &FolderPath, ids: &[MessageRef]) -> Result<(), StoreError> {
+        let md = self.tree.folder(folder)?;
+        let mut gone = Vec::new();
+        for r in ids {
+            let e = md.locate(&r.id, self.hint(folder, &r.id).as_deref())?;
+            let p = md.file_path(&e);
+            std::fs::remove_file(&p).map_err(StoreError::io("remove", &p))?;
+            md.sync_dir(e.subdir)?;
+            gone.push(r.id.0.clone());
+        }
+        self.record("the removal", |ix| {
+            let fid = ix.folder_id(&self.id, folder)?;
+            let ch = FolderChanges {
+                removed: gone.clone(),
+                ..Default::default()
+            };
+            ix.apply(fid, &ch)
+        });
+        Ok(())
+    }
+
     /// Starts watching the tree; changes arrive on the returned channel.
     fn watch(&self) -> Result<mpsc::UnboundedReceiver<PushEvent>, StoreError> {
         let (tx, rx) = mpsc::unbounded_channel();
@@ -431,6 +498,33 @@ impl Account for LocalAccount {
             .unwrap_or(fallback)
     }
 
+    async fn export(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<Vec<Mail>, AccountError> {
+        let (folder, ids) = (folder.clone(), ids.to_vec());
+        self.blocking(move |me| me.export(&folder, &ids)).await
+    }
+
+    async fn import(
+        &mut self,
+        folder: &FolderPath,
+        mails: Vec<Mail>,
+    ) -> Result<Vec<LocalId>, AccountError> {
+        let folder = folder.clone();
+        self.blocking(move |me| me.import(&folder, &mails)).await
+    }
+
+    async fn remove(
+        &mut self,
+        folder: &FolderPath,
+        ids: &[MessageRef],
+    ) -> Result<(), AccountError> {
+        let (folder, ids) = (folder.clone(), ids.to_vec());
+        self.blocking(move |me| me.remove(&folder, &ids)).await
+    }
+
     async fn submit(&mut self, _msg: &Outgoing) -> Result<(), AccountError> {
         Err(AccountError {
             account: self.inner.id.clone(),
@@ -445,5 +539,15 @@ impl Account for LocalAccount {
 
     fn take_notes(&mut self) -> Vec<String> {
         std::mem::take(&mut *self.inner.notes.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+fn clone_new(n: &NewEnvelope) -> NewEnvelope {
+    NewEnvelope {
+        uid: n.uid.clone(),
+        file_name: n.file_name.clone(),
+        size: n.size,
+        flags: n.flags,
+        fields: n.fields.clone(),
     }
 }

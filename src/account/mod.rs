@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod cache;
 pub mod factory;
+pub mod file_store;
 pub mod imap;
 pub mod local;
 pub mod manager;
@@ -21,6 +22,7 @@ pub use manager::AccountManager;
 pub use pop3::{Pop3Account, Pop3Policy, Pop3Server};
 
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
+use crate::store::formats::Mail;
 use crate::store::{ScanProgress, ScanReport};
 use std::future::Future;
 use tokio::sync::mpsc;
@@ -165,6 +167,52 @@ pub trait Account: Send + 'static {
             message: format!("this account cannot {} folders", op.verb()),
         };
         std::future::ready(Err(err))
+    }
+
+    /// Moves between accounts, step 1: the messages (bytes and flags) to store
+    /// elsewhere. Accounts that cannot say so.
+    fn export(
+        &mut self,
+        _folder: &FolderPath,
+        _ids: &[MessageRef],
+    ) -> impl Future<Output = Result<Vec<Mail>, AccountError>> + Send {
+        std::future::ready(Err(self.cannot("give messages to another account")))
+    }
+
+    /// Step 2: stores messages from another account durably in `folder` (created if
+    /// missing) and indexes them; returns their ids here, in order. By default one
+    /// `append` each (an IMAP account APPENDs them).
+    fn import(
+        &mut self,
+        folder: &FolderPath,
+        mails: Vec<Mail>,
+    ) -> impl Future<Output = Result<Vec<crate::core::LocalId>, AccountError>> + Send {
+        async move {
+            let mut ids = Vec::with_capacity(mails.len());
+            for m in mails {
+                let bytes = crate::store::formats::codec::plain(&m.bytes);
+                ids.push(self.append(folder, &bytes, m.flags).await?);
+            }
+            Ok(ids)
+        }
+    }
+
+    /// Step 3, after they are stored elsewhere: removes messages for good.
+    fn remove(
+        &mut self,
+        _folder: &FolderPath,
+        _ids: &[MessageRef],
+    ) -> impl Future<Output = Result<(), AccountError>> + Send {
+        std::future::ready(Err(self.cannot("move messages to another account")))
+    }
+
+    /// The error for something this kind of account cannot do.
+    fn cannot(&self, what: &str) -> AccountError {
+        AccountError {
+            account: self.id().clone(),
+            kind: AccountErrorKind::Unsupported,
+            message: format!("this account cannot {what}"),
+        }
     }
 
     /// Changes made outside posthorn, for accounts that can see them (`push`).

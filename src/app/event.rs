@@ -55,6 +55,11 @@ pub enum AppEvent {
         req: RequestId,
         result: Result<(), Failure>,
     },
+    /// Messages moved to another account have these ids there now: (old, new). The
+    /// undo steps that bring them back are told.
+    Transferred {
+        ids: Vec<(LocalId, LocalId)>,
+    },
     BodySearchDone {
         req: RequestId,
         matches: HashSet<(AccountId, LocalId)>,

@@ -21,7 +21,8 @@ pub(super) fn open(state: &mut AppState, kind: PromptKind, input: String) {
     state.prompt = Some(p);
 }
 
-/// Folder names of the account the action applies to, matching the input.
+/// Folder names of the account the action applies to, then those of the other
+/// accounts as `ACCOUNT:FOLDER` (a move there goes to that account), matching the input.
 fn refresh_completions(state: &AppState, p: &mut Prompt) {
     if p.kind != PromptKind::MoveTo {
         return;
@@ -30,18 +31,28 @@ fn refresh_completions(state: &AppState, p: &mut Prompt) {
         .first()
         .map(|e| (e.account.clone(), e.folder.clone()));
     let needle = p.input.to_lowercase();
-    p.completions = state
+    let own = state.folders.iter().filter(|f| {
+        account
+            .as_ref()
+            .is_none_or(|(a, cur)| f.account == *a && f.path != *cur)
+    });
+    let others = state
         .folders
         .iter()
-        .filter(|f| {
-            account
-                .as_ref()
-                .is_none_or(|(a, cur)| f.account == *a && f.path != *cur)
-        })
+        .filter(|f| account.as_ref().is_some_and(|(a, _)| f.account != *a));
+    p.completions = own
         .map(|f| f.path.0.clone())
+        .chain(others.map(|f| format!("{}:{}", f.account, f.path)))
         .filter(|name| name.to_lowercase().contains(&needle))
         .collect();
     p.selected = None;
+}
+
+/// `ACCOUNT:FOLDER` when ACCOUNT is one of the accounts.
+fn account_folder(state: &AppState, chosen: &str) -> Option<(crate::core::AccountId, String)> {
+    let (a, f) = chosen.split_once(':')?;
+    let account = state.accounts.iter().find(|x| x.0 == a)?;
+    Some((account.clone(), f.to_string()))
 }
 
 pub(super) fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
@@ -99,6 +110,10 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
                 .selected
                 .and_then(|s| p.completions.get(s).cloned())
                 .unwrap_or_else(|| p.input.trim().to_string());
+            let (account, chosen) = match account_folder(state, &chosen) {
+                Some((a, f)) => (Some(a), f),
+                None => (None, chosen),
+            };
             let chosen = chosen.trim_matches('/').to_string();
             if chosen.is_empty()
                 || chosen
@@ -109,7 +124,11 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
                 state.prompt = Some(p);
                 return;
             }
-            triage::move_targets(state, Dest::Folder(FolderPath(chosen)), reader, fx);
+            let dest = match account {
+                Some(a) => Dest::Account(a, FolderPath(chosen)),
+                None => Dest::Folder(FolderPath(chosen)),
+            };
+            triage::move_targets(state, dest, reader, fx);
             if reader {
                 close_reader(state);
             }

@@ -16,6 +16,8 @@ pub(super) enum Dest {
     Archive,
     /// Out of Trash to where each came from.
     Restore,
+    /// A folder of another account (or of the same one, named with its account).
+    Account(AccountId, FolderPath),
 }
 
 /// The messages an action applies to: all tagged ones in the list, else the current
@@ -189,16 +191,25 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
         state.info("No message selected");
         return;
     }
-    if let Some(why) = unavailable(state, &envs, Need::Folders) {
+    // Into another account, the source needs no folders of its own.
+    let other_account = match &dest {
+        Dest::Account(a, _) => envs.iter().any(|e| e.account != *a),
+        _ => false,
+    };
+    if !other_account && let Some(why) = unavailable(state, &envs, Need::Folders) {
         state.info(why);
         return;
     }
     let trash = state.settings.trash.clone();
     let to = match &dest {
-        Dest::Folder(p) => Some(p.clone()),
+        Dest::Folder(p) | Dest::Account(_, p) => Some(p.clone()),
         Dest::Trash => Some(trash.clone()),
         Dest::Archive => Some(state.settings.archive.clone()),
         Dest::Restore => None,
+    };
+    let to_account = match &dest {
+        Dest::Account(a, _) => Some(a.clone()),
+        _ => None,
     };
     let in_trash = |e: &Envelope| {
         e.folder == trash || FolderRole::from_name(&e.folder.0) == Some(FolderRole::Trash)
@@ -206,7 +217,7 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
     let moving: Vec<Envelope> = envs
         .into_iter()
         .filter(|e| match &to {
-            Some(t) => e.folder != *t,
+            Some(t) => e.folder != *t || to_account.as_ref().is_some_and(|a| *a != e.account),
             None => in_trash(e),
         })
         .collect();
@@ -220,8 +231,27 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
     }
     let mut inverse = Vec::new();
     for ((account, from), ids) in group(&moving) {
-        let op = match &to {
-            Some(t) => {
+        let op = match (&to, &to_account) {
+            (Some(t), Some(ta)) if *ta != account => {
+                // Undo brings them back from the other account (their ids there are
+                // filled in by `transferred` once it has them).
+                inverse.push((
+                    ta.clone(),
+                    TriageOp::Transfer {
+                        from: t.clone(),
+                        ids: ids.clone(),
+                        to_account: account.clone(),
+                        to: from.clone(),
+                    },
+                ));
+                TriageOp::Transfer {
+                    from,
+                    ids,
+                    to_account: ta.clone(),
+                    to: t.clone(),
+                }
+            }
+            (Some(t), _) => {
                 inverse.push((
                     account.clone(),
                     TriageOp::Move {
@@ -236,10 +266,12 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
                     to: t.clone(),
                 }
             }
-            None => TriageOp::Restore { from, ids },
+            (None, _) => TriageOp::Restore { from, ids },
         };
+        // Into another account: the list may show the destination too (All inboxes).
+        let reload = matches!(op, TriageOp::Transfer { .. });
         let req = state.request(Pending::Triage {
-            reload: false,
+            reload,
             account: account.clone(),
             undo: None,
         });
@@ -283,15 +315,35 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
         }
     }
     view::rebuild_keeping(state, keep);
-    let desc = match &to {
-        Some(t) => format!("Moved {} to {t}", plural(moving.len())),
-        None => format!("Restored {} from Trash", plural(moving.len())),
+    let desc = match (&to, &to_account) {
+        (Some(t), Some(a)) => format!("Moved {} to {a}:{t}", plural(moving.len())),
+        (Some(t), None) => format!("Moved {} to {t}", plural(moving.len())),
+        (None, _) => format!("Restored {} from Trash", plural(moving.len())),
     };
     if to.is_some() {
         state.info(format!("{desc} (u undoes)"));
         push_undo(state, desc, inverse);
     } else {
         state.info(desc);
+    }
+}
+
+/// Messages moved to another account got new ids there: the undo steps that bring them
+/// back name them by those.
+pub(super) fn transferred(
+    state: &mut AppState,
+    ids: &[(crate::core::LocalId, crate::core::LocalId)],
+) {
+    for entry in &mut state.undo {
+        for (_, op) in &mut entry.inverse {
+            if let TriageOp::Transfer { ids: refs, .. } = op {
+                for r in refs.iter_mut() {
+                    if let Some((_, new)) = ids.iter().find(|(old, _)| *old == r.id) {
+                        r.id = new.clone();
+                    }
+                }
+            }
+        }
     }
 }
 

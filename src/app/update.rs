@@ -197,6 +197,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
         AppEvent::FolderOpDone { req, result } => {
             super::folder_ops::answered(state, req, result, fx)
         }
+        AppEvent::Transferred { ids } => triage::transferred(state, &ids),
         AppEvent::TriageDone { req, result } => {
             let (reload_after, account, undo) = match state.pending.remove(&req) {
                 Some(Pending::Triage {

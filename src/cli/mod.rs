@@ -4,6 +4,7 @@
 //! account's `CacheView`; output is plain text or JSON, errors go to stderr with a
 //! non-zero exit status. Nothing here names a kind of account.
 
+mod convert;
 mod output;
 mod sync;
 
@@ -19,6 +20,7 @@ use crate::store::{IndexReader, ScanProgress};
 use std::io::IsTerminal;
 use std::path::Path;
 
+pub use convert::convert;
 pub use output::{escape_json_controls, print_envelopes, print_message};
 
 /// A headless command's failure: the message for stderr.

@@ -232,6 +232,11 @@ pub fn check(file: &Path, text: &str) -> Checked {
                 if let Source::Maildir(m) = &mut acc.source {
                     m.path = expand_tilde(&m.path);
                 }
+                if let Source::Mbox(f) | Source::Mh(f) | Source::Babyl(f) | Source::Mmdf(f) =
+                    &mut acc.source
+                {
+                    f.path = expand_tilde(&f.path);
+                }
             }
             if let Some(ix) = cfg.general.index.as_mut() {
                 *ix = expand_tilde(ix);
@@ -391,7 +396,7 @@ fn writable_file(p: &Path) -> Result<(), String> {
 }
 
 /// The account kinds this version can open.
-const AVAILABLE_KINDS: &[&str] = &["maildir", "imap", "pop3"];
+const AVAILABLE_KINDS: &[&str] = &["maildir", "imap", "pop3", "mbox", "mh", "babyl", "mmdf"];
 
 fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<ConfigError> {
     let mut out = Vec::new();

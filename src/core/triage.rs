@@ -3,7 +3,7 @@
 //! accounts, which carry them out.
 
 use super::flags::FlagOp;
-use super::ids::{FolderPath, MessageRef};
+use super::ids::{AccountId, FolderPath, MessageRef};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TriageOp {
@@ -26,5 +26,13 @@ pub enum TriageOp {
     Delete {
         folder: FolderPath,
         ids: Vec<MessageRef>,
+    },
+    /// Into a folder of another account: stored there (with its flags), then removed
+    /// here. Sent to the source account; the executor carries it out step by step.
+    Transfer {
+        from: FolderPath,
+        ids: Vec<MessageRef>,
+        to_account: AccountId,
+        to: FolderPath,
     },
 }

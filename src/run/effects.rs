@@ -6,7 +6,7 @@
 use crate::account::{
     AccountCommand, AccountManager, AccountNotice, AccountOp, AccountReply, CacheView,
 };
-use crate::app::{AppEvent, Effect};
+use crate::app::{AppEvent, Effect, TriageOp};
 use crate::core::{AccountId, Envelope, ErrorKind, Failure, FolderPath, RequestId};
 use crate::mime::{parse_message, parse_preview};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -33,6 +33,24 @@ enum Waiting {
     Fetch,
     /// Create, rename, delete, subscribe or expunge a folder.
     Folder,
+    /// One step of a move between accounts.
+    Transfer(Box<Transfer>),
+}
+
+/// A move between accounts, carried out in three steps: the source exports the
+/// messages, the destination stores them (durably), then the source removes them.
+/// A failure before the last step leaves them where they were; in the last one, in
+/// both accounts. Never lost.
+struct Transfer {
+    /// The app's request, answered once all is done.
+    req: RequestId,
+    source: AccountId,
+    from: FolderPath,
+    ids: Vec<crate::core::MessageRef>,
+    to_account: AccountId,
+    to: FolderPath,
+    /// The destination has them.
+    stored: bool,
 }
 
 pub struct Executor {
@@ -120,6 +138,31 @@ impl Executor {
             }
             Effect::LoadFolders { account } => self.load_folders(account, false),
             Effect::LoadMessage { req, env } => self.load_message(req, *env),
+            Effect::Triage {
+                req,
+                account,
+                op:
+                    TriageOp::Transfer {
+                        from,
+                        ids,
+                        to_account,
+                        to,
+                    },
+            } => {
+                let t = Transfer {
+                    req,
+                    source: account.clone(),
+                    from: from.clone(),
+                    ids: ids.clone(),
+                    to_account,
+                    to,
+                    stored: false,
+                };
+                let step = self.own_req();
+                self.waiting.insert(step, Waiting::Transfer(Box::new(t)));
+                let op = AccountOp::Export { folder: from, ids };
+                self.send(&account, AccountCommand { req: step, op });
+            }
             Effect::Triage { req, account, op } => {
                 self.nudge_indexer(true);
                 self.waiting.insert(req, Waiting::Triage);
@@ -205,7 +248,7 @@ impl Executor {
         let Some(acc) = self
             .accounts
             .get(&account)
-            .filter(|c| c.tree.is_some())
+            .filter(|c| c.has_store())
             .cloned()
         else {
             return;
@@ -368,6 +411,10 @@ impl Executor {
                     req,
                     result: Err(msg),
                 },
+                Some(Waiting::Transfer(t)) => AppEvent::TriageDone {
+                    req: t.req,
+                    result: Err(msg),
+                },
                 Some(Waiting::Folder) => AppEvent::FolderOpDone {
                     req,
                     result: Err(msg),
@@ -472,10 +519,62 @@ impl Executor {
                     req,
                     result: result.map(|_| ()).map_err(Into::into),
                 }),
+                Some(Waiting::Transfer(t)) => self.transfer_step(*t, result),
                 None => result
                     .err()
                     .map(|e| AppEvent::Error(format!("{account}: {}", e.message))),
             },
+        }
+    }
+}
+
+impl Executor {
+    /// The next step of a move between accounts, after the answer to the last one.
+    fn transfer_step(
+        &mut self,
+        mut t: Transfer,
+        result: Result<AccountReply, crate::account::AccountError>,
+    ) -> Option<AppEvent> {
+        let fail = |t: &Transfer, why: String| {
+            let why = if t.stored {
+                format!(
+                    "{why}; the messages were stored in {}/{} and are still in {}/{} too",
+                    t.to_account, t.to, t.source, t.from
+                )
+            } else {
+                why
+            };
+            Some(AppEvent::TriageDone {
+                req: t.req,
+                result: Err(Failure::new(ErrorKind::Store, why)),
+            })
+        };
+        match result {
+            Ok(AccountReply::Exported(mails)) if mails.len() == t.ids.len() => {
+                let (to_account, folder) = (t.to_account.clone(), t.to.clone());
+                let step = self.own_req();
+                self.waiting.insert(step, Waiting::Transfer(Box::new(t)));
+                let op = AccountOp::Import { folder, mails };
+                self.send(&to_account, AccountCommand { req: step, op });
+                None
+            }
+            Ok(AccountReply::Imported(new)) if new.len() == t.ids.len() => {
+                t.stored = true;
+                let ids = t.ids.iter().map(|r| r.id.clone()).zip(new).collect();
+                let _ = self.tx.send(AppEvent::Transferred { ids });
+                let (source, folder, ids) = (t.source.clone(), t.from.clone(), t.ids.clone());
+                let step = self.own_req();
+                self.waiting.insert(step, Waiting::Transfer(Box::new(t)));
+                let op = AccountOp::Remove { folder, ids };
+                self.send(&source, AccountCommand { req: step, op });
+                None
+            }
+            Ok(AccountReply::Done { .. }) if t.stored => Some(AppEvent::TriageDone {
+                req: t.req,
+                result: Ok(()),
+            }),
+            Ok(_) => fail(&t, "the account gave an unexpected answer".into()),
+            Err(e) => fail(&t, e.message),
         }
     }
 }

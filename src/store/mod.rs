@@ -9,6 +9,7 @@ pub mod batch;
 pub mod delivery;
 mod error;
 pub mod folder;
+pub mod formats;
 pub mod index;
 pub mod journal;
 pub mod layout;
