@@ -75,6 +75,7 @@ impl Account for Fake {
                 ScanProgress {
                     done: n + 1,
                     total: 4,
+                    bytes: 0,
                 },
             )
         } else {

@@ -285,3 +285,41 @@ fn a_cut_fetch_garbage_or_a_missing_uidvalidity_never_empties_the_cache() {
         assert_eq!(files, 3, "{how}");
     }
 }
+
+#[test]
+fn without_idle_the_account_polls_every_check_every() {
+    let rt = rt();
+    let dir = tempfile::tempdir().unwrap();
+    rt.block_on(async {
+        let f = fake("* OK ready\r\n", three_messages(99, "")).await;
+        let text = format!(
+            "[accounts.f.imap]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"u\"\npassword = \"p\"\ntls = \"none\"\ncheck-every = \"1s\"\n",
+            f.port
+        );
+        let cfg = parse_config(Path::new("f.toml"), &text).unwrap();
+        let Source::Imap(server) = &cfg.accounts["f"].source else {
+            panic!()
+        };
+        let cache = dir.path().join("cache");
+        posthorn::store::Maildir::create(&cache).unwrap();
+        let tree = MaildirTree::open(&cache).unwrap();
+        let mut a =
+            ImapAccount::open(AccountId("f".into()), server, tree, &dir.path().join("ix")).unwrap();
+        let mut push = a.take_push().unwrap();
+        a.connect().await.unwrap();
+        // The actor's loop: sleep until wake_at, tick, look at push.
+        let mut polled = false;
+        for _ in 0..6 {
+            let at = a.wake_at().expect("a server without IDLE is polled");
+            tokio::time::sleep_until(at).await;
+            a.tick().await;
+            while let Ok(ev) = push.try_recv() {
+                polled |= ev == posthorn::account::PushEvent::Folder(FolderPath::inbox());
+            }
+            if polled {
+                break;
+            }
+        }
+        assert!(polled, "no periodic check of INBOX");
+    });
+}

@@ -221,6 +221,7 @@ fn account_states_160x48() {
             folder: FolderPath::inbox(),
             done: 41,
             total: 100,
+            bytes: 0,
         },
     );
     set_state(

@@ -165,7 +165,8 @@ fn scan_reads_only_what_changed() {
         last,
         Some(ScanProgress {
             done: 50,
-            total: 50
+            total: 50,
+            bytes: 0
         })
     );
 

@@ -337,6 +337,7 @@ impl<A: Account> Actor<A> {
             folder: folder.clone(),
             done: 0,
             total: 0,
+            bytes: 0,
         });
         match self.account.begin_sync(&folder).await {
             Ok(job) => self.running = Some(Running { req, folder, job }),
@@ -360,6 +361,7 @@ impl<A: Account> Actor<A> {
                     folder: folder.clone(),
                     done: p.done,
                     total: p.total,
+                    bytes: p.bytes,
                 });
                 self.running = Some(Running { req, folder, job });
             }

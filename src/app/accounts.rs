@@ -62,6 +62,7 @@ fn row(account: &AccountId, s: &AccountState, now: i64) -> AccountRow {
             folder,
             done,
             total,
+            bytes,
         } => {
             let detail = if *total == 0 {
                 format!("{folder}…")
@@ -69,8 +70,13 @@ fn row(account: &AccountId, s: &AccountState, now: i64) -> AccountRow {
                 let pct = (*done).min(*total) * 100 / total;
                 // A bar of 5 cells and the counts: what a first sync has left.
                 let filled = pct * 5 / 100;
+                let got = if *bytes > 0 {
+                    format!(" {}", compact_bytes(*bytes))
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{folder} {}{} {}/{}",
+                    "{folder} {}{} {}/{}{got}",
                     "█".repeat(filled),
                     "░".repeat(5 - filled),
                     compact(*done),
@@ -95,6 +101,16 @@ fn compact(n: usize) -> String {
         0..10_000 => n.to_string(),
         10_000..1_000_000 => format!("{}k", n / 1000),
         _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// 800B, 12K, 310M, 1.2G: bytes fetched, in the folder pane.
+fn compact_bytes(b: u64) -> String {
+    match b {
+        0..1_000 => format!("{b}B"),
+        1_000..1_000_000 => format!("{}K", b / 1_000),
+        1_000_000..1_000_000_000 => format!("{}M", b / 1_000_000),
+        _ => format!("{:.1}G", b as f64 / 1e9),
     }
 }
 
@@ -136,6 +152,7 @@ mod tests {
             folder: FolderPath::inbox(),
             done: 41,
             total: 100,
+            bytes: 0,
         };
         assert_eq!(
             row(&a, &sync, 0).detail.as_deref(),
@@ -145,10 +162,11 @@ mod tests {
             folder: FolderPath::inbox(),
             done: 41_000,
             total: 100_000,
+            bytes: 12_500_000,
         };
         assert_eq!(
             row(&a, &big, 0).detail.as_deref(),
-            Some("INBOX ██░░░ 41k/100k")
+            Some("INBOX ██░░░ 41k/100k 12M")
         );
         let err = AccountState::Error(Failure::new(ErrorKind::Auth, "bad password"));
         let r = row(&a, &err, 0);

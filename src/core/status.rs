@@ -84,6 +84,8 @@ pub enum AccountState {
         folder: FolderPath,
         done: usize,
         total: usize,
+        /// Message bytes fetched so far (0 when nothing is downloaded).
+        bytes: u64,
     },
     Error(Failure),
 }

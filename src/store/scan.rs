@@ -17,10 +17,12 @@ const MAX_HEADER_BYTES: usize = 256 * 1024;
 /// New files read per step: about 20 ms of work on two cores.
 pub const STEP_FILES: usize = 1000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanProgress {
     pub done: usize,
     pub total: usize,
+    /// Message bytes fetched so far (a server sync; 0 for a local scan).
+    pub bytes: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,6 +112,7 @@ impl ScanJob {
         ScanProgress {
             done: self.next,
             total: self.fresh.len(),
+            bytes: 0,
         }
     }
 

@@ -57,6 +57,7 @@ impl ImapSync {
         ScanProgress {
             done: self.done,
             total: self.total,
+            bytes: self.report.bytes,
         }
     }
 }

@@ -114,6 +114,7 @@ impl Pop3Account {
         let p = ScanProgress {
             done: d.done,
             total: d.total,
+            ..ScanProgress::default()
         };
         Ok(SyncStep::More(Pop3Sync::Download(d), p))
     }

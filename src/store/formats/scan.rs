@@ -241,15 +241,18 @@ impl FormatScan {
                 ScanProgress {
                     done: self.done_messages,
                     total: total.max(self.done_messages),
+                    bytes: 0,
                 }
             }
             Source::Mh { todo, next, .. } => ScanProgress {
                 done: *next,
                 total: todo.len(),
+                bytes: 0,
             },
             Source::Done => ScanProgress {
                 done: self.done_messages,
                 total: self.done_messages,
+                bytes: 0,
             },
         }
     }
