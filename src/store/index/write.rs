@@ -146,22 +146,7 @@ impl Index {
         old: &LocalId,
         (new, file_name, flags): (&LocalId, &str, Flags),
     ) -> Result<(), StoreError> {
-        let (a, b) = (self.folder_id(account, from)?, self.folder_id(account, to)?);
-        let path = self.path.clone();
-        let e = |x| err("move", &path, x);
-        let tx = self.conn.transaction().map_err(e)?;
-        tx.execute(
-            "DELETE FROM envelopes WHERE folder_id=?1 AND uid=?2",
-            params![b, new.0],
-        )
-        .map_err(e)?;
-        tx.execute(
-            "UPDATE envelopes SET folder_id=?2, uid=?4, file_name=?5, flags=?6
-             WHERE folder_id=?1 AND uid=?3",
-            params![a, b, old.0, new.0, file_name, flags.bits()],
-        )
-        .map_err(e)?;
-        tx.commit().map_err(e)
+        self.move_row(account, from, to, old, (new, Some(file_name), flags))
     }
 
     /// Remembers where a message was before it went to Trash, for undelete.
