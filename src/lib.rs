@@ -8,6 +8,7 @@
 pub mod account;
 pub mod app;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod core;
 pub mod mime;

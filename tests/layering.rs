@@ -56,6 +56,13 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     (
+        "compose",
+        &[
+            "net", "protocol", "account", "app", "ui", "run", "cli", "terminal",
+        ],
+        &["tokio", "ratatui", "crossterm", "rusqlite"],
+    ),
+    (
         "account",
         &["app", "ui", "run", "cli", "terminal"],
         &["ratatui", "crossterm"],

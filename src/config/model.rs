@@ -84,6 +84,10 @@ impl Default for General {
 pub struct AccountConfig {
     /// `Name <addr>` used when composing; optional.
     pub from: Option<String>,
+    /// Extra From choices (`identities = ["Alice <a@work.example>"]`); optional.
+    pub identities: Vec<String>,
+    /// A file whose text ends every new message (`signature = "~/.signature"`); optional.
+    pub signature: Option<PathBuf>,
     pub source: Source,
     pub sending: Option<Sending>,
 }
@@ -93,6 +97,8 @@ impl AccountConfig {
     pub fn maildir(path: PathBuf) -> Self {
         AccountConfig {
             from: None,
+            identities: Vec::new(),
+            signature: None,
             source: Source::Maildir(MaildirConfig { path }),
             sending: None,
         }
@@ -379,6 +385,9 @@ pub struct SendmailConfig {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RawAccount {
     from: Option<String>,
+    #[serde(default)]
+    identities: Vec<String>,
+    signature: Option<PathBuf>,
     maildir: Option<MaildirConfig>,
     imap: Option<ServerConfig>,
     pop3: Option<ServerConfig>,
@@ -439,6 +448,8 @@ impl TryFrom<RawAccount> for AccountConfig {
         };
         Ok(AccountConfig {
             from: r.from,
+            identities: r.identities,
+            signature: r.signature,
             source,
             sending,
         })

@@ -229,6 +229,9 @@ pub fn check(file: &Path, text: &str) -> Checked {
     let config = match config {
         Ok(mut cfg) => {
             for acc in cfg.accounts.values_mut() {
+                if let Some(sig) = acc.signature.as_mut() {
+                    *sig = expand_tilde(sig);
+                }
                 if let Source::Maildir(m) = &mut acc.source {
                     m.path = expand_tilde(&m.path);
                 }

@@ -1,0 +1,11 @@
+//! Composing mail: the draft being written, the text file handed to $EDITOR, replies and
+//! forwards built from a received message, MIME building with lettre's builder, the
+//! address book, and the durable outbox a message waits in until a server accepted it.
+//!
+//! This layer knows nothing about how a message leaves (SMTP, sendmail or NNTP POST live
+//! in `account`) nor about the screen (`app`, `ui`). It may use `core`, `mime`, `store` and
+//! `config`, and the file system for drafts and the outbox; never tokio or ratatui.
+
+pub mod draft;
+
+pub use draft::{Attachment, AttachmentData, Draft};
