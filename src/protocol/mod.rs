@@ -6,4 +6,5 @@
 //! tests/layering.rs).
 
 pub mod lines;
+pub mod nntp;
 pub mod pop3;
