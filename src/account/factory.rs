@@ -7,6 +7,7 @@ use super::cache::CacheView;
 use super::file_store::FileStoreAccount;
 use super::imap::ImapAccount;
 use super::local::LocalAccount;
+use super::nntp::NntpAccount;
 use super::pop3::Pop3Account;
 use super::unavailable::UnavailableAccount;
 use super::{
@@ -27,6 +28,7 @@ pub enum AnyAccount {
     Unavailable(UnavailableAccount),
     Pop3(Box<Pop3Account>),
     Files(FileStoreAccount),
+    Nntp(Box<NntpAccount>),
 }
 
 /// A sync job of any account.
@@ -36,6 +38,7 @@ pub enum AnySync {
     Unavailable,
     Pop3(Box<<Pop3Account as Account>::Sync>),
     Files(Box<<FileStoreAccount as Account>::Sync>),
+    Nntp(Box<<NntpAccount as Account>::Sync>),
 }
 
 /// Builds every configured account. An account that cannot be opened still gets an
@@ -123,10 +126,16 @@ fn build(id: AccountId, cfg: &AccountConfig, index_path: &Path) -> (AnyAccount, 
             }
             Err(why) => unavailable(why),
         },
-        other => unavailable(format!(
-            "{} accounts are not available in this version yet",
-            other.kind()
-        )),
+        Source::Nntp(server) => match super::nntp::from_config(id.clone(), server, index_path) {
+            Ok(acc) => {
+                let tree = acc.tree().clone();
+                (
+                    AnyAccount::Nntp(Box::new(acc)),
+                    CacheView::new(id, Some(tree), index_path),
+                )
+            }
+            Err(why) => unavailable(why),
+        },
     }
 }
 
@@ -138,6 +147,7 @@ macro_rules! each {
             AnyAccount::Unavailable($a) => $e,
             AnyAccount::Pop3($a) => $e,
             AnyAccount::Files($a) => $e,
+            AnyAccount::Nntp($a) => $e,
         }
     };
 }
@@ -176,6 +186,10 @@ impl Account for AnyAccount {
                 .begin_sync(folder)
                 .await
                 .map(|j| AnySync::Files(Box::new(j))),
+            AnyAccount::Nntp(a) => a
+                .begin_sync(folder)
+                .await
+                .map(|j| AnySync::Nntp(Box::new(j))),
         }
     }
     async fn sync_step(&mut self, job: AnySync) -> Result<SyncStep<AnySync>, AccountError> {
@@ -202,6 +216,10 @@ impl Account for AnyAccount {
                 .sync_step(*j)
                 .await
                 .map(|s| wrap(s, |j| AnySync::Pop3(Box::new(j)))),
+            (AnyAccount::Nntp(a), AnySync::Nntp(j)) => a
+                .sync_step(*j)
+                .await
+                .map(|s| wrap(s, |j| AnySync::Nntp(Box::new(j)))),
             (AnyAccount::Unavailable(a), _) => a
                 .sync_step(())
                 .await

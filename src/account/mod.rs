@@ -11,6 +11,7 @@ pub mod file_store;
 pub mod imap;
 pub mod local;
 pub mod manager;
+pub mod nntp;
 pub mod pop3;
 mod unavailable;
 

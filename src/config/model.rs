@@ -229,6 +229,13 @@ pub struct ServerConfig {
     /// from their headers and downloaded when opened.
     #[serde(default, deserialize_with = "byte_size")]
     pub max_size: Option<u64>,
+    /// NNTP only: the .newsrc with the subscribed groups and read articles, read and
+    /// written in the standard format (default: `newsrc` in the account's cache).
+    pub newsrc: Option<PathBuf>,
+    /// NNTP only: the score file (rules that raise, lower or kill articles).
+    pub score_file: Option<PathBuf>,
+    /// NNTP only: the From of posted articles (default: the account's `from`).
+    pub from: Option<String>,
 }
 
 /// How a POP3 account logs in (`auth`).
@@ -481,6 +488,17 @@ fn check_server_keys(source: &Source) -> Result<(), String> {
         ] {
             if set {
                 return Err(format!("[{kind}] {key}: only POP3 accounts use it"));
+            }
+        }
+    }
+    if kind != "nntp" {
+        for (key, set) in [
+            ("newsrc", server.newsrc.is_some()),
+            ("score-file", server.score_file.is_some()),
+            ("from", server.from.is_some()),
+        ] {
+            if set {
+                return Err(format!("[{kind}] {key}: only NNTP accounts use it"));
             }
         }
     }

@@ -399,7 +399,9 @@ fn writable_file(p: &Path) -> Result<(), String> {
 }
 
 /// The account kinds this version can open.
-const AVAILABLE_KINDS: &[&str] = &["maildir", "imap", "pop3", "mbox", "mh", "babyl", "mmdf"];
+const AVAILABLE_KINDS: &[&str] = &[
+    "maildir", "imap", "pop3", "mbox", "mh", "babyl", "mmdf", "nntp",
+];
 
 fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<ConfigError> {
     let mut out = Vec::new();

@@ -15,6 +15,7 @@ pub mod journal;
 pub mod layout;
 pub mod maildir;
 pub mod names;
+pub mod newsrc;
 pub mod roles;
 pub mod scan;
 pub mod watch;

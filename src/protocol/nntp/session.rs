@@ -83,6 +83,15 @@ impl NntpSession {
         }
     }
 
+    /// A session whose greeting is behind it: after STARTTLS (RFC 4642 §2.2.2: no
+    /// new greeting comes over TLS).
+    pub fn after_greeting() -> Self {
+        NntpSession {
+            reading: Reading::Status,
+            ..NntpSession::new()
+        }
+    }
+
     /// Replies still expected.
     pub fn awaiting(&self) -> usize {
         self.pending.len()

@@ -16,6 +16,7 @@
 
 pub mod fts;
 mod mirror;
+mod nntp;
 mod pop3;
 pub mod read;
 mod remote;
@@ -25,6 +26,7 @@ mod write;
 
 pub use fts::{DocText, FtsProgress, FtsWriter, PendingDoc};
 pub use mirror::{Mirrored, Row};
+pub use nntp::NntpRow;
 pub use pop3::{UidlRow, UidlState};
 pub use read::{IndexReader, envelopes_parallel};
 pub use remote::{PendingChange, SyncState};

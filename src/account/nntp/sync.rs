@@ -1,0 +1,288 @@
+//! Syncing one group into the index, in steps the actor can interleave with the user's
+//! commands.
+//!
+//! `begin` selects the group (GROUP, RFC 3977 §6.1.1) and works out what is new: the
+//! numbers above the high water mark of the last completed sync (or the whole group the
+//! first time), less those already in the index (a sync killed half-way resumes without
+//! duplicates). Articles below the server's low water mark have expired there and leave
+//! the cache. The read state of known articles is taken again from the .newsrc, which
+//! another newsreader may have changed. Each step then fetches the overview of one
+//! range (OVER, or XOVER for old servers), newest first, so the list fills from the top,
+//! and records it in one transaction. The high water mark is saved only when the whole
+//! group is done.
+
+use super::{Disk, NntpAccount, local_id};
+use crate::account::{AccountError, SyncReport, SyncStep};
+use crate::core::{Flags, FolderPath, LocalId};
+use crate::mime::HeaderFields;
+use crate::protocol::nntp::{NntpOverview, NntpOverviewFmt, NntpRange};
+use crate::store::ScanProgress;
+use crate::store::index::{NewEnvelope, SyncState};
+use crate::store::newsrc::ArticleSet;
+use std::collections::{HashSet, VecDeque};
+
+/// Overview lines per OVER: the first range small so the first screen comes quickly.
+const FIRST_RANGE: u64 = 1000;
+const RANGE: u64 = 20_000;
+
+/// A group sync in progress.
+pub struct NntpSync {
+    folder: FolderPath,
+    fmt: NntpOverviewFmt,
+    /// Inclusive article ranges still to fetch, newest first.
+    ranges: VecDeque<(u64, u64)>,
+    known: HashSet<u64>,
+    read: ArticleSet,
+    finish: SyncState,
+    report: SyncReport,
+    done: usize,
+    total: usize,
+}
+
+pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSync, AccountError> {
+    let f = folder.clone();
+    let (stored, rows, read) = acc
+        .disk(move |d| {
+            d.tree.ensure_folder(&f)?;
+            let ix = d.index();
+            let stored = ix.sync_state(&d.id, &f)?;
+            let rows = ix.nntp_rows(&d.id, &f)?;
+            drop(ix);
+            let read = d.newsrc()?.read_set(&f.0);
+            Ok((stored, rows, read))
+        })
+        .await?;
+    let name = folder.0.clone();
+    let conn = acc.conn().await?;
+    let r = conn.select(&name).await;
+    let info = match r {
+        Ok(i) => i,
+        Err(f) => return Err(acc.failed(f)),
+    };
+    let r = acc.conn().await?.overview_fmt().await;
+    let fmt = match r {
+        Ok(f) => f,
+        Err(f) => return Err(acc.failed(f)),
+    };
+    let mut report = SyncReport::default();
+    // Expired on the server (below its low water mark, or the group is empty now).
+    let expired: Vec<(LocalId, Option<String>)> = rows
+        .iter()
+        .filter(|r| info.is_empty() || r.number < info.low)
+        .map(|r| (r.id.clone(), r.file_name.clone()))
+        .collect();
+    // Read state from the .newsrc (another reader may have changed it).
+    let reflag: Vec<(LocalId, Flags)> = rows
+        .iter()
+        .filter(|r| read.contains(r.number) != r.flags.contains(Flags::SEEN))
+        .map(|r| {
+            let mut fl = r.flags;
+            if read.contains(r.number) {
+                fl.insert(Flags::SEEN);
+            } else {
+                fl.remove(Flags::SEEN);
+            }
+            (r.id.clone(), fl)
+        })
+        .collect();
+    report.removed = expired.len();
+    report.changed = reflag.len();
+    if !expired.is_empty() || !reflag.is_empty() {
+        let f = folder.clone();
+        acc.disk(move |d| {
+            drop_rows(d, &f, &expired)?;
+            d.index().set_flag_bits(&d.id, &f, &reflag)
+        })
+        .await?;
+    }
+    let known: HashSet<u64> = rows
+        .iter()
+        .map(|r| r.number)
+        .filter(|n| !info.is_empty() && *n >= info.low)
+        .collect();
+    let mut ranges = VecDeque::new();
+    let mut total = 0u64;
+    if !info.is_empty() {
+        // A server whose numbers went backwards (a rebuilt spool) is read again.
+        let start = match stored.high_water {
+            Some(h) if h <= info.high => (h + 1).max(info.low),
+            _ => info.low.max(1),
+        };
+        let mut hi = info.high;
+        let mut size = FIRST_RANGE;
+        while hi >= start {
+            // Skip the top numbers already known (an interrupted first sync).
+            while hi >= start && known.contains(&hi) {
+                hi -= 1;
+            }
+            if hi < start {
+                break;
+            }
+            let lo = hi.saturating_sub(size - 1).max(start);
+            ranges.push_back((lo, hi));
+            total += hi - lo + 1;
+            size = RANGE;
+            if lo == 0 || lo == start {
+                break;
+            }
+            hi = lo - 1;
+        }
+    }
+    Ok(NntpSync {
+        folder: folder.clone(),
+        fmt,
+        ranges,
+        known,
+        read,
+        finish: SyncState {
+            low_water: Some(info.low),
+            high_water: Some(info.high),
+            ..stored
+        },
+        report,
+        done: 0,
+        total: total as usize,
+    })
+}
+
+pub async fn step(
+    acc: &mut NntpAccount,
+    mut job: NntpSync,
+) -> Result<SyncStep<NntpSync>, AccountError> {
+    let Some((lo, hi)) = job.ranges.pop_front() else {
+        let (f, st) = (job.folder.clone(), job.finish.clone());
+        acc.disk(move |d| d.index().set_sync_state(&d.id, &f, &st))
+            .await?;
+        return Ok(SyncStep::Done(job.report));
+    };
+    // The selected group may have changed meanwhile (an article opened elsewhere).
+    let name = job.folder.0.clone();
+    let r = acc.conn().await?.select(&name).await;
+    if let Err(f) = r {
+        return Err(acc.failed(f));
+    }
+    let r = acc.conn().await?.over(NntpRange::Between(lo, hi)).await;
+    let lines = match r {
+        Ok(l) => l,
+        Err(f) => return Err(acc.failed(f)),
+    };
+    let (f, fmt, read) = (job.folder.clone(), job.fmt.clone(), job.read.clone());
+    let known = std::mem::take(&mut job.known);
+    let (added, known, bytes) = acc
+        .disk(move |d| {
+            let (rows, bytes) = envelopes(&f, &fmt, &read, &known, &lines, d);
+            let n = rows.len();
+            d.index().add_overview(&d.id, &f, &rows)?;
+            Ok((n, known, bytes))
+        })
+        .await?;
+    job.known = known;
+    job.report.added += added;
+    job.report.bytes += bytes;
+    job.done += (hi - lo + 1) as usize;
+    let p = ScanProgress {
+        done: job.done.min(job.total),
+        total: job.total,
+        bytes: job.report.bytes,
+    };
+    Ok(SyncStep::More(job, p))
+}
+
+/// Envelope rows for overview lines, skipping articles already known. A line that
+/// cannot be parsed is noted and skipped (the rest of the group still shows).
+fn envelopes(
+    folder: &FolderPath,
+    fmt: &NntpOverviewFmt,
+    read: &ArticleSet,
+    known: &HashSet<u64>,
+    lines: &[Vec<u8>],
+    d: &Disk,
+) -> (Vec<(NewEnvelope, u64)>, u64) {
+    let mut rows = Vec::with_capacity(lines.len());
+    let mut bytes = 0;
+    let mut bad = 0;
+    for l in lines {
+        let o = match fmt.parse(l) {
+            Ok(o) => o,
+            Err(_) => {
+                bad += 1;
+                continue;
+            }
+        };
+        if known.contains(&o.number) {
+            continue;
+        }
+        bytes += l.len() as u64;
+        let flags = if read.contains(o.number) {
+            Flags::SEEN
+        } else {
+            Flags::empty()
+        };
+        rows.push((
+            NewEnvelope {
+                uid: local_id(folder, o.number).0,
+                file_name: None,
+                size: o.bytes,
+                flags,
+                fields: fields(&o),
+            },
+            o.number,
+        ));
+    }
+    if bad > 0 {
+        d.note(format!(
+            "{folder}: {bad} overview lines could not be read and were skipped"
+        ));
+    }
+    (rows, bytes)
+}
+
+/// The index fields of an article from its overview: the same decoding (RFC 2047,
+/// 8-bit, dates, addresses) as a header block read from a file.
+pub fn fields(o: &NntpOverview<'_>) -> HeaderFields {
+    let mut h = Vec::with_capacity(
+        o.subject.len() + o.from.len() + o.date.len() + o.message_id.len() + o.references.len() + 64,
+    );
+    for (name, v) in [
+        (&b"Subject: "[..], o.subject),
+        (b"From: ", o.from),
+        (b"Date: ", o.date),
+        (b"Message-ID: ", o.message_id),
+        (b"References: ", o.references),
+    ] {
+        if !v.is_empty() {
+            h.extend_from_slice(name);
+            h.extend_from_slice(v);
+            h.push(b'\n');
+        }
+    }
+    h.push(b'\n');
+    crate::mime::header_fields(&h)
+}
+
+/// Forgets expired articles: their rows and any cached file.
+fn drop_rows(
+    d: &Disk,
+    folder: &FolderPath,
+    rows: &[(LocalId, Option<String>)],
+) -> Result<(), crate::store::StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if let Ok(md) = d.tree.folder(folder) {
+        for (id, name) in rows {
+            if let Some(name) = name
+                && let Ok(e) = md.locate(id, Some(name))
+            {
+                let p = md.file_path(&e);
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(crate::store::StoreError::io("remove", p)(e)),
+                }
+            }
+        }
+    }
+    let ids: Vec<LocalId> = rows.iter().map(|(id, _)| id.clone()).collect();
+    d.index().remove_rows(&d.id, folder, &ids)
+}
