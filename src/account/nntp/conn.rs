@@ -142,7 +142,9 @@ impl NntpConn {
                 c.capabilities().await?;
             }
         }
-        if c.user.is_some() {
+        // RFC 4643 §2.1: log in when the server offers it; a server that does not say
+        // (no CAPABILITIES, or AUTHINFO shown only later) asks with 480 (`call_auth`).
+        if c.user.is_some() && (c.caps.authinfo_user || !c.caps.sasl.is_empty()) {
             c.login().await?;
         }
         Ok(c)
@@ -255,7 +257,10 @@ impl NntpConn {
         let refused = |host: &str, what: &str, st: &NntpStatus| {
             Fail::new(
                 ErrorKind::Auth,
-                format!("{host} refused the login ({what} as {shown}): {}", st.shown()),
+                format!(
+                    "{host} refused the login ({what} as {shown}): {}",
+                    st.shown()
+                ),
             )
         };
         if self.caps.has_sasl("PLAIN") && self.stream.is_tls() {
@@ -363,7 +368,8 @@ impl NntpConn {
     /// One command and its whole reply (a 4xx/5xx is returned, not an error).
     pub async fn call(&mut self, cmd: NntpCommand) -> Result<Reply, Fail> {
         let what = cmd.name();
-        let multi = |c: &NntpCommand, code| c.body_for(code) != crate::protocol::nntp::NntpBody::None;
+        let multi =
+            |c: &NntpCommand, code| c.body_for(code) != crate::protocol::nntp::NntpBody::None;
         self.session.send(cmd.clone())?;
         loop {
             match self.event(&what).await? {
@@ -411,7 +417,11 @@ impl NntpConn {
             }
             411 => Err(Fail::new(
                 ErrorKind::Gone,
-                format!("{} has no group {}", self.host, crate::core::sanitize::line(name)),
+                format!(
+                    "{} has no group {}",
+                    self.host,
+                    crate::core::sanitize::line(name)
+                ),
             )),
             _ => Err(self.refused("GROUP", &r.status)),
         }
@@ -422,7 +432,10 @@ impl NntpConn {
             480 | 481 | 483 => ErrorKind::Auth,
             _ => ErrorKind::Rejected,
         };
-        Fail::new(kind, format!("{} refused {what}: {}", self.host, st.shown()))
+        Fail::new(
+            kind,
+            format!("{} refused {what}: {}", self.host, st.shown()),
+        )
     }
 
     /// The overview field order (LIST OVERVIEW.FMT, or the default when refused).
@@ -527,12 +540,17 @@ impl NntpConn {
         if r.status.code != 215 {
             return Ok(Vec::new());
         }
-        Ok(r.lines.iter().filter_map(|l| parse_newsgroups_line(l)).collect())
+        Ok(r.lines
+            .iter()
+            .filter_map(|l| parse_newsgroups_line(l))
+            .collect())
     }
 
     /// NEWGROUPS since `when` ("yyyymmdd hhmmss", GMT): the new groups' names.
     pub async fn newgroups(&mut self, when: &str) -> Result<Vec<NntpActive>, Fail> {
-        let r = self.call_auth(NntpCommand::NewGroups(when.to_string())).await?;
+        let r = self
+            .call_auth(NntpCommand::NewGroups(when.to_string()))
+            .await?;
         if r.status.code != 231 {
             return Err(self.refused("NEWGROUPS", &r.status));
         }

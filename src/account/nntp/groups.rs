@@ -104,10 +104,15 @@ impl NntpAccount {
     /// the list; the read state stays in the .newsrc, as other readers keep it).
     pub async fn subscribe(&mut self, group: &str, on: bool) -> Result<(), AccountError> {
         let path = FolderPath(group.to_string());
-        if group.is_empty() || group.contains(|c: char| c.is_whitespace() || c == ':' || c == '!' || c == '/') {
+        if group.is_empty()
+            || group.contains(|c: char| c.is_whitespace() || c == ':' || c == '!' || c == '/')
+        {
             return Err(self.error(
                 crate::core::ErrorKind::Unsupported,
-                format!("{:?} is not a newsgroup name", crate::core::sanitize::line(group)),
+                format!(
+                    "{:?} is not a newsgroup name",
+                    crate::core::sanitize::line(group)
+                ),
             ));
         }
         self.disk(move |d| {
@@ -132,7 +137,9 @@ impl NntpAccount {
         let f = folder.clone();
         self.disk(move |d| {
             let rows = d.index().nntp_rows(&d.id, &f)?;
-            let top = high.unwrap_or(0).max(rows.iter().map(|r| r.number).max().unwrap_or(0));
+            let top = high
+                .unwrap_or(0)
+                .max(rows.iter().map(|r| r.number).max().unwrap_or(0));
             d.edit_newsrc(|n| n.catch_up(&f.0, top))?;
             let reflag: Vec<_> = rows
                 .into_iter()

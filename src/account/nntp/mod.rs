@@ -26,8 +26,7 @@ use super::{
 };
 use crate::config::{Secret, ServerConfig, Tls};
 use crate::core::{
-    AccountId, AccountState, ErrorKind, FlagOp, Flags, Folder, FolderPath, MessageRef,
-    SubmitKind,
+    AccountId, AccountState, ErrorKind, FlagOp, Flags, Folder, FolderPath, MessageRef, SubmitKind,
 };
 use crate::net::{TlsMode, TlsSettings};
 use crate::protocol::nntp::NntpArticleId;
@@ -290,13 +289,11 @@ impl NntpAccount {
             }
             self.reconnect().await?;
         }
-        self.conn
-            .as_mut()
-            .ok_or_else(|| AccountError {
-                account: self.id.clone(),
-                kind: ErrorKind::Network,
-                message: "no connection".into(),
-            })
+        self.conn.as_mut().ok_or_else(|| AccountError {
+            account: self.id.clone(),
+            kind: ErrorKind::Network,
+            message: "no connection".into(),
+        })
     }
 
     async fn reconnect(&mut self) -> Result<(), AccountError> {
@@ -502,7 +499,9 @@ impl Account for NntpAccount {
         if let Some(bytes) = cached {
             return Ok(RawMessage(bytes));
         }
-        let got = self.fetch_many(folder, std::slice::from_ref(&id.id)).await?;
+        let got = self
+            .fetch_many(folder, std::slice::from_ref(&id.id))
+            .await?;
         match got.into_iter().next().flatten() {
             Some(b) => Ok(RawMessage(b)),
             None => Err(self.error(
@@ -576,9 +575,7 @@ impl Account for NntpAccount {
 
     async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
         match op {
-            crate::core::FolderOp::Subscribe { folder, on } => {
-                self.subscribe(&folder.0, *on).await
-            }
+            crate::core::FolderOp::Subscribe { folder, on } => self.subscribe(&folder.0, *on).await,
             other => Err(self.cannot(&format!("{} newsgroups", other.verb()))),
         }
     }
@@ -604,9 +601,7 @@ impl Account for NntpAccount {
     }
 
     async fn tick(&mut self) {
-        if !self.online
-            && !self.auth_failed
-            && self.retry_at.is_some_and(|at| Instant::now() >= at)
+        if !self.online && !self.auth_failed && self.retry_at.is_some_and(|at| Instant::now() >= at)
         {
             let _ = self.reconnect().await;
         }

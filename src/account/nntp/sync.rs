@@ -241,7 +241,12 @@ fn envelopes(
 /// 8-bit, dates, addresses) as a header block read from a file.
 pub fn fields(o: &NntpOverview<'_>) -> HeaderFields {
     let mut h = Vec::with_capacity(
-        o.subject.len() + o.from.len() + o.date.len() + o.message_id.len() + o.references.len() + 64,
+        o.subject.len()
+            + o.from.len()
+            + o.date.len()
+            + o.message_id.len()
+            + o.references.len()
+            + 64,
     );
     for (name, v) in [
         (&b"Subject: "[..], o.subject),
