@@ -9,13 +9,14 @@
 #   N=20000 RUNS=5 scripts/bench.sh
 #   scripts/bench.sh imap       # IMAP first sync / resync vs mbsync (scripts/bench/imap.sh)
 #   scripts/bench.sh formats    # 1 GB mbox: index, open, convert vs Python (scripts/bench/formats.sh)
+#   scripts/bench.sh nntp       # 100k-article group: overview + threads vs nntplib (scripts/bench/nntp.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-folder}" in
     folder) ;;
     search) exec scripts/bench-search.sh ;;
     *)
-        [ -x "scripts/bench/$1.sh" ] || { echo "usage: scripts/bench.sh [folder|imap|pop3|search|formats]" >&2; exit 2; }
+        [ -x "scripts/bench/$1.sh" ] || { echo "usage: scripts/bench.sh [folder|imap|pop3|search|formats|nntp]" >&2; exit 2; }
         name=$1; shift
         exec "scripts/bench/$name.sh" "$@"
         ;;

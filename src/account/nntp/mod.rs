@@ -19,7 +19,7 @@ mod sync;
 
 pub use conn::{Fail, NntpConn, NntpServer, Reply};
 pub use groups::GroupListing;
-pub use sync::NntpSync;
+pub use sync::{NntpSync, fields as overview_fields};
 
 use super::{
     Account, AccountError, AccountErrorKind, Capabilities, Outgoing, RawMessage, SyncStep,
