@@ -31,23 +31,42 @@ from = "Alice <alice@example.org>"
 "#,
     );
     assert_eq!(s.newsrc.as_deref(), Some(Path::new("~/.newsrc")));
-    assert_eq!(s.score_file.as_deref(), Some(Path::new("~/.config/posthorn/score")));
+    assert_eq!(
+        s.score_file.as_deref(),
+        Some(Path::new("~/.config/posthorn/score"))
+    );
     assert_eq!(s.from.as_deref(), Some("Alice <alice@example.org>"));
     let srv = settings(&s);
     assert_eq!((srv.port, srv.tls), (563, TlsMode::Implicit));
     assert_eq!(srv.user.as_deref(), Some("alice"));
-    let srv = settings(&nntp("[accounts.news.nntp]\nhost = \"h\"\ntls = \"starttls\"\n"));
-    assert_eq!((srv.port, srv.tls, srv.user), (119, TlsMode::Starttls, None));
-    let srv = settings(&nntp("[accounts.news.nntp]\nhost = \"h\"\ntls = \"none\"\nport = 1119\n"));
+    let srv = settings(&nntp(
+        "[accounts.news.nntp]\nhost = \"h\"\ntls = \"starttls\"\n",
+    ));
+    assert_eq!(
+        (srv.port, srv.tls, srv.user),
+        (119, TlsMode::Starttls, None)
+    );
+    let srv = settings(&nntp(
+        "[accounts.news.nntp]\nhost = \"h\"\ntls = \"none\"\nport = 1119\n",
+    ));
     assert_eq!(srv.port, 1119);
 }
 
 #[test]
 fn nntp_keys_are_refused_elsewhere() {
     for (text, want) in [
-        ("[accounts.news.imap]\nhost = \"h\"\nnewsrc = \"x\"\n", "[imap] newsrc: only NNTP accounts use it"),
-        ("[accounts.news.pop3]\nhost = \"h\"\nscore-file = \"x\"\n", "[pop3] score-file: only NNTP accounts use it"),
-        ("[accounts.news.imap]\nhost = \"h\"\nfrom = \"a@b\"\n", "[imap] from: only NNTP accounts use it"),
+        (
+            "[accounts.news.imap]\nhost = \"h\"\nnewsrc = \"x\"\n",
+            "[imap] newsrc: only NNTP accounts use it",
+        ),
+        (
+            "[accounts.news.pop3]\nhost = \"h\"\nscore-file = \"x\"\n",
+            "[pop3] score-file: only NNTP accounts use it",
+        ),
+        (
+            "[accounts.news.imap]\nhost = \"h\"\nfrom = \"a@b\"\n",
+            "[imap] from: only NNTP accounts use it",
+        ),
     ] {
         let errs = parse_config(Path::new("c.toml"), text).unwrap_err();
         let shown: Vec<String> = errs.iter().map(|e| e.to_string()).collect();

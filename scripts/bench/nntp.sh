@@ -82,11 +82,12 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 f = s.makefile("rb")
 f.readline()
 s.sendall(f"GROUP {sys.argv[2]}\r\n".encode())
-_, count, first, last, _ = f.readline().split()
+_, count, first, last, _ = f.readline().decode().split()
 s.sendall(f"OVER {first}-{last}\r\n".encode())
-f.readline()
-while f.readline() != b".\r\n":
-    pass
+status = f.readline()
+assert status.startswith(b"224"), status
+while (line := f.readline()) != b".\r\n":
+    assert line, "connection closed"
 print(f"{time.time() - t:.3f}")
 PY
 }
@@ -112,6 +113,7 @@ for run in $(seq "$RUNS"); do
         dir=$DATA/ph-$mode
         rm -rf "$dir"
         out=$("$HELPER" overview 127.0.0.1 "$port" "$tls" "$CA_FILE" "$GROUP" "$dir")
+        add "ph_cold_first_$mode" "$(awk '/^first/ {print $2}' <<<"$out")"
         add "ph_cold_sync_$mode" "$(awk '/^sync/ {print $2}' <<<"$out")"
         add "ph_cold_view_$mode" "$(awk '/^view/ {print $2}' <<<"$out")"
         out=$("$HELPER" overview 127.0.0.1 "$port" "$tls" "$CA_FILE" "$GROUP" "$dir")
@@ -137,7 +139,7 @@ ratio() { echo "scale=2; $1 / $2" | bc; }
         ws=$(med ph_warm_sync_$mode) wv=$(med ph_warm_view_$mode)
         py=$(med py_over_$mode)
         cold=$(echo "$cs + $cv" | bc)
-        printf '%-5s posthorn cold: overview into the index %s + threaded view %s = %s\n' "$mode" "$cs" "$cv" "$cold"
+        printf '%-5s posthorn cold: newest %s articles in the index %s; whole overview %s + threaded view %s = %s\n' "$mode" 1000 "$(med ph_cold_first_$mode)" "$cs" "$cv" "$cold"
         printf '%-5s posthorn warm: GROUP, nothing new %s; threaded view from the index %s\n' "$mode" "$ws" "$wv"
         printf '%-5s nntplib OVER of the same range: %s   ratio posthorn cold / nntplib = %s\n' "$mode" "$py" "$(ratio "$cold" "$py")"
     done

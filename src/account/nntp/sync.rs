@@ -13,13 +13,15 @@
 
 use super::{Disk, NntpAccount, local_id};
 use crate::account::{AccountError, SyncReport, SyncStep};
+use crate::core::ErrorKind;
 use crate::core::{Flags, FolderPath, LocalId};
 use crate::mime::HeaderFields;
 use crate::protocol::nntp::{NntpOverview, NntpOverviewFmt, NntpRange};
-use crate::store::ScanProgress;
 use crate::store::index::{NewEnvelope, SyncState};
 use crate::store::newsrc::ArticleSet;
+use crate::store::{ScanProgress, StoreError};
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 /// Overview lines per OVER: the first range small so the first screen comes quickly.
 const FIRST_RANGE: u64 = 1000;
@@ -28,11 +30,14 @@ const RANGE: u64 = 20_000;
 /// A group sync in progress.
 pub struct NntpSync {
     folder: FolderPath,
-    fmt: NntpOverviewFmt,
+    fmt: Arc<NntpOverviewFmt>,
     /// Inclusive article ranges still to fetch, newest first.
     ranges: VecDeque<(u64, u64)>,
-    known: HashSet<u64>,
-    read: ArticleSet,
+    known: Arc<HashSet<u64>>,
+    read: Arc<ArticleSet>,
+    /// The previous range being recorded in the index while the next is fetched and
+    /// parsed (three stages on two cores: network, decoding, SQLite).
+    writing: Option<tokio::task::JoinHandle<Result<(), StoreError>>>,
     finish: SyncState,
     report: SyncReport,
     done: usize,
@@ -130,10 +135,11 @@ pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSyn
     }
     Ok(NntpSync {
         folder: folder.clone(),
-        fmt,
+        fmt: Arc::new(fmt),
         ranges,
-        known,
-        read,
+        known: Arc::new(known),
+        read: Arc::new(read),
+        writing: None,
         finish: SyncState {
             low_water: Some(info.low),
             high_water: Some(info.high),
@@ -150,6 +156,7 @@ pub async fn step(
     mut job: NntpSync,
 ) -> Result<SyncStep<NntpSync>, AccountError> {
     let Some((lo, hi)) = job.ranges.pop_front() else {
+        written(acc, &mut job).await?;
         let (f, st) = (job.folder.clone(), job.finish.clone());
         acc.disk(move |d| d.index().set_sync_state(&d.id, &f, &st))
             .await?;
@@ -166,19 +173,29 @@ pub async fn step(
         Ok(l) => l,
         Err(f) => return Err(acc.failed(f)),
     };
-    let (f, fmt, read) = (job.folder.clone(), job.fmt.clone(), job.read.clone());
-    let known = std::mem::take(&mut job.known);
-    let (added, known, bytes) = acc
-        .disk(move |d| {
-            let (rows, bytes) = envelopes(&f, &fmt, &read, &known, &lines, d);
-            let n = rows.len();
-            d.index().add_overview(&d.id, &f, &rows)?;
-            Ok((n, known, bytes))
-        })
-        .await?;
-    job.known = known;
-    job.report.added += added;
+    let (f, fmt, read, known) = (
+        job.folder.clone(),
+        job.fmt.clone(),
+        job.read.clone(),
+        job.known.clone(),
+    );
+    let d = acc.disk.clone();
+    let parsed =
+        tokio::task::spawn_blocking(move || envelopes(&f, &fmt, &read, &known, &lines, &d))
+            .await
+            .map_err(|e| acc.error(ErrorKind::Store, format!("worker failed: {e}")))?;
+    let (rows, bytes) = parsed;
+    written(acc, &mut job).await?;
+    job.report.added += rows.len();
     job.report.bytes += bytes;
+    let (d, f) = (acc.disk.clone(), job.folder.clone());
+    job.writing = Some(tokio::task::spawn_blocking(move || {
+        d.index().add_overview(&d.id, &f, &rows)
+    }));
+    if job.done == 0 {
+        // The newest range is on screen at once; later ones overlap the next fetch.
+        written(acc, &mut job).await?;
+    }
     job.done += (hi - lo + 1) as usize;
     let p = ScanProgress {
         done: job.done.min(job.total),
@@ -186,6 +203,17 @@ pub async fn step(
         bytes: job.report.bytes,
     };
     Ok(SyncStep::More(job, p))
+}
+
+/// Waits until the previous range is recorded.
+async fn written(acc: &NntpAccount, job: &mut NntpSync) -> Result<(), AccountError> {
+    match job.writing.take() {
+        None => Ok(()),
+        Some(h) => match h.await {
+            Ok(r) => r.map_err(|e| acc.store_err(e)),
+            Err(e) => Err(acc.error(ErrorKind::Store, format!("worker failed: {e}"))),
+        },
+    }
 }
 
 /// Envelope rows for overview lines, skipping articles already known. A line that
