@@ -346,3 +346,73 @@ fn nntps_and_starttls() {
         .unwrap_err();
     assert!(e.message.contains("TLS"), "{}", e.message);
 }
+
+#[test]
+fn the_score_file_hides_articles_and_is_read_again_when_it_changes() {
+    let tb = testbed();
+    let seed = fresh_seed();
+    tb.seed_news("test.misc", 20, seed);
+    let rt = rt();
+    let mut f = fixture(
+        server(tb.nntp_port, TlsMode::None, None),
+        None,
+        Some("test.misc:\n"),
+    );
+    let score = f.dir.path().join("score");
+    let write = |text: &str, age: u64| {
+        std::fs::write(&score, text).unwrap();
+        // A distinct modification time for each version, however fast the test runs.
+        let t = std::time::SystemTime::now() - Duration::from_secs(age);
+        std::fs::File::options()
+            .write(true)
+            .open(&score)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    };
+    let ours = |index: &Path| -> Vec<posthorn::core::Envelope> {
+        envelopes(index, "test.misc")
+            .into_iter()
+            .filter(|e| e.message_id.contains(&format!(".s{seed}.")))
+            .collect()
+    };
+    write(
+        &format!("% kill this run's articles\n[test.*]\nScore: -9999\n  Message-ID: .s{seed}.\n"),
+        30,
+    );
+    f.account.set_score_file(Some(score.clone()));
+    let group = FolderPath("test.misc".into());
+    rt.block_on(f.account.sync_folder(&group, &mut |_| {}))
+        .unwrap();
+    assert!(ours(&f.index()).is_empty(), "all hidden");
+    assert!(
+        f.account
+            .take_notes()
+            .iter()
+            .any(|n| n.contains("hidden by the score file"))
+    );
+    // Only those from one sender now (both conditions must match).
+    write(
+        &format!("[test.misc]\nScore: -9999\n  Message-ID: .s{seed}.\n  From: ann@\n"),
+        20,
+    );
+    rt.block_on(f.account.sync_folder(&group, &mut |_| {}))
+        .unwrap();
+    let shown = ours(&f.index());
+    assert!(!shown.is_empty() && shown.len() < 20, "{}", shown.len());
+    assert!(shown.iter().all(|e| !e.from_addr.starts_with("ann@")));
+    // Below the threshold only: raising the threshold's floor shows everything again.
+    write(
+        "Threshold: -10000\n[test.misc]\nScore: -9999\n  From: *\n",
+        10,
+    );
+    rt.block_on(f.account.sync_folder(&group, &mut |_| {}))
+        .unwrap();
+    assert_eq!(ours(&f.index()).len(), 20);
+    // A broken file scores nothing and says why.
+    write("Score: lots\n", 5);
+    rt.block_on(f.account.sync_folder(&group, &mut |_| {}))
+        .unwrap();
+    assert_eq!(ours(&f.index()).len(), 20);
+    assert!(f.account.take_notes().iter().any(|n| n.contains("line 1")));
+}

@@ -38,6 +38,25 @@ impl NetStream {
         matches!(self.0, Inner::Tunnel(_))
     }
 
+    /// Asks the kernel to acknowledge received data at once instead of delaying the
+    /// ACK (Linux TCP_QUICKACK; it lapses after a while, so callers set it again after
+    /// each read). A server that writes a reply in two pieces with Nagle on (INN writes
+    /// an article's status line, then the article) otherwise waits up to 40 ms for our
+    /// delayed ACK before sending the second piece. Best effort: errors are ignored.
+    pub fn quickack(&self) {
+        #[cfg(target_os = "linux")]
+        {
+            let tcp = match &self.0 {
+                Inner::Plain(t) => Some(t),
+                Inner::Tls(t) => Some(t.get_ref().get_ref().get_ref()),
+                Inner::Tunnel(_) => None,
+            };
+            if let Some(t) = tcp {
+                let _ = rustix::net::sockopt::set_tcp_quickack(t, true);
+            }
+        }
+    }
+
     /// What a tunnel command said on stderr (empty for sockets).
     pub fn diagnostics(&self) -> String {
         match &self.0 {

@@ -338,6 +338,9 @@ impl NntpConn {
                 ));
             }
             self.session.feed(&self.rbuf[..n]);
+            // INN sends a status line and its article in two writes; without this the
+            // second waits for our delayed ACK (40 ms a reply, one after another).
+            self.stream.quickack();
         }
     }
 

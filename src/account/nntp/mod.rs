@@ -15,6 +15,7 @@
 
 mod conn;
 mod groups;
+pub mod score;
 mod sync;
 
 pub use conn::{Fail, NntpConn, NntpServer, Reply};
@@ -102,6 +103,16 @@ pub struct NntpAccount {
     offline_reason: String,
     /// Login failed: no automatic retries (the password will not fix itself).
     auth_failed: bool,
+    /// The score file (`score-file`), read again when it changes.
+    score_path: Option<PathBuf>,
+    score: Option<LoadedScore>,
+}
+
+/// A score file as last read: its modification time, rules and content hash.
+struct LoadedScore {
+    mtime: Option<std::time::SystemTime>,
+    rules: Option<Arc<score::ScoreFile>>,
+    hash: u64,
 }
 
 /// The cache name of an article: stable for (group, number).
@@ -113,6 +124,17 @@ pub fn local_id(group: &FolderPath, number: u64) -> crate::core::LocalId {
         h = h.wrapping_mul(0x0100_0193);
     }
     crate::core::LocalId(format!("{h:08x}.{number}.nntp"))
+}
+
+/// FNV-1a, 64 bits: a stable hash of the score file's text.
+fn fnv64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // Kept in a signed SQLite column: stay below 2^63, and never 0 ("no file").
+    (h >> 1).max(1)
 }
 
 /// The connection settings of an `[accounts.NAME.nntp]` table. Ports: RFC 3977 §3 and
@@ -154,7 +176,7 @@ pub fn from_config(
         Some(p) => crate::config::expand_tilde(p),
         None => cache.join("newsrc"),
     };
-    NntpAccount::open(
+    let mut acc = NntpAccount::open(
         id,
         settings(cfg),
         cfg.password.clone(),
@@ -162,7 +184,9 @@ pub fn from_config(
         &newsrc,
         index_path,
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    acc.set_score_file(cfg.score_file.as_deref().map(crate::config::expand_tilde));
+    Ok(acc)
 }
 
 impl NntpAccount {
@@ -203,7 +227,56 @@ impl NntpAccount {
             backoff: RETRY_FIRST,
             offline_reason: String::new(),
             auth_failed: false,
+            score_path: None,
+            score: None,
         })
+    }
+
+    /// Uses a score file (rules that hide articles); None: no scoring.
+    pub fn set_score_file(&mut self, path: Option<PathBuf>) {
+        self.score_path = path;
+        self.score = None;
+    }
+
+    /// The score rules in force and a hash of their text (0: none). The file is read
+    /// again when its modification time changed; a file that cannot be read or parsed
+    /// is reported and scores nothing.
+    pub(crate) fn current_score(&mut self) -> (Option<Arc<score::ScoreFile>>, u64) {
+        let Some(path) = self.score_path.clone() else {
+            return (None, 0);
+        };
+        let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if let Some(l) = &self.score
+            && l.mtime == mtime
+        {
+            return (l.rules.clone(), l.hash);
+        }
+        let shown = path.display().to_string();
+        let (rules, hash) = match std::fs::read(&path) {
+            Ok(bytes) => {
+                let hash = fnv64(&bytes);
+                match score::ScoreFile::parse(&String::from_utf8_lossy(&bytes)) {
+                    Ok(f) => (Some(Arc::new(f)), hash),
+                    Err(why) => {
+                        self.disk
+                            .note(format!("score file {shown}: {why}; not scoring"));
+                        (None, 0)
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, 0),
+            Err(e) => {
+                self.disk
+                    .note(format!("score file {shown}: {e}; not scoring"));
+                (None, 0)
+            }
+        };
+        self.score = Some(LoadedScore {
+            mtime,
+            rules: rules.clone(),
+            hash,
+        });
+        (rules, hash)
     }
 
     pub fn tree(&self) -> &MaildirTree {

@@ -11,6 +11,7 @@
 //! and records it in one transaction. The high water mark is saved only when the whole
 //! group is done.
 
+use super::score::{ScoreFile, ScoreInput};
 use super::{Disk, NntpAccount, local_id};
 use crate::account::{AccountError, SyncReport, SyncStep};
 use crate::core::ErrorKind;
@@ -20,7 +21,7 @@ use crate::protocol::nntp::{NntpOverview, NntpOverviewFmt, NntpRange};
 use crate::store::index::{NewEnvelope, SyncState};
 use crate::store::newsrc::ArticleSet;
 use crate::store::{ScanProgress, StoreError};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 /// Overview lines per OVER: the first range small so the first screen comes quickly.
@@ -33,7 +34,10 @@ pub struct NntpSync {
     fmt: Arc<NntpOverviewFmt>,
     /// Inclusive article ranges still to fetch, newest first.
     ranges: VecDeque<(u64, u64)>,
-    known: Arc<HashSet<u64>>,
+    /// Articles already in the index: number -> cached file.
+    known: Arc<HashMap<u64, Option<String>>>,
+    score: Option<Arc<ScoreFile>>,
+    hidden: usize,
     read: Arc<ArticleSet>,
     /// The previous range being recorded in the index while the next is fetched and
     /// parsed (three stages on two cores: network, decoding, SQLite).
@@ -57,6 +61,10 @@ pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSyn
             Ok((stored, rows, read))
         })
         .await?;
+    let (score, score_hash) = acc.current_score();
+    // The rules changed since this group was last synced: every article is scored
+    // again (newly hidden ones leave the index, no longer hidden ones come back).
+    let rescore = stored.highestmodseq.unwrap_or(0) != score_hash;
     let name = folder.0.clone();
     let conn = acc.conn().await?;
     let r = conn.select(&name).await;
@@ -100,24 +108,24 @@ pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSyn
         })
         .await?;
     }
-    let known: HashSet<u64> = rows
+    let known: HashMap<u64, Option<String>> = rows
         .iter()
-        .map(|r| r.number)
-        .filter(|n| !info.is_empty() && *n >= info.low)
+        .filter(|r| !info.is_empty() && r.number >= info.low)
+        .map(|r| (r.number, r.file_name.clone()))
         .collect();
     let mut ranges = VecDeque::new();
     let mut total = 0u64;
     if !info.is_empty() {
         // A server whose numbers went backwards (a rebuilt spool) is read again.
         let start = match stored.high_water {
-            Some(h) if h <= info.high => (h + 1).max(info.low),
+            Some(h) if h <= info.high && !rescore => (h + 1).max(info.low),
             _ => info.low.max(1),
         };
         let mut hi = info.high;
         let mut size = FIRST_RANGE;
         while hi >= start {
             // Skip the top numbers already known (an interrupted first sync).
-            while hi >= start && known.contains(&hi) {
+            while !rescore && hi >= start && known.contains_key(&hi) {
                 hi -= 1;
             }
             if hi < start {
@@ -138,11 +146,15 @@ pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSyn
         fmt: Arc::new(fmt),
         ranges,
         known: Arc::new(known),
+        score,
+        hidden: 0,
         read: Arc::new(read),
         writing: None,
         finish: SyncState {
             low_water: Some(info.low),
             high_water: Some(info.high),
+            // NNTP has no other use for it: the score rules the rows were made with.
+            highestmodseq: Some(score_hash),
             ..stored
         },
         report,
@@ -157,6 +169,12 @@ pub async fn step(
 ) -> Result<SyncStep<NntpSync>, AccountError> {
     let Some((lo, hi)) = job.ranges.pop_front() else {
         written(acc, &mut job).await?;
+        if job.hidden > 0 {
+            acc.disk.note(format!(
+                "{}: {} articles hidden by the score file",
+                job.folder, job.hidden
+            ));
+        }
         let (f, st) = (job.folder.clone(), job.finish.clone());
         acc.disk(move |d| d.index().set_sync_state(&d.id, &f, &st))
             .await?;
@@ -173,23 +191,33 @@ pub async fn step(
         Ok(l) => l,
         Err(f) => return Err(acc.failed(f)),
     };
-    let (f, fmt, read, known) = (
+    let (f, fmt, read, known, score) = (
         job.folder.clone(),
         job.fmt.clone(),
         job.read.clone(),
         job.known.clone(),
+        job.score.clone(),
     );
     let d = acc.disk.clone();
-    let parsed =
-        tokio::task::spawn_blocking(move || envelopes(&f, &fmt, &read, &known, &lines, &d))
-            .await
-            .map_err(|e| acc.error(ErrorKind::Store, format!("worker failed: {e}")))?;
-    let (rows, bytes) = parsed;
+    let parsed = tokio::task::spawn_blocking(move || {
+        envelopes(&f, &fmt, &read, &known, score.as_deref(), &lines, &d)
+    })
+    .await
+    .map_err(|e| acc.error(ErrorKind::Store, format!("worker failed: {e}")))?;
+    let Parsed {
+        rows,
+        bytes,
+        hidden,
+        unhide,
+    } = parsed;
     written(acc, &mut job).await?;
     job.report.added += rows.len();
+    job.report.removed += unhide.len();
     job.report.bytes += bytes;
+    job.hidden += hidden;
     let (d, f) = (acc.disk.clone(), job.folder.clone());
     job.writing = Some(tokio::task::spawn_blocking(move || {
+        drop_rows(&d, &f, &unhide)?;
         d.index().add_overview(&d.id, &f, &rows)
     }));
     if job.done == 0 {
@@ -216,18 +244,34 @@ async fn written(acc: &NntpAccount, job: &mut NntpSync) -> Result<(), AccountErr
     }
 }
 
-/// Envelope rows for overview lines, skipping articles already known. A line that
-/// cannot be parsed is noted and skipped (the rest of the group still shows).
+/// What one range of overview lines comes to.
+struct Parsed {
+    rows: Vec<(NewEnvelope, u64)>,
+    bytes: u64,
+    /// Articles the score file hides.
+    hidden: usize,
+    /// Known articles the score file hides now: they leave the index.
+    unhide: Vec<(LocalId, Option<String>)>,
+}
+
+/// Envelope rows for overview lines, skipping articles already known and those the
+/// score file hides. A line that cannot be parsed is noted and skipped (the rest of
+/// the group still shows).
 fn envelopes(
     folder: &FolderPath,
     fmt: &NntpOverviewFmt,
     read: &ArticleSet,
-    known: &HashSet<u64>,
+    known: &HashMap<u64, Option<String>>,
+    score: Option<&ScoreFile>,
     lines: &[Vec<u8>],
     d: &Disk,
-) -> (Vec<(NewEnvelope, u64)>, u64) {
-    let mut rows = Vec::with_capacity(lines.len());
-    let mut bytes = 0;
+) -> Parsed {
+    let mut p = Parsed {
+        rows: Vec::with_capacity(lines.len()),
+        bytes: 0,
+        hidden: 0,
+        unhide: Vec::new(),
+    };
     let mut bad = 0;
     for l in lines {
         let o = match fmt.parse(l) {
@@ -237,16 +281,30 @@ fn envelopes(
                 continue;
             }
         };
-        if known.contains(&o.number) {
+        let input = ScoreInput {
+            from: o.from,
+            subject: o.subject,
+            message_id: o.message_id,
+            references: o.references,
+            xref: o.xref,
+        };
+        if score.is_some_and(|s| s.hides(&folder.0, &input)) {
+            p.hidden += 1;
+            if let Some(file) = known.get(&o.number) {
+                p.unhide.push((local_id(folder, o.number), file.clone()));
+            }
             continue;
         }
-        bytes += l.len() as u64;
+        if known.contains_key(&o.number) {
+            continue;
+        }
+        p.bytes += l.len() as u64;
         let flags = if read.contains(o.number) {
             Flags::SEEN
         } else {
             Flags::empty()
         };
-        rows.push((
+        p.rows.push((
             NewEnvelope {
                 uid: local_id(folder, o.number).0,
                 file_name: None,
@@ -262,7 +320,7 @@ fn envelopes(
             "{folder}: {bad} overview lines could not be read and were skipped"
         ));
     }
-    (rows, bytes)
+    p
 }
 
 /// The index fields of an article from its overview: the same decoding (RFC 2047,
