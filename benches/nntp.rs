@@ -140,7 +140,7 @@ fn articles(s: &NntpServer, group: &str, n: usize, dir: &Path) {
         .view()
         .envelopes(&AccountId("bench".into()), &folder)
         .expect("envelopes");
-    envs.sort_by(|a, b| b.date.cmp(&a.date));
+    envs.sort_by_key(|e| std::cmp::Reverse(e.date));
     assert!(envs.len() >= 2 * n, "not enough articles: sync first");
     rt.block_on(acc.connect()).expect("connect");
     let t = Instant::now();

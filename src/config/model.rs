@@ -143,6 +143,8 @@ impl Source {
 }
 
 /// How an account sends mail.
+// One per account, read once: the size of the SMTP table does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Sending {
     Smtp(ServerConfig),

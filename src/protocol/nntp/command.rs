@@ -292,14 +292,14 @@ impl NntpCommand {
             }
             C::NewNews(w, when) => {
                 word(w.as_bytes())?;
-                check_when(when).map_err(|w| bad(w))?;
+                check_when(when).map_err(&bad)?;
                 p(b"NEWNEWS");
                 p(w.as_bytes());
                 p(when.as_bytes());
                 p(b"GMT");
             }
             C::NewGroups(when) => {
-                check_when(when).map_err(|w| bad(w))?;
+                check_when(when).map_err(&bad)?;
                 p(b"NEWGROUPS");
                 p(when.as_bytes());
                 p(b"GMT");
