@@ -270,7 +270,7 @@ mod tests {
     #[test]
     fn rules_sections_and_threshold() {
         let f = ScoreFile::parse(
-            "% a comment\nThreshold: -100\n[comp.*, !comp.misc]\nScore: -9999\n  From: *@spam.example\nScore:: 50\n  Subject: posthorn\n  References: <0@x>\n[*]\nScore: =7\n  ~Xref: alt.*\n",
+            "% a comment\nThreshold: -100\n[comp.*, !comp.misc]\nScore: -9999\n  From: *@spam.example\nScore:: 50\n  Subject: posthorn\n  References: <mine@x>\n[*]\nScore: =7\n  ~Xref: alt.*\n",
         )
         .unwrap();
         assert_eq!(f.threshold, -100);
