@@ -240,27 +240,21 @@ impl Newsrc {
         })
     }
 
-    fn group_mut(&mut self, name: &str) -> &mut ArticleSet {
-        let i = match self
-            .lines
-            .iter()
-            .position(|l| matches!(l, Line::Group { name: n, .. } if n == name))
-        {
-            Some(i) => i,
-            None => {
-                self.lines.push(Line::Group {
-                    name: name.to_string(),
-                    subscribed: false,
-                    read: ArticleSet::default(),
-                });
-                self.lines.len() - 1
-            }
-        };
-        match &mut self.lines[i] {
-            Line::Group { read, .. } => read,
-            // Unreachable: `i` points at a group line.
-            Line::Other(_) => unreachable!("a group line"),
+    /// The read set of a group, the group added (unsubscribed) at the end when the
+    /// file does not have it yet. None only if that failed, which it cannot.
+    fn group_mut(&mut self, name: &str) -> Option<&mut ArticleSet> {
+        let has = |l: &Line| matches!(l, Line::Group { name: n, .. } if n == name);
+        if !self.lines.iter().any(has) {
+            self.lines.push(Line::Group {
+                name: name.to_string(),
+                subscribed: false,
+                read: ArticleSet::default(),
+            });
         }
+        self.lines.iter_mut().find_map(|l| match l {
+            Line::Group { name: n, read, .. } if n == name => Some(read),
+            _ => None,
+        })
     }
 
     /// The subscribed groups, in file order.
@@ -308,18 +302,21 @@ impl Newsrc {
     }
 
     pub fn mark(&mut self, name: &str, n: u64, read: bool) {
-        let set = self.group_mut(name);
-        if read {
-            set.insert(n);
-        } else {
-            set.remove(n);
+        if let Some(set) = self.group_mut(name) {
+            if read {
+                set.insert(n);
+            } else {
+                set.remove(n);
+            }
         }
     }
 
     /// Catch-up: everything up to `high` is read.
     pub fn catch_up(&mut self, name: &str, high: u64) {
-        if high >= 1 {
-            self.group_mut(name).insert_range(1, high);
+        if high >= 1
+            && let Some(set) = self.group_mut(name)
+        {
+            set.insert_range(1, high);
         }
     }
 }
