@@ -211,3 +211,65 @@ fn a_garbage_status_line_is_an_error_not_an_empty_group() {
     assert_eq!(e.kind, ErrorKind::Protocol, "{e:?}");
     assert!(e.message.contains("2l1"), "{}", e.message);
 }
+
+#[test]
+fn offline_the_groups_still_list_and_the_account_says_when_it_retries() {
+    // A port nobody listens on (bound, then closed).
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut acc = account(port, TlsMode::None, None, dir.path());
+    let rt = rt();
+    rt.block_on(async {
+        acc.connect()
+            .await
+            .expect("offline is not an error at start");
+        assert!(matches!(
+            acc.take_state(),
+            Some(posthorn::core::AccountState::Offline { .. })
+        ));
+        let folders = acc.list_folders().await.unwrap();
+        assert_eq!(
+            folders.len(),
+            1,
+            "the .newsrc's groups, without the network"
+        );
+        let e = acc
+            .sync_folder(&FolderPath("g".into()), &mut |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Network);
+        assert!(e.message.contains("retrying in"), "{}", e.message);
+        assert!(acc.wake_at().is_some(), "a reconnect is planned");
+    });
+}
+
+#[test]
+fn an_article_whose_message_id_cannot_be_sent_is_fetched_by_number() {
+    let (port, seen) = fake(|cmd, _| {
+        Some(match cmd {
+            "GROUP g" => "211 1 1 1 g\r\n".into(),
+            c if c.starts_with("OVER") => {
+                "224 data\r\n1\tOdd\tAnn <a@x>\tMon, 23 Nov 2026 10:00:00 +0000\t<odd\x01id@x>\t\t10\t1\r\n.\r\n".into()
+            }
+            "ARTICLE 1" => "220 1 <odd@x>\r\nSubject: Odd\r\n\r\nbody\r\n.\r\n".into(),
+            _ => "500 what\r\n".into(),
+        })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut acc = account(port, TlsMode::None, None, dir.path());
+    let rt = rt();
+    let g = FolderPath("g".into());
+    rt.block_on(acc.sync_folder(&g, &mut |_| {})).unwrap();
+    let envs = IndexReader::open(&dir.path().join("index.db"))
+        .unwrap()
+        .view()
+        .envelopes(&AccountId("news".into()), &g)
+        .unwrap();
+    let r = posthorn::core::MessageRef::local(envs[0].id.clone());
+    let b = rt.block_on(acc.fetch(&g, &r)).unwrap();
+    assert_eq!(b.0, b"Subject: Odd\n\nbody\n");
+    assert!(seen.lock().unwrap().iter().any(|l| l == "ARTICLE 1"));
+}

@@ -34,8 +34,9 @@ impl NntpAccount {
                     format!("{folder}: article {} is not in the index", id.0),
                 ));
             };
-            // By Message-ID when known: no GROUP needed, and it survives renumbering.
-            req.push(if row.message_id.starts_with('<') {
+            // By Message-ID when it is a valid one (RFC 3977 §3.6): no GROUP needed,
+            // and it survives renumbering; else by number.
+            req.push(if valid_message_id(&row.message_id) {
                 NntpArticleId::MessageId(row.message_id.clone())
             } else {
                 NntpArticleId::Number(row.number)
@@ -92,4 +93,16 @@ fn store_bodies(
         .map(|((id, flags, _), e)| (id.clone(), Some(e.file_name), *flags))
         .collect();
     d.index().set_files(&d.id, folder, &rows)
+}
+
+/// RFC 3977 §3.6: "<", printable US-ASCII without ">" inside, ">", at most 250 bytes.
+fn valid_message_id(m: &str) -> bool {
+    let b = m.as_bytes();
+    b.len() >= 3
+        && b.len() <= 250
+        && b[0] == b'<'
+        && b[b.len() - 1] == b'>'
+        && b[1..b.len() - 1]
+            .iter()
+            .all(|&c| (0x21..0x7f).contains(&c) && c != b'>')
 }
