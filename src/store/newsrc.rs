@@ -148,7 +148,7 @@ pub struct Newsrc {
 impl Newsrc {
     pub fn parse(text: &str) -> Newsrc {
         let lines = text
-            .lines()
+            .split_terminator('\n')
             .map(|l| {
                 // The group name ends at the first ':' or '!' (names hold neither).
                 let Some(i) = l.find([':', '!']) else {
