@@ -130,6 +130,8 @@ pub enum AppEvent {
     Error(String),
     /// The clock, for relative dates; sent about once a minute.
     Now(i64),
+    /// Composing and sending (see `app::compose`).
+    Compose(super::compose::ComposeEvent),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,4 +205,6 @@ pub enum Effect {
         op: crate::core::FolderOp,
     },
     Quit,
+    /// Composing and sending (see `app::compose`).
+    Compose(super::compose::ComposeEffect),
 }

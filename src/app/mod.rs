@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod action;
+pub mod compose;
+mod compose_outbox;
 pub mod count;
 pub mod event;
 pub mod folder_ops;

@@ -102,6 +102,8 @@ pub enum PromptKind {
     },
     /// Search every folder and account.
     Search,
+    /// A prompt of the compose screen or the outbox view.
+    Compose(super::compose::ComposePrompt),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,6 +215,8 @@ pub struct AppState {
     pub search_partial: bool,
     /// How many messages were indexed when the saved-search counts were last asked for.
     pub counted_at: u64,
+    /// The compose screen, the outbox view and the identities to write from.
+    pub compose: super::compose::ComposeModel,
 }
 
 /// An undo whose operations are on their way; "Undone" is said when all came back Ok.
@@ -275,6 +279,7 @@ impl AppState {
             saved: Vec::new(),
             search_partial: false,
             counted_at: 0,
+            compose: Default::default(),
         }
     }
 

@@ -284,6 +284,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
         AppEvent::Info(text) => state.info(text),
         AppEvent::Error(e) => state.error(e),
         AppEvent::Now(t) => state.now = t,
+        AppEvent::Compose(e) => super::compose::on_event(state, e, fx),
     }
 }
 
@@ -380,6 +381,9 @@ fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
             _ => {}
         }
         return;
+    }
+    if let Some(ctx) = super::compose::context(state) {
+        return super::compose::on_key(state, ctx, key, fx);
     }
     let ctx = if state.focus == Focus::Reader {
         Context::Reader
@@ -559,6 +563,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         | Action::DeleteFolder
         | Action::ToggleSubscribe
         | Action::EmptyTrash => super::folder_ops::act(state, action, fx),
+        a if a.starts_compose() => super::compose::start(state, a, fx),
         _ => super::reader::reader_act(state, action, fx),
     }
 }

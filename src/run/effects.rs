@@ -35,7 +35,13 @@ enum Waiting {
     Folder,
     /// One step of a move between accounts.
     Transfer(Box<Transfer>),
+    /// A command sent for someone else (composing): its answer goes to the callback.
+    Then(Then),
 }
+
+/// What to do with the answer to a command sent through `Executor::command`.
+pub type Then =
+    Box<dyn FnOnce(Result<AccountReply, crate::account::AccountError>) -> Option<AppEvent> + Send>;
 
 /// A move between accounts, carried out in three steps: the source exports the
 /// messages, the destination stores them (durably), then the source removes them.
@@ -237,7 +243,16 @@ impl Executor {
                 );
             }
             Effect::Quit => {}
+            // Carried out by `run::compose` in the UI loop (it needs the terminal).
+            Effect::Compose(_) => {}
         }
+    }
+
+    /// Sends `op` to an account; `then` turns its answer into an event.
+    pub fn command(&mut self, account: &AccountId, op: AccountOp, then: Then) {
+        let req = self.own_req();
+        self.waiting.insert(req, Waiting::Then(then));
+        self.send(account, AccountCommand { req, op });
     }
 
     /// Lists an account's folders with their counts. At start-up (`names_first`) the
@@ -397,6 +412,17 @@ impl Executor {
         if let Err(e) = self.manager.send(account, cmd) {
             let waiting = self.waiting.remove(&req);
             let msg = Failure::new(ErrorKind::Unsupported, e.to_string());
+            if let Some(Waiting::Then(then)) = waiting {
+                let e = crate::account::AccountError {
+                    account: account.clone(),
+                    kind: ErrorKind::Unsupported,
+                    message: e.to_string(),
+                };
+                if let Some(ev) = then(Err(e)) {
+                    let _ = self.tx.send(ev);
+                }
+                return;
+            }
             let _ = self.tx.send(match waiting {
                 Some(Waiting::Scan(a, f)) => {
                     self.scanning.remove(&(a.clone(), f.clone()));
@@ -520,6 +546,7 @@ impl Executor {
                     result: result.map(|_| ()).map_err(Into::into),
                 }),
                 Some(Waiting::Transfer(t)) => self.transfer_step(*t, result),
+                Some(Waiting::Then(then)) => then(result),
                 None => result
                     .err()
                     .map(|e| AppEvent::Error(format!("{account}: {}", e.message))),

@@ -2,7 +2,10 @@
 //! and carries out the effects `update` asks for. This is the only place where the pure
 //! app meets tokio, the store and the terminal.
 
+pub mod compose;
+mod compose_glue;
 pub mod demo;
+pub mod editor;
 pub mod effects;
 pub mod indexer;
 pub mod save;

@@ -42,6 +42,7 @@ pub fn initial_state(setup: &Setup) -> AppState {
             Err(e) => state.error(format!("config searches.{name}: {e}")),
         }
     }
+    state.compose.identities = super::compose::identities(&setup.config);
     for n in &setup.notes {
         state.info(n.clone());
     }
@@ -102,6 +103,8 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     let (ntx, mut nrx) = mpsc::unbounded_channel();
     let mut manager = AccountManager::new(ntx);
     let mut state = initial_state(&setup);
+    let mut composer =
+        super::compose::ComposeRunner::new(tx.clone(), &setup.index_path, &setup.config, &setup.caches);
     let Setup {
         accounts,
         caches,
@@ -127,6 +130,14 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
         exec.run(crate::app::Effect::CountSearches {
             queries: state.saved.iter().map(|s| s.query.clone()).collect(),
         });
+    }
+
+    // Messages being written when an earlier session ended are offered again.
+    let leftovers = composer.leftovers();
+    if !leftovers.is_empty() {
+        let _ = tx.send(AppEvent::Compose(
+            crate::app::compose::ComposeEvent::Leftovers(leftovers),
+        ));
     }
 
     let mut events = EventStream::new();
@@ -157,7 +168,19 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
         }
         for ev in batch {
             for effect in update(&mut state, ev) {
-                exec.run(effect);
+                match effect {
+                    // Composing may hand the terminal to the editor.
+                    crate::app::Effect::Compose(c) => {
+                        events = composer.run(c, &mut exec, &mut guard, events).await;
+                        // The terminal may have been resized while the editor ran.
+                        if let Ok(s) = guard.terminal.size()
+                            && (s.width, s.height) != (state.width, state.height)
+                        {
+                            let _ = tx.send(AppEvent::Resize(s.width, s.height));
+                        }
+                    }
+                    e => exec.run(e),
+                }
             }
             dirty = true;
         }

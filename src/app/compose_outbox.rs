@@ -1,0 +1,119 @@
+//! The outbox view's keys (retry, delete after asking) and the outbox sender's reports:
+//! the status line says "Sending 1…", then "Sent" or the server's error (kept in the
+//! notices too).
+//!
+//! Pure: no file system, no tokio, no ratatui.
+
+use super::action::Action;
+use super::compose::{ComposeEffect, ComposePrompt, EntryState, OutboxEvent};
+use super::event::Effect;
+use super::key::Key;
+use super::state::AppState;
+
+pub(super) fn act(state: &mut AppState, action: Option<Action>, key: Key, fx: &mut Vec<Effect>) {
+    let n = state.compose.outbox.len();
+    let cursor = state.compose.outbox_cursor.min(n.saturating_sub(1));
+    let selected = state.compose.outbox.get(cursor).cloned();
+    match action {
+        Some(Action::OutboxDown) => {
+            state.compose.outbox_cursor = (cursor + 1).min(n.saturating_sub(1));
+        }
+        Some(Action::OutboxUp) => state.compose.outbox_cursor = cursor.saturating_sub(1),
+        Some(Action::OutboxClose) => state.compose.outbox_open = false,
+        Some(Action::OutboxRetry) => match selected {
+            Some(e) if e.state == EntryState::Sending => state.info("It is being sent now"),
+            Some(e) => {
+                state.info(format!("Sending {}…", what(&e.subject)));
+                fx.push(Effect::Compose(ComposeEffect::OutboxRetry { id: e.id }));
+            }
+            None => state.info("The outbox is empty"),
+        },
+        Some(Action::OutboxDelete) => match selected {
+            Some(e) if e.state == EntryState::Sending => {
+                state.info("It is being sent now; wait for the answer")
+            }
+            Some(e) => super::compose::open_prompt(
+                state,
+                ComposePrompt::ConfirmDelete {
+                    id: e.id,
+                    what: what(&e.subject),
+                },
+                String::new(),
+            ),
+            None => state.info("The outbox is empty"),
+        },
+        Some(Action::Help) => {
+            state.help = true;
+            state.help_scroll = 0;
+        }
+        Some(Action::Notices) => {
+            state.show_notices = true;
+            state.help_scroll = 0;
+        }
+        _ => state.info(format!("{key} is not bound here (? shows the keys)")),
+    }
+}
+
+fn what(subject: &str) -> String {
+    if subject.trim().is_empty() {
+        "the message without subject".into()
+    } else {
+        format!("“{subject}”")
+    }
+}
+
+pub(super) fn on_event(state: &mut AppState, event: OutboxEvent) {
+    let m = &mut state.compose;
+    match event {
+        OutboxEvent::List(entries) => m.outbox = entries,
+        OutboxEvent::Queued(e) => {
+            m.outbox.retain(|x| x.id != e.id);
+            m.outbox.push(e);
+        }
+        OutboxEvent::Sending { id } => {
+            if let Some(e) = m.outbox.iter_mut().find(|e| e.id == id) {
+                e.state = EntryState::Sending;
+                e.attempts += 1;
+            }
+            let n = m
+                .outbox
+                .iter()
+                .filter(|e| e.state == EntryState::Sending)
+                .count()
+                .max(m.in_flight);
+            state.info(format!("Sending {n}…"));
+        }
+        OutboxEvent::Sent { id } => {
+            let subject = m
+                .outbox
+                .iter()
+                .find(|e| e.id == id)
+                .map(|e| e.subject.clone());
+            m.outbox.retain(|e| e.id != id);
+            m.in_flight = m.in_flight.saturating_sub(1);
+            state.info(match subject {
+                Some(s) => format!("Sent {}", what(&s)),
+                None => "Sent".into(),
+            });
+        }
+        OutboxEvent::Failed { id, error } => {
+            let mut subject = None;
+            if let Some(e) = m.outbox.iter_mut().find(|e| e.id == id) {
+                e.state = EntryState::Failed;
+                e.error = Some(error.clone());
+                subject = Some(e.subject.clone());
+            }
+            m.in_flight = m.in_flight.saturating_sub(1);
+            let subject = subject.map(|s| what(&s)).unwrap_or_else(|| "a message".into());
+            state.error(format!(
+                "Not sent: {subject}: {error} (kept in the outbox; ctrl-o to retry)"
+            ));
+        }
+        OutboxEvent::NotQueued { error } => {
+            m.in_flight = m.in_flight.saturating_sub(1);
+            state.error(format!("Not sent: {error}"));
+        }
+    }
+    let n = state.compose.outbox.len();
+    state.compose.outbox_cursor = state.compose.outbox_cursor.min(n.saturating_sub(1));
+}
