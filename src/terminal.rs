@@ -53,13 +53,23 @@ pub fn suspend() -> std::io::Result<()> {
     disable_raw_mode()
 }
 
-/// Takes the terminal back after `suspend` and forgets what ratatui thinks is on the
-/// screen, so the next draw paints every cell.
+/// Takes the terminal back after `suspend` and repaints from scratch.
 pub fn resume(guard: &mut TerminalGuard) -> std::io::Result<()> {
     enable_raw_mode()?;
     execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-    guard.terminal.hide_cursor()?;
-    guard.terminal.clear()
+    repaint(guard)
+}
+
+/// Clears the screen and forgets what ratatui thinks is on it, so the next draw paints
+/// every cell. (`Terminal::clear` would ask the terminal for the cursor position, and
+/// the answer can be taken by the event stream's reader.)
+pub fn repaint(guard: &mut TerminalGuard) -> std::io::Result<()> {
+    execute!(
+        stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    guard.terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+    guard.terminal.hide_cursor()
 }
 
 impl Drop for TerminalGuard {

@@ -152,10 +152,7 @@ async fn builtin(
             Err(e) => error = Some(e),
         }
         if done {
-            guard
-                .terminal
-                .clear()
-                .map_err(|e| format!("cannot redraw: {e}"))?;
+            crate::terminal::repaint(guard).map_err(|e| format!("cannot redraw: {e}"))?;
             return match error {
                 Some(e) => Err(e),
                 None => Ok(()),

@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame, state: &AppState, c: &Composer, area: Rect) {
         pad(&sanitize::line(&title), w),
         theme::header(),
     ));
-    let label_w = 9;
+    let label_w = 10;
     let field = |name: &str, value: String, note: String| -> Line<'static> {
         let room = w.saturating_sub(label_w + 1 + super::text::width(&note));
         Line::from(vec![
