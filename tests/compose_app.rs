@@ -498,3 +498,144 @@ fn compose_keys_can_be_rebound() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].1.contains("compose:"), "{problems:?}");
 }
+
+/// The screen as text (trailing blanks trimmed), after checking no cell holds a
+/// control character.
+fn draw(s: &AppState) -> String {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
+    t.draw(|f| posthorn::ui::render(f, s)).unwrap();
+    let buf = t.backend().buffer();
+    let mut text = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            assert!(!sym.chars().any(char::is_control), "control at {x},{y}");
+            line.push_str(sym);
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+fn full_draft() -> Draft {
+    let mut d = draft();
+    d.to = vec![
+        "Ann Example <ann@example.org>".into(),
+        "\"Bob, Jr\" <bob@example.org>".into(),
+    ];
+    d.cc = vec!["carol@example.org".into()];
+    d.bcc = vec!["archive@example.net".into()];
+    d.subject = "Quarterly report — figures\x1b[31m attached".into();
+    d.body = "Hi all,\n\nthe figures are attached.\n\n> On Monday, Ann wrote:\n> can you send them?\n\n-- \nRobin\n"
+        .into();
+    d.attachments = vec![
+        Attachment {
+            name: "report-Q3.pdf".into(),
+            content_type: "application/pdf".into(),
+            data: AttachmentData::File("/home/robin/work/report-Q3.pdf".into()),
+        },
+        Attachment {
+            name: "Übersicht.xlsx".into(),
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                .into(),
+            data: AttachmentData::Bytes(vec![0; 10]),
+        },
+    ];
+    d
+}
+
+fn compose_screen(w: u16, h: u16) -> AppState {
+    let mut s = state();
+    update(&mut s, AppEvent::Resize(w, h));
+    update(
+        &mut s,
+        AppEvent::Compose(ComposeEvent::Ready {
+            file: file(),
+            draft: full_draft(),
+            sizes: vec![245_760, 18_000],
+            replaces: None,
+            error: None,
+        }),
+    );
+    press(&mut s, &["j"]);
+    s
+}
+
+#[test]
+fn compose_screen_80x24() {
+    let s = compose_screen(80, 24);
+    insta::assert_snapshot!(draw(&s));
+}
+
+#[test]
+fn compose_screen_200x50() {
+    let s = compose_screen(200, 50);
+    insta::assert_snapshot!(draw(&s));
+}
+
+#[test]
+fn compose_abort_question_80x24() {
+    let mut s = compose_screen(80, 24);
+    press(&mut s, &["q"]);
+    let screen = draw(&s);
+    assert!(
+        screen.lines().nth(23).unwrap().contains("Throw this message away? (y/n)"),
+        "{screen}"
+    );
+}
+
+fn outbox_screen(w: u16, h: u16) -> AppState {
+    let mut s = state();
+    update(&mut s, AppEvent::Resize(w, h));
+    press(&mut s, &["ctrl-o"]);
+    let e = |id: &str, subject: &str, st: EntryState, attempts: u32, error: Option<&str>| {
+        OutboxEntry {
+            id: id.into(),
+            account: AccountId("home".into()),
+            to: "Ann Example <ann@example.org>, bob@example.org".into(),
+            subject: subject.into(),
+            attempts,
+            error: error.map(str::to_string),
+            state: st,
+        }
+    };
+    update(
+        &mut s,
+        AppEvent::Compose(ComposeEvent::Outbox(OutboxEvent::List(vec![
+            e("1", "Quarterly report", EntryState::Failed, 3,
+              Some("535 5.7.8 Error: authentication failed: authentication failure (the password for alice was refused by smtp.example.org:587)")),
+            e("2", "Lunch on Friday?", EntryState::Sending, 0, None),
+            e("3", "Re: \x1b]52;c;aGk=\x07clipboard", EntryState::Queued, 0, None),
+        ]))),
+    );
+    s
+}
+
+#[test]
+fn outbox_80x24() {
+    insta::assert_snapshot!(draw(&outbox_screen(80, 24)));
+}
+
+#[test]
+fn outbox_200x50() {
+    insta::assert_snapshot!(draw(&outbox_screen(200, 50)));
+}
+
+#[test]
+fn help_lists_the_compose_keys() {
+    let mut s = compose_screen(100, 120);
+    press(&mut s, &["?"]);
+    let screen = draw(&s);
+    for want in [
+        "Composing (after the editor)",
+        "send the message",
+        "The outbox (ctrl-o)",
+        "reply to the mailing list",
+    ] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+}

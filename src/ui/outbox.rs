@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
             String::new()
         };
         let head = format!(
-            " {} {} {} {} ",
+            " {} {} {} {}",
             pad(st, state_w),
             pad(&fit(&sanitize::line(&e.account.0), acc_w), acc_w),
             pad(&fit(&sanitize::line(&e.to), to_w), to_w),
