@@ -236,6 +236,9 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             complete,
         } => super::search::results(state, req, result, done, complete),
         AppEvent::SearchCounts { counts } => super::search::counts(state, counts),
+        AppEvent::ServerSearchDone { req, result } => {
+            super::search::server_results(state, req, result)
+        }
         AppEvent::BodySearchDone { req, matches } => {
             // Only the latest search may set the matches: an older one answered late
             // belongs to a limit that is no longer shown.
@@ -479,6 +482,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
                 .unwrap_or_default();
             prompt::open(state, PromptKind::Limit, current);
         }
+        Action::ServerSearch => super::search::ask_servers(state, fx),
         Action::Search => {
             let current = match &state.source {
                 Some(ViewSource::Search { query, name: None }) => query.source.clone(),

@@ -10,6 +10,7 @@ pub mod effects;
 pub mod indexer;
 pub mod save;
 pub mod search;
+pub mod server_search;
 pub mod setup;
 mod tui;
 

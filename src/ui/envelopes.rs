@@ -97,7 +97,9 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         let tagged = state.is_tagged(e);
         let status = [
             if tagged { '*' } else { ' ' },
-            if e.is_unread() {
+            if e.flags.contains(Flags::TRASHED) {
+                'D'
+            } else if e.is_unread() {
                 'N'
             } else if e.flags.contains(Flags::REPLIED) {
                 'r'
@@ -146,6 +148,9 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         }
         if tagged {
             style = style.patch(theme::tagged());
+        }
+        if e.flags.contains(Flags::TRASHED) {
+            style = style.add_modifier(ratatui::style::Modifier::CROSSED_OUT);
         }
         if i == state.cursor {
             style = style.patch(if state.focus == Focus::Folders {
