@@ -1,0 +1,233 @@
+//! End to end in a pseudo-terminal (80x24): `c` hands a compose file to $EDITOR (a
+//! shell script that fills in To, Subject and the body), the TUI comes back intact with
+//! the compose screen, `y` sends through the account's `sendmail` command (a script that
+//! writes its stdin to a file), and the list is back. Also: a kill while composing
+//! leaves the text, and the next start offers it again.
+
+use expectrl::Session;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Screen {
+    session: Session,
+    parser: vt100::Parser,
+}
+
+impl Screen {
+    fn start(dir: &Path, editor: &Path) -> Screen {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_posthorn"));
+        cmd.arg("--config")
+            .arg(dir.join("config.toml"))
+            .env("TERM", "xterm-256color")
+            .env("HOME", dir)
+            .env("TZ", "UTC")
+            .env_remove("VISUAL")
+            .env("EDITOR", editor);
+        let mut session = Session::spawn(cmd).expect("spawn posthorn in a pty");
+        session.get_process_mut().set_window_size(80, 24).unwrap();
+        Screen {
+            session,
+            parser: vt100::Parser::new(24, 80, 0),
+        }
+    }
+
+    fn pump(&mut self) {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = self.session.try_read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            self.parser.process(&buf[..n]);
+            // Answer cursor-position queries (ESC [ 6 n) as a real terminal does.
+            if buf[..n].windows(4).any(|w| w == b"\x1b[6n") {
+                let (row, col) = self.parser.screen().cursor_position();
+                self.session
+                    .send(format!("\x1b[{};{}R", row + 1, col + 1))
+                    .unwrap();
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Waits (a hang guard, not a speed check) until the screen satisfies `pred`.
+    fn wait(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            self.pump();
+            let t = self.text();
+            if pred(&t) {
+                return t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{t}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn keys(&mut self, k: &str) {
+        self.session.send(k).unwrap();
+    }
+
+    fn quit(mut self) {
+        self.keys("\x03");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.session.is_alive().unwrap_or(false) {
+            self.pump();
+            assert!(Instant::now() < deadline, "posthorn did not exit on ctrl-c");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A Maildir account with one message, sending through a script that keeps what it
+/// was given in `sent.eml` (and its arguments in `args`).
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(d.join("Maildir").join(sub)).unwrap();
+    }
+    std::fs::write(
+        d.join("Maildir/cur/1700000000.1.host:2,S"),
+        "From: Ann <ann@example.org>\nTo: robin@example.net\nSubject: Lunch\n\
+         Message-ID: <lunch@example.org>\nDate: Mon, 20 Nov 2023 10:00:00 +0000\n\nShall we?\n",
+    )
+    .unwrap();
+    let sendmail = d.join("fake-sendmail.sh");
+    std::fs::write(
+        &sendmail,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{0}/args'\ncat > '{0}/sent.tmp' && mv '{0}/sent.tmp' '{0}/sent.eml'\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    let editor = d.join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\n\
+         f=\"$1\"\n\
+         sed -e 's/^To:.*$/To: Bob <bob@example.test>/' \
+             -e 's/^Subject:.*$/Subject: Hello from the pty/' \"$f\" > \"$f.new\"\n\
+         printf 'Body line written by the editor.\\n' >> \"$f.new\"\n\
+         mv \"$f.new\" \"$f\"\n",
+    )
+    .unwrap();
+    for f in [&sendmail, &editor] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::write(
+        d.join("config.toml"),
+        format!(
+            "[general]\nindex = \"{0}/data/index.sqlite\"\n\n\
+             [accounts.home]\nfrom = \"Robin <robin@example.net>\"\n\n\
+             [accounts.home.maildir]\npath = \"{0}/Maildir\"\n\n\
+             [accounts.home.sendmail]\ncommand = \"{1}\"\n",
+            d.display(),
+            sendmail.display()
+        ),
+    )
+    .unwrap();
+    (dir, editor)
+}
+
+#[test]
+fn editor_round_trip_then_send_through_sendmail() {
+    let (dir, editor) = setup();
+    let mut s = Screen::start(dir.path(), &editor);
+    s.wait("the list", |t| t.contains("Lunch"));
+    s.keys("c");
+    // Waits for the key line: the frame is written top to bottom.
+    let t = s.wait("the compose screen", |t| {
+        t.contains("Compose — home") && t.contains("y send")
+    });
+    assert!(t.contains("Subject: Hello from the pty"), "{t}");
+    assert!(t.contains("To:      Bob <bob@example.test>"), "{t}");
+    // Nothing of the list is left behind (its folder pane border, its rows).
+    assert!(!t.contains('│') && !t.contains("Lunch"), "{t}");
+    assert!(t.contains("From:    Robin <robin@example.net>"), "{t}");
+    assert!(t.contains("Body line written by the editor."), "{t}");
+    // The compose file is durable beside the index while the screen shows it.
+    let files = compose_files(dir.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+
+    s.keys("y");
+    let t = s.wait("the list again", |t| t.contains("Lunch") && !t.contains("Compose —"));
+    let sent = dir.path().join("sent.eml");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !sent.exists() {
+        s.pump();
+        assert!(
+            Instant::now() < deadline,
+            "sendmail was never run; screen:\n{}",
+            s.text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let t2 = s.wait("Sent", |t| t.contains("Sent"));
+    let bytes = std::fs::read_to_string(&sent).unwrap();
+    assert!(bytes.contains("Subject: Hello from the pty"), "{bytes}");
+    assert!(bytes.contains("Body line written by the editor."), "{bytes}");
+    assert!(bytes.contains("bob@example.test"), "{bytes}");
+    assert!(t.contains("Lunch") && t2.contains("Lunch"), "{t2}");
+    assert!(
+        compose_files(dir.path()).is_empty(),
+        "the compose file goes once the message is queued"
+    );
+    s.quit();
+}
+
+fn compose_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(accounts) = std::fs::read_dir(dir.join("data/compose")) else {
+        return out;
+    };
+    for a in accounts.flatten() {
+        for f in std::fs::read_dir(a.path()).unwrap().flatten() {
+            if f.path().extension().is_some_and(|e| e == "eml") {
+                out.push(f.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_kill_while_composing_leaves_the_text_for_the_next_start() {
+    let (dir, editor) = setup();
+    let mut s = Screen::start(dir.path(), &editor);
+    s.wait("the list", |t| t.contains("Lunch"));
+    s.keys("c");
+    s.wait("the compose screen", |t| t.contains("Hello from the pty"));
+    // Killed on the compose screen: nothing was sent or saved.
+    let pid = s.session.get_process().pid().to_string();
+    let killed = Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.session.is_alive().unwrap_or(false) {
+        s.pump();
+        assert!(Instant::now() < deadline, "posthorn outlived SIGKILL");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(s);
+    assert_eq!(compose_files(dir.path()).len(), 1);
+
+    let mut s = Screen::start(dir.path(), &editor);
+    let t = s.wait("the leftover offered", |t| {
+        t.contains("Compose — home") && t.contains("Hello from the pty")
+    });
+    assert!(t.contains("Body line written by the editor."), "{t}");
+    s.keys("q");
+    s.wait("the question", |t| t.contains("Throw this message away? (y/n)"));
+    s.keys("y");
+    s.wait("the list", |t| t.contains("Lunch") && !t.contains("Compose —"));
+    assert!(compose_files(dir.path()).is_empty());
+    s.quit();
+}
