@@ -16,6 +16,11 @@ struct Screen {
 
 impl Screen {
     fn start(dir: &Path, editor: &Path) -> Screen {
+        Screen::start_with(dir, Some(editor))
+    }
+
+    /// With `editor` None, neither VISUAL nor EDITOR is set: the built-in editor runs.
+    fn start_with(dir: &Path, editor: Option<&Path>) -> Screen {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_posthorn"));
         cmd.arg("--config")
             .arg(dir.join("config.toml"))
@@ -23,7 +28,10 @@ impl Screen {
             .env("HOME", dir)
             .env("TZ", "UTC")
             .env_remove("VISUAL")
-            .env("EDITOR", editor);
+            .env_remove("EDITOR");
+        if let Some(e) = editor {
+            cmd.env("EDITOR", e);
+        }
         let mut session = Session::spawn(cmd).expect("spawn posthorn in a pty");
         session.get_process_mut().set_window_size(80, 24).unwrap();
         Screen {
@@ -229,5 +237,44 @@ fn a_kill_while_composing_leaves_the_text_for_the_next_start() {
     s.keys("y");
     s.wait("the list", |t| t.contains("Lunch") && !t.contains("Compose —"));
     assert!(compose_files(dir.path()).is_empty());
+    s.quit();
+}
+
+#[test]
+fn the_built_in_editor_saves_as_you_type() {
+    let (dir, _) = setup();
+    let mut s = Screen::start_with(dir.path(), None);
+    s.wait("the list", |t| t.contains("Lunch"));
+    s.keys("c");
+    s.wait("the built-in editor", |t| {
+        t.contains("posthorn editor") && t.contains("then the text")
+    });
+    // The cursor starts at the end of the empty To line.
+    s.keys("carol@example.test");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let files = compose_files(dir.path());
+        let text = files
+            .first()
+            .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+            .unwrap_or_default();
+        if text.contains("carol@example.test") {
+            break;
+        }
+        s.pump();
+        assert!(
+            Instant::now() < deadline,
+            "the typing never reached the compose file: {text:?}\n{}",
+            s.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ctrl-s: done; the compose screen shows what was typed.
+    s.keys("\x13");
+    let t = s.wait("the compose screen", |t| {
+        t.contains("Compose — home") && t.contains("y send")
+    });
+    assert!(t.contains("To:      carol@example.test"), "{t}");
+    assert!(!t.contains("posthorn editor"), "{t}");
     s.quit();
 }

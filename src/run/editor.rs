@@ -119,10 +119,7 @@ async fn builtin(
         .unwrap_or(0);
     area.move_cursor(ratatui_textarea::CursorMove::Jump(start as u16, u16::MAX));
     area.move_cursor(ratatui_textarea::CursorMove::End);
-    let title = format!(
-        " posthorn editor — {} — ctrl-s or esc: done ",
-        crate::core::sanitize::line(&file.display().to_string())
-    );
+    let title = " posthorn editor — ctrl-s or esc: done".to_string();
     let mut error: Option<String> = None;
     loop {
         guard
@@ -188,9 +185,7 @@ fn draw_builtin(
     f.render_widget(area, body);
     let note = match error {
         Some(e) => format!(" Not saved: {}", crate::core::sanitize::line(e)),
-        None => " Headers at the top (To, Cc, Bcc, Subject), a blank line, then the text. \
-                 Saved as you type."
-            .to_string(),
+        None => " Saved as you type · headers on top, a blank line, then the text".to_string(),
     };
     f.render_widget(Paragraph::new(Line::raw(note)), foot);
 }
