@@ -278,3 +278,50 @@ fn the_built_in_editor_saves_as_you_type() {
     assert!(!t.contains("posthorn editor"), "{t}");
     s.quit();
 }
+
+#[test]
+fn keys_typed_while_the_editor_runs_do_not_reach_posthorn() {
+    let (dir, _) = setup();
+    let d = dir.path();
+    // An editor that fills the file, says it runs, and waits to be let go.
+    let editor = d.join("slow-editor.sh");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\n\
+             sed -e 's/^To:.*$/To: bob@example.test/' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"\n\
+             touch '{0}/editing'\n\
+             while [ ! -e '{0}/go' ]; do sleep 0.05; done\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut s = Screen::start(d, &editor);
+    s.wait("the list", |t| t.contains("Lunch"));
+    s.keys("c");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !d.join("editing").exists() {
+        s.pump();
+        assert!(Instant::now() < deadline, "the editor never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Meant for the editor: on the compose screen q would ask to throw the message away.
+    // (Enter ends the line, so the terminal hands it on even in its line mode.)
+    s.keys("q\r");
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(d.join("go"), "").unwrap();
+    let t = s.wait("the compose screen", |t| {
+        t.contains("Compose — home") && t.contains("y send")
+    });
+    assert!(t.contains("bob@example.test"), "{t}");
+    // Give a leaked key time to arrive.
+    std::thread::sleep(Duration::from_millis(500));
+    s.pump();
+    let t = s.text();
+    assert!(!t.contains("Throw this message away"), "{t}");
+    s.quit();
+}
