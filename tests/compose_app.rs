@@ -336,8 +336,27 @@ fn send_hands_over_and_returns_to_the_list() {
     ob(&mut s, OutboxEvent::Queued(entry.clone()));
     ob(&mut s, OutboxEvent::Sending { id: "q1".into() });
     assert_eq!(status(&s), "Sending 1…");
-    ob(&mut s, OutboxEvent::Sent { id: "q1".into() });
+    let mut sent = posthorn::core::Folder::mail(AccountId("home".into()), FolderPath("Gesendet".into()));
+    sent.role = Some(FolderRole::Sent);
+    s.folders.push(sent);
+    let fx = ob(
+        &mut s,
+        OutboxEvent::Sent {
+            id: "q1".into(),
+            account: AccountId("home".into()),
+            copy: b"Bcc: x\r\n\r\nhi".to_vec(),
+        },
+    );
     assert_eq!(status(&s), "Sent “Hi”");
+    // The copy goes to the account's Sent folder.
+    assert_eq!(
+        compose_fx(&fx),
+        vec![ComposeEffect::FileSent {
+            account: AccountId("home".into()),
+            folder: FolderPath("Gesendet".into()),
+            copy: b"Bcc: x\r\n\r\nhi".to_vec()
+        }]
+    );
     assert!(s.compose.outbox.is_empty());
     // A failure shows the server's answer, in the notices too.
     ob(&mut s, OutboxEvent::Queued(entry));

@@ -123,7 +123,12 @@ pub enum OutboxEvent {
     List(Vec<OutboxEntry>),
     Queued(OutboxEntry),
     Sending { id: String },
-    Sent { id: String },
+    /// Accepted; `copy` (the message as kept, with Bcc) goes to the Sent folder.
+    Sent {
+        id: String,
+        account: AccountId,
+        copy: Vec<u8>,
+    },
     Failed { id: String, error: String },
     /// A message could not even be queued (it stays in its compose file).
     NotQueued { error: String },
@@ -190,6 +195,12 @@ pub enum ComposeEffect {
         file: PathBuf,
         draft: Draft,
         folder: FolderPath,
+    },
+    /// Store the copy of a sent message in `folder` (the account's Sent folder).
+    FileSent {
+        account: AccountId,
+        folder: FolderPath,
+        copy: Vec<u8>,
     },
     OutboxList,
     OutboxRetry { id: String },
@@ -313,6 +324,16 @@ pub fn drafts_folder(state: &AppState, account: &AccountId) -> FolderPath {
         .find(|f| f.account == *account && f.role == Some(FolderRole::Drafts))
         .map(|f| f.path.clone())
         .unwrap_or_else(|| FolderPath("Drafts".into()))
+}
+
+/// Where copies of sent messages of an account go: its Sent-role folder, else "Sent".
+pub fn sent_folder(state: &AppState, account: &AccountId) -> FolderPath {
+    state
+        .folders
+        .iter()
+        .find(|f| f.account == *account && f.role == Some(FolderRole::Sent))
+        .map(|f| f.path.clone())
+        .unwrap_or_else(|| FolderPath("Sent".into()))
 }
 
 /// A key on the compose screen or in the outbox view.
@@ -722,7 +743,7 @@ pub(super) fn on_event(state: &mut AppState, event: ComposeEvent, fx: &mut Vec<E
                 }
             }
         }
-        ComposeEvent::Outbox(e) => super::compose_outbox::on_event(state, e),
+        ComposeEvent::Outbox(e) => super::compose_outbox::on_event(state, e, fx),
     }
 }
 

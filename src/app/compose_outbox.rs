@@ -62,7 +62,7 @@ fn what(subject: &str) -> String {
     }
 }
 
-pub(super) fn on_event(state: &mut AppState, event: OutboxEvent) {
+pub(super) fn on_event(state: &mut AppState, event: OutboxEvent, fx: &mut Vec<Effect>) {
     let m = &mut state.compose;
     match event {
         OutboxEvent::List(entries) => m.outbox = entries,
@@ -83,7 +83,14 @@ pub(super) fn on_event(state: &mut AppState, event: OutboxEvent) {
                 .max(m.in_flight);
             state.info(format!("Sending {n}…"));
         }
-        OutboxEvent::Sent { id } => {
+        OutboxEvent::Sent { id, account, copy } => {
+            let folder = super::compose::sent_folder(state, &account);
+            fx.push(Effect::Compose(ComposeEffect::FileSent {
+                account,
+                folder,
+                copy,
+            }));
+            let m = &mut state.compose;
             let subject = m
                 .outbox
                 .iter()

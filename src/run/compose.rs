@@ -198,6 +198,11 @@ impl ComposeRunner {
                 draft,
                 folder,
             } => self.postpone(exec, file, draft, folder),
+            ComposeEffect::FileSent {
+                account,
+                folder,
+                copy,
+            } => file_copy(exec, account, folder, copy),
             ComposeEffect::OutboxList
             | ComposeEffect::OutboxRetry { .. }
             | ComposeEffect::OutboxDelete { .. } => {
@@ -368,6 +373,44 @@ impl ComposeRunner {
             }),
         );
     }
+}
+
+/// Stores the copy of a sent message in the account's Sent folder through its actor
+/// (IMAP APPENDs, a local store delivers). A failure is a notice: the message was sent
+/// and is never sent again for it.
+fn file_copy(
+    exec: &mut Executor,
+    account: AccountId,
+    folder: crate::core::FolderPath,
+    copy: Vec<u8>,
+) {
+    let mail = crate::store::formats::Mail {
+        bytes: copy,
+        flags: Flags::SEEN,
+        from_line: None,
+    };
+    let (a, f) = (account.clone(), folder.clone());
+    let op = AccountOp::Import {
+        folder,
+        mails: vec![mail],
+    };
+    exec.command(
+        &account,
+        op,
+        Box::new(move |reply| match reply {
+            Ok(AccountReply::Imported(_)) => Some(AppEvent::FolderChanged {
+                account: a,
+                folder: f,
+            }),
+            Ok(_) => Some(AppEvent::Error(format!(
+                "Sent, but the copy for {a}/{f} got an unexpected answer"
+            ))),
+            Err(e) => Some(AppEvent::Error(format!(
+                "Sent, but no copy could be stored in {a}/{f}: {}",
+                e.message
+            ))),
+        }),
+    );
 }
 
 /// Each attachment's size: a file's length on disk, or the bytes in hand.
