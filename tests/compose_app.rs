@@ -7,8 +7,7 @@ mod common;
 
 use common::*;
 use posthorn::app::compose::{
-    ComposeEffect, ComposeEvent, ComposeHow, ComposePrompt, EntryState, OutboxEntry,
-    OutboxEvent,
+    ComposeEffect, ComposeEvent, ComposeHow, ComposePrompt, EntryState, OutboxEntry, OutboxEvent,
 };
 use posthorn::app::state::PromptKind;
 use posthorn::app::{AppEvent, AppState, Effect, update};
@@ -65,7 +64,7 @@ fn ready(s: &mut AppState, d: Draft) -> Vec<Effect> {
         s,
         AppEvent::Compose(ComposeEvent::Ready {
             file: file(),
-            draft: d,
+            draft: Box::new(d),
             sizes: Vec::new(),
             replaces: None,
             error: None,
@@ -74,7 +73,10 @@ fn ready(s: &mut AppState, d: Draft) -> Vec<Effect> {
 }
 
 fn status(s: &AppState) -> String {
-    s.status.as_ref().map(|n| n.text.clone()).unwrap_or_default()
+    s.status
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -263,7 +265,15 @@ fn attach_and_detach() {
     assert_eq!(c.sizes, vec![12345]);
     assert!(matches!(&fx[..], [ComposeEffect::Save { .. }]));
     let fx = compose_fx(&press(&mut s, &["D"]));
-    assert!(s.compose.screen.as_ref().unwrap().draft.attachments.is_empty());
+    assert!(
+        s.compose
+            .screen
+            .as_ref()
+            .unwrap()
+            .draft
+            .attachments
+            .is_empty()
+    );
     assert!(matches!(&fx[..], [ComposeEffect::Save { .. }]));
     // An unreadable file is an error; nothing is attached.
     update(
@@ -336,7 +346,8 @@ fn send_hands_over_and_returns_to_the_list() {
     ob(&mut s, OutboxEvent::Queued(entry.clone()));
     ob(&mut s, OutboxEvent::Sending { id: "q1".into() });
     assert_eq!(status(&s), "Sending 1…");
-    let mut sent = posthorn::core::Folder::mail(AccountId("home".into()), FolderPath("Gesendet".into()));
+    let mut sent =
+        posthorn::core::Folder::mail(AccountId("home".into()), FolderPath("Gesendet".into()));
     sent.role = Some(FolderRole::Sent);
     s.folders.push(sent);
     let fx = ob(
@@ -376,7 +387,8 @@ fn send_hands_over_and_returns_to_the_list() {
 #[test]
 fn postpone_keeps_the_message_until_drafts_has_it() {
     let mut s = state();
-    let mut f = posthorn::core::Folder::mail(AccountId("home".into()), FolderPath("Brouillons".into()));
+    let mut f =
+        posthorn::core::Folder::mail(AccountId("home".into()), FolderPath("Brouillons".into()));
     f.role = Some(FolderRole::Drafts);
     s.folders.push(f);
     ready(&mut s, draft());
@@ -398,7 +410,10 @@ fn postpone_keeps_the_message_until_drafts_has_it() {
             result: Err("NO [TRYCREATE] no such mailbox".into()),
         }),
     );
-    assert!(s.compose.screen.is_some(), "a failed save keeps the message");
+    assert!(
+        s.compose.screen.is_some(),
+        "a failed save keeps the message"
+    );
     assert!(status(&s).contains("TRYCREATE"));
     press(&mut s, &["P"]);
     update(
@@ -420,7 +435,7 @@ fn a_resumed_draft_is_removed_once_the_new_one_is_queued() {
         &mut s,
         AppEvent::Compose(ComposeEvent::Ready {
             file: file(),
-            draft: draft(),
+            draft: Box::new(draft()),
             sizes: Vec::new(),
             replaces: Some(Box::new(old.clone())),
             error: None,
@@ -451,7 +466,7 @@ fn leftovers_are_shown_one_after_another() {
         &mut s,
         AppEvent::Compose(ComposeEvent::Ready {
             file: a.clone(),
-            draft: draft(),
+            draft: Box::new(draft()),
             sizes: Vec::new(),
             replaces: None,
             error: None,
@@ -509,7 +524,10 @@ fn compose_keys_can_be_rebound() {
     o.insert("x".to_string(), "send".to_string());
     let (map, problems) = posthorn::app::Keymap::with_overrides(&o);
     use posthorn::app::{Action, Context, Key};
-    assert_eq!(map.lookup(Context::Compose, Key::ch('S')), Some(Action::Send));
+    assert_eq!(
+        map.lookup(Context::Compose, Key::ch('S')),
+        Some(Action::Send)
+    );
     assert_eq!(
         map.lookup(Context::Reader, Key::ctrl('r')),
         Some(Action::Reply)
@@ -574,7 +592,7 @@ fn compose_screen(w: u16, h: u16) -> AppState {
         &mut s,
         AppEvent::Compose(ComposeEvent::Ready {
             file: file(),
-            draft: full_draft(),
+            draft: Box::new(full_draft()),
             sizes: vec![245_760, 18_000],
             replaces: None,
             error: None,
@@ -602,7 +620,11 @@ fn compose_abort_question_80x24() {
     press(&mut s, &["q"]);
     let screen = draw(&s);
     assert!(
-        screen.lines().nth(23).unwrap().contains("Throw this message away? (y/n)"),
+        screen
+            .lines()
+            .nth(23)
+            .unwrap()
+            .contains("Throw this message away? (y/n)"),
         "{screen}"
     );
 }
@@ -611,8 +633,8 @@ fn outbox_screen(w: u16, h: u16) -> AppState {
     let mut s = state();
     update(&mut s, AppEvent::Resize(w, h));
     press(&mut s, &["ctrl-o"]);
-    let e = |id: &str, subject: &str, st: EntryState, attempts: u32, error: Option<&str>| {
-        OutboxEntry {
+    let e =
+        |id: &str, subject: &str, st: EntryState, attempts: u32, error: Option<&str>| OutboxEntry {
             id: id.into(),
             account: AccountId("home".into()),
             to: "Ann Example <ann@example.org>, bob@example.org".into(),
@@ -620,15 +642,27 @@ fn outbox_screen(w: u16, h: u16) -> AppState {
             attempts,
             error: error.map(str::to_string),
             state: st,
-        }
-    };
+        };
     update(
         &mut s,
         AppEvent::Compose(ComposeEvent::Outbox(OutboxEvent::List(vec![
-            e("1", "Quarterly report", EntryState::Failed, 3,
-              Some("535 5.7.8 Error: authentication failed: authentication failure (the password for alice was refused by smtp.example.org:587)")),
+            e(
+                "1",
+                "Quarterly report",
+                EntryState::Failed,
+                3,
+                Some(
+                    "535 5.7.8 Error: authentication failed: authentication failure (the password for alice was refused by smtp.example.org:587)",
+                ),
+            ),
             e("2", "Lunch on Friday?", EntryState::Sending, 0, None),
-            e("3", "Re: \x1b]52;c;aGk=\x07clipboard", EntryState::Queued, 0, None),
+            e(
+                "3",
+                "Re: \x1b]52;c;aGk=\x07clipboard",
+                EntryState::Queued,
+                0,
+                None,
+            ),
         ]))),
     );
     s

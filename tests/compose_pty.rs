@@ -167,7 +167,9 @@ fn editor_round_trip_then_send_through_sendmail() {
     assert_eq!(files.len(), 1, "{files:?}");
 
     s.keys("y");
-    let t = s.wait("the list again", |t| t.contains("Lunch") && !t.contains("Compose —"));
+    let t = s.wait("the list again", |t| {
+        t.contains("Lunch") && !t.contains("Compose —")
+    });
     let sent = dir.path().join("sent.eml");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !sent.exists() {
@@ -182,7 +184,10 @@ fn editor_round_trip_then_send_through_sendmail() {
     let t2 = s.wait("Sent", |t| t.contains("Sent"));
     let bytes = std::fs::read_to_string(&sent).unwrap();
     assert!(bytes.contains("Subject: Hello from the pty"), "{bytes}");
-    assert!(bytes.contains("Body line written by the editor."), "{bytes}");
+    assert!(
+        bytes.contains("Body line written by the editor."),
+        "{bytes}"
+    );
     assert!(bytes.contains("bob@example.test"), "{bytes}");
     assert!(t.contains("Lunch") && t2.contains("Lunch"), "{t2}");
     assert!(
@@ -233,9 +238,13 @@ fn a_kill_while_composing_leaves_the_text_for_the_next_start() {
     });
     assert!(t.contains("Body line written by the editor."), "{t}");
     s.keys("q");
-    s.wait("the question", |t| t.contains("Throw this message away? (y/n)"));
+    s.wait("the question", |t| {
+        t.contains("Throw this message away? (y/n)")
+    });
     s.keys("y");
-    s.wait("the list", |t| t.contains("Lunch") && !t.contains("Compose —"));
+    s.wait("the list", |t| {
+        t.contains("Lunch") && !t.contains("Compose —")
+    });
     assert!(compose_files(dir.path()).is_empty());
     s.quit();
 }

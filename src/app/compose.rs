@@ -62,7 +62,10 @@ pub enum ComposePrompt {
     /// "Throw this message away?"
     ConfirmAbort,
     /// "Delete this outbox entry?"
-    ConfirmDelete { id: String, what: String },
+    ConfirmDelete {
+        id: String,
+        what: String,
+    },
 }
 
 impl ComposePrompt {
@@ -70,9 +73,9 @@ impl ComposePrompt {
     pub fn question(&self) -> Option<String> {
         match self {
             ComposePrompt::ConfirmAbort => Some("Throw this message away?".into()),
-            ComposePrompt::ConfirmDelete { what, .. } => {
-                Some(format!("Delete {what} from the outbox? It will not be sent."))
-            }
+            ComposePrompt::ConfirmDelete { what, .. } => Some(format!(
+                "Delete {what} from the outbox? It will not be sent."
+            )),
             _ => None,
         }
     }
@@ -122,16 +125,23 @@ pub enum OutboxEvent {
     /// Everything in the outbox now.
     List(Vec<OutboxEntry>),
     Queued(OutboxEntry),
-    Sending { id: String },
+    Sending {
+        id: String,
+    },
     /// Accepted; `copy` (the message as kept, with Bcc) goes to the Sent folder.
     Sent {
         id: String,
         account: AccountId,
         copy: Vec<u8>,
     },
-    Failed { id: String, error: String },
+    Failed {
+        id: String,
+        error: String,
+    },
     /// A message could not even be queued (it stays in its compose file).
-    NotQueued { error: String },
+    NotQueued {
+        error: String,
+    },
 }
 
 /// Answers from the runtime about composing.
@@ -142,7 +152,7 @@ pub enum ComposeEvent {
     /// last good draft; `e` edits again).
     Ready {
         file: PathBuf,
-        draft: Draft,
+        draft: Box<Draft>,
         sizes: Vec<u64>,
         replaces: Option<Box<Envelope>>,
         error: Option<String>,
@@ -154,7 +164,10 @@ pub enum ComposeEvent {
     /// A file to attach was checked: the attachment and its size, or why not.
     Attached(Result<(Attachment, u64), String>),
     /// Candidates for the prompt input `input` (addresses or file names).
-    Completions { input: String, list: Vec<String> },
+    Completions {
+        input: String,
+        list: Vec<String>,
+    },
     /// Postponing to Drafts finished.
     DraftSaved {
         file: PathBuf,
@@ -174,22 +187,41 @@ pub enum ComposeEffect {
         original: Option<Box<Envelope>>,
     },
     /// Write the draft to its file and run the editor on it again.
-    Edit { file: PathBuf, draft: Draft },
+    Edit {
+        file: PathBuf,
+        draft: Draft,
+    },
     /// Show a leftover compose file again (no editor).
-    Resume { file: PathBuf },
+    Resume {
+        file: PathBuf,
+    },
     /// Keep the file in step with the screen (identity, attachments, headers).
-    Save { file: PathBuf, draft: Draft },
+    Save {
+        file: PathBuf,
+        draft: Draft,
+    },
     /// Throw the compose file away.
-    Discard { file: PathBuf },
+    Discard {
+        file: PathBuf,
+    },
     /// Check a file to attach.
-    Attach { path: String },
+    Attach {
+        path: String,
+    },
     /// Address book entries for the last address in `input`.
-    CompleteAddress { input: String },
+    CompleteAddress {
+        input: String,
+    },
     /// File names that complete `input`.
-    CompletePath { input: String },
+    CompletePath {
+        input: String,
+    },
     /// Build the message and put it in the outbox; the compose file goes once it is
     /// queued.
-    Send { file: PathBuf, draft: Draft },
+    Send {
+        file: PathBuf,
+        draft: Draft,
+    },
     /// Build the message and store it in `folder` of the draft's account.
     Postpone {
         file: PathBuf,
@@ -203,8 +235,12 @@ pub enum ComposeEffect {
         copy: Vec<u8>,
     },
     OutboxList,
-    OutboxRetry { id: String },
-    OutboxDelete { id: String },
+    OutboxRetry {
+        id: String,
+    },
+    OutboxDelete {
+        id: String,
+    },
 }
 
 /// Composing's part of `AppState`.
@@ -417,7 +453,14 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             c.busy = Some(format!("Saving to {folder}…"));
             let (file, draft) = (c.file.clone(), c.draft.clone());
             state.info(format!("Saving to {folder}…"));
-            emit(fx, ComposeEffect::Postpone { file, draft, folder });
+            emit(
+                fx,
+                ComposeEffect::Postpone {
+                    file,
+                    draft,
+                    folder,
+                },
+            );
         }
         Action::Abort => open_prompt(state, ComposePrompt::ConfirmAbort, String::new()),
         Action::EditTo => {
@@ -691,7 +734,7 @@ pub(super) fn on_event(state: &mut AppState, event: ComposeEvent, fx: &mut Vec<E
             replaces,
             error,
         } => {
-            ready(state, file, draft, sizes, replaces);
+            ready(state, file, *draft, sizes, replaces);
             if let Some(e) = error {
                 state.error(format!("{e} (e edits again)"));
             }
@@ -724,7 +767,11 @@ pub(super) fn on_event(state: &mut AppState, event: ComposeEvent, fx: &mut Vec<E
         },
         ComposeEvent::Completions { input, list } => completions(state, input, list),
         ComposeEvent::DraftSaved { file, result } => {
-            let ours = state.compose.screen.as_ref().is_some_and(|c| c.file == file);
+            let ours = state
+                .compose
+                .screen
+                .as_ref()
+                .is_some_and(|c| c.file == file);
             match result {
                 Ok(()) if ours => {
                     let c = state.compose.screen.take();
@@ -864,7 +911,10 @@ mod tests {
             vec!["\"Doe, Jane\" <j@x>", "bob@y"]
         );
         assert_eq!(last_address("a@x, \"B, C\" <b"), "\"B, C\" <b");
-        assert_eq!(with_last_address("a@x, bo", "Bob <bob@y>"), "a@x, Bob <bob@y>");
+        assert_eq!(
+            with_last_address("a@x, bo", "Bob <bob@y>"),
+            "a@x, Bob <bob@y>"
+        );
         assert_eq!(
             common_prefix(&["/tmp/ab".into(), "/tmp/ac".into()]),
             "/tmp/a"

@@ -111,7 +111,9 @@ pub(super) fn on_event(state: &mut AppState, event: OutboxEvent, fx: &mut Vec<Ef
                 subject = Some(e.subject.clone());
             }
             m.in_flight = m.in_flight.saturating_sub(1);
-            let subject = subject.map(|s| what(&s)).unwrap_or_else(|| "a message".into());
+            let subject = subject
+                .map(|s| what(&s))
+                .unwrap_or_else(|| "a message".into());
             state.error(format!(
                 "Not sent: {subject}: {error} (kept in the outbox; ctrl-o to retry)"
             ));

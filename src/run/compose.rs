@@ -60,7 +60,10 @@ fn account_of_dir(name: &str) -> Option<String> {
     };
     let bytes: Option<Vec<u8>> = (0..hex.len())
         .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
         .collect();
     String::from_utf8(bytes?).ok()
 }
@@ -136,11 +139,7 @@ impl ComposeRunner {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros())
             .unwrap_or(0);
-        Ok(dir.join(format!(
-            "{now}-{}-{}.eml",
-            std::process::id(),
-            self.counter
-        )))
+        Ok(dir.join(format!("{now}-{}-{}.eml", std::process::id(), self.counter)))
     }
 
     /// Carries out one effect. Takes the terminal's event stream and gives it back
@@ -256,7 +255,7 @@ impl ComposeRunner {
         let sizes = sizes(&draft);
         self.send(ComposeEvent::Ready {
             file,
-            draft,
+            draft: Box::new(draft),
             sizes,
             replaces,
             error,
@@ -293,7 +292,7 @@ impl ComposeRunner {
         let sizes = sizes(&draft);
         self.send(ComposeEvent::Ready {
             file,
-            draft,
+            draft: Box::new(draft),
             sizes,
             replaces: None,
             error,
@@ -313,7 +312,9 @@ impl ComposeRunner {
                 self.reopen(file, draft, error);
             }
             Err(e) => {
-                self.send(ComposeEvent::Outbox(OutboxEvent::NotQueued { error: e.clone() }));
+                self.send(ComposeEvent::Outbox(OutboxEvent::NotQueued {
+                    error: e.clone(),
+                }));
                 self.reopen(file, draft, e);
             }
         }
@@ -323,7 +324,7 @@ impl ComposeRunner {
         let sizes = sizes(&draft);
         self.send(ComposeEvent::Ready {
             file,
-            draft,
+            draft: Box::new(draft),
             sizes,
             replaces: None,
             error: Some(error),

@@ -115,7 +115,12 @@ async fn builtin(
         .lines()
         .iter()
         .position(|l| l.starts_with("To:") && l.trim_end() == "To:")
-        .or_else(|| area.lines().iter().position(|l| l.is_empty()).map(|i| i + 1))
+        .or_else(|| {
+            area.lines()
+                .iter()
+                .position(|l| l.is_empty())
+                .map(|i| i + 1)
+        })
         .unwrap_or(0);
     area.move_cursor(ratatui_textarea::CursorMove::Jump(start as u16, u16::MAX));
     area.move_cursor(ratatui_textarea::CursorMove::End);
@@ -137,8 +142,8 @@ async fn builtin(
             continue;
         }
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-        let done = matches!(k.code, KeyCode::Esc)
-            || (ctrl && matches!(k.code, KeyCode::Char('s' | 'x')));
+        let done =
+            matches!(k.code, KeyCode::Esc) || (ctrl && matches!(k.code, KeyCode::Char('s' | 'x')));
         if !done && !area.input(k) {
             continue;
         }
@@ -181,7 +186,10 @@ fn draw_builtin(
         ..full
     };
     let reversed = Style::default().add_modifier(Modifier::REVERSED);
-    f.render_widget(Paragraph::new(Line::styled(title.to_string(), reversed)), top);
+    f.render_widget(
+        Paragraph::new(Line::styled(title.to_string(), reversed)),
+        top,
+    );
     f.render_widget(area, body);
     let note = match error {
         Some(e) => format!(" Not saved: {}", crate::core::sanitize::line(e)),

@@ -103,8 +103,12 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     let (ntx, mut nrx) = mpsc::unbounded_channel();
     let mut manager = AccountManager::new(ntx);
     let mut state = initial_state(&setup);
-    let mut composer =
-        super::compose::ComposeRunner::new(tx.clone(), &setup.index_path, &setup.config, &setup.caches);
+    let mut composer = super::compose::ComposeRunner::new(
+        tx.clone(),
+        &setup.index_path,
+        &setup.config,
+        &setup.caches,
+    );
     let Setup {
         accounts,
         caches,

@@ -130,6 +130,9 @@ pub fn render(frame: &mut Frame, state: &AppState, c: &Composer, area: Rect) {
         lines.push(Line::raw(""));
     }
     lines.truncate((area.height as usize).saturating_sub(1));
-    lines.push(Line::styled(pad(&fit(&format!(" {keys}"), w), w), theme::status()));
+    lines.push(Line::styled(
+        pad(&fit(&format!(" {keys}"), w), w),
+        theme::status(),
+    ));
     frame.render_widget(Paragraph::new(lines), area);
 }

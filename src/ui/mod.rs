@@ -6,8 +6,8 @@
 mod composer;
 mod envelopes;
 mod folders;
-mod overlay;
 mod outbox;
+mod overlay;
 mod reader;
 mod status;
 pub mod text;

@@ -26,10 +26,7 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     let w = area.width as usize;
     let m = &state.compose;
     let mut lines = vec![Line::styled(
-        pad(
-            &format!(" Outbox — {} waiting", m.outbox.len()),
-            w,
-        ),
+        pad(&format!(" Outbox — {} waiting", m.outbox.len()), w),
         theme::header(),
     )];
     if m.outbox.is_empty() {
@@ -46,7 +43,11 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
             EntryState::Failed => "failed",
         };
         let tries = if e.attempts > 0 {
-            format!(" ({} tr{})", e.attempts, if e.attempts == 1 { "y" } else { "ies" })
+            format!(
+                " ({} tr{})",
+                e.attempts,
+                if e.attempts == 1 { "y" } else { "ies" }
+            )
         } else {
             String::new()
         };
@@ -84,6 +85,9 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
     while lines.len() + 1 < area.height as usize {
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled(pad(&fit(&format!(" {keys}"), w), w), theme::status()));
+    lines.push(Line::styled(
+        pad(&fit(&format!(" {keys}"), w), w),
+        theme::status(),
+    ));
     frame.render_widget(Paragraph::new(lines), area);
 }
