@@ -344,7 +344,13 @@ fn send_hands_over_and_returns_to_the_list() {
     };
     let ob = |s: &mut AppState, e| update(s, AppEvent::Compose(ComposeEvent::Outbox(e)));
     ob(&mut s, OutboxEvent::Queued(entry.clone()));
-    ob(&mut s, OutboxEvent::Sending { id: "q1".into() });
+    ob(
+        &mut s,
+        OutboxEvent::Sending {
+            id: "q1".into(),
+            account: AccountId("home".into()),
+        },
+    );
     assert_eq!(status(&s), "Sending 1…");
     let mut sent =
         posthorn::core::Folder::mail(AccountId("home".into()), FolderPath("Gesendet".into()));

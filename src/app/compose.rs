@@ -127,6 +127,7 @@ pub enum OutboxEvent {
     Queued(OutboxEntry),
     Sending {
         id: String,
+        account: AccountId,
     },
     /// Accepted; `copy` (the message as kept, with Bcc) goes to the Sent folder.
     Sent {

@@ -5,7 +5,7 @@
 //! Pure: no file system, no tokio, no ratatui.
 
 use super::action::Action;
-use super::compose::{ComposeEffect, ComposePrompt, EntryState, OutboxEvent};
+use super::compose::{ComposeEffect, ComposePrompt, EntryState, OutboxEntry, OutboxEvent};
 use super::event::Effect;
 use super::key::Key;
 use super::state::AppState;
@@ -70,17 +70,25 @@ pub(super) fn on_event(state: &mut AppState, event: OutboxEvent, fx: &mut Vec<Ef
             m.outbox.retain(|x| x.id != e.id);
             m.outbox.push(e);
         }
-        OutboxEvent::Sending { id } => {
-            if let Some(e) = m.outbox.iter_mut().find(|e| e.id == id) {
-                e.state = EntryState::Sending;
-                e.attempts += 1;
+        OutboxEvent::Sending { id, account } => {
+            match m.outbox.iter_mut().find(|e| e.id == id) {
+                Some(e) => e.state = EntryState::Sending,
+                // Left from an earlier run: the outbox view lists it once asked.
+                None => m.outbox.push(OutboxEntry {
+                    id,
+                    account,
+                    to: String::new(),
+                    subject: String::new(),
+                    attempts: 0,
+                    error: None,
+                    state: EntryState::Sending,
+                }),
             }
             let n = m
                 .outbox
                 .iter()
                 .filter(|e| e.state == EntryState::Sending)
-                .count()
-                .max(m.in_flight);
+                .count();
             state.info(format!("Sending {n}…"));
         }
         OutboxEvent::Sent { id, account, copy } => {
@@ -107,6 +115,7 @@ pub(super) fn on_event(state: &mut AppState, event: OutboxEvent, fx: &mut Vec<Ef
             let mut subject = None;
             if let Some(e) = m.outbox.iter_mut().find(|e| e.id == id) {
                 e.state = EntryState::Failed;
+                e.attempts += 1;
                 e.error = Some(error.clone());
                 subject = Some(e.subject.clone());
             }
