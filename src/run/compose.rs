@@ -321,14 +321,7 @@ impl ComposeRunner {
     }
 
     fn reopen(&self, file: PathBuf, draft: Draft, error: String) {
-        let sizes = sizes(&draft);
-        self.send(ComposeEvent::Ready {
-            file,
-            draft: Box::new(draft),
-            sizes,
-            replaces: None,
-            error: Some(error),
-        });
+        self.send(ready(file, draft, Some(error)));
     }
 
     /// Stores the message in the account's Drafts folder through its actor; the
@@ -425,7 +418,19 @@ fn sizes(d: &Draft) -> Vec<u64> {
         .collect()
 }
 
-fn remove(file: &Path) {
+/// The compose screen for `draft` (with why it came back, if it did).
+pub(super) fn ready(file: PathBuf, draft: Draft, error: Option<String>) -> ComposeEvent {
+    ComposeEvent::Ready {
+        sizes: sizes(&draft),
+        file,
+        draft: Box::new(draft),
+        replaces: None,
+        error,
+    }
+}
+
+/// Removes a compose file (and makes that durable).
+pub(super) fn remove(file: &Path) {
     if std::fs::remove_file(file).is_ok()
         && let Some(dir) = file.parent()
         && let Ok(d) = std::fs::File::open(dir)
