@@ -518,6 +518,16 @@ fn outbox_view_retries_and_deletes_after_asking() {
     assert!(fx.is_empty());
     let fx = compose_fx(&press(&mut s, &["d", "y"]));
     assert_eq!(fx, vec![ComposeEffect::OutboxDelete { id: "b".into() }]);
+    // Only the sender's answer takes it off the list.
+    assert_eq!(s.compose.outbox.len(), 2);
+    update(
+        &mut s,
+        AppEvent::Compose(ComposeEvent::Outbox(OutboxEvent::Deleted {
+            id: "b".into(),
+        })),
+    );
+    assert_eq!(s.compose.outbox.len(), 1);
+    assert_eq!(status(&s), "Deleted “Sb” from the outbox");
     press(&mut s, &["q"]);
     assert!(!s.compose.outbox_open);
 }

@@ -139,6 +139,10 @@ pub enum OutboxEvent {
         id: String,
         error: String,
     },
+    /// The user gave up on an entry; it is gone.
+    Deleted {
+        id: String,
+    },
     /// A message could not even be queued (it stays in its compose file).
     NotQueued {
         error: String,

@@ -127,6 +127,18 @@ pub(super) fn on_event(state: &mut AppState, event: OutboxEvent, fx: &mut Vec<Ef
                 "Not sent: {subject}: {error} (kept in the outbox; ctrl-o to retry)"
             ));
         }
+        OutboxEvent::Deleted { id } => {
+            let subject = m
+                .outbox
+                .iter()
+                .find(|e| e.id == id)
+                .map(|e| what(&e.subject));
+            m.outbox.retain(|e| e.id != id);
+            state.info(format!(
+                "Deleted {} from the outbox",
+                subject.unwrap_or_else(|| "the message".into())
+            ));
+        }
         OutboxEvent::NotQueued { error } => {
             m.in_flight = m.in_flight.saturating_sub(1);
             state.error(format!("Not sent: {error}"));

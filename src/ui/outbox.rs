@@ -56,7 +56,11 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
             pad(st, state_w),
             pad(&fit(&sanitize::line(&e.account.0), acc_w), acc_w),
             pad(&fit(&sanitize::line(&e.to), to_w), to_w),
-            sanitize::line(&e.subject),
+            if e.subject.trim().is_empty() {
+                "(no subject)".into()
+            } else {
+                sanitize::line(&e.subject)
+            },
         );
         let text = pad(&fit(&format!("{head}{tries}"), w), w);
         let style = if i == m.outbox_cursor {
