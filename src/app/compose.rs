@@ -9,8 +9,8 @@
 
 use super::action::{Action, Context};
 use super::event::Effect;
-use super::key::{Key, KeyCode};
-use super::state::{AppState, Prompt, PromptKind};
+use super::key::Key;
+use super::state::AppState;
 use crate::compose::{Attachment, Draft};
 use crate::core::{AccountId, Envelope, FolderPath, FolderRole};
 use std::collections::HashMap;
@@ -91,7 +91,7 @@ impl ComposePrompt {
         }
     }
 
-    fn is_address(&self) -> bool {
+    pub fn is_address(&self) -> bool {
         matches!(
             self,
             ComposePrompt::To | ComposePrompt::Cc | ComposePrompt::Bcc
@@ -274,7 +274,7 @@ pub(super) fn context(state: &AppState) -> Option<Context> {
     }
 }
 
-fn emit(fx: &mut Vec<Effect>, e: ComposeEffect) {
+pub(super) fn emit(fx: &mut Vec<Effect>, e: ComposeEffect) {
     fx.push(Effect::Compose(e));
 }
 
@@ -500,7 +500,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     }
 }
 
-fn save(c: &Composer, fx: &mut Vec<Effect>) {
+pub(super) fn save(c: &Composer, fx: &mut Vec<Effect>) {
     emit(
         fx,
         ComposeEffect::Save {
@@ -511,7 +511,7 @@ fn save(c: &Composer, fx: &mut Vec<Effect>) {
 }
 
 /// The stored draft a sent or saved message came from is removed.
-fn remove_replaced(state: &mut AppState, old: Option<&Envelope>, fx: &mut Vec<Effect>) {
+pub(super) fn remove_replaced(state: &mut AppState, old: Option<&Envelope>, fx: &mut Vec<Effect>) {
     let Some(old) = old else {
         return;
     };
@@ -531,398 +531,13 @@ fn remove_replaced(state: &mut AppState, old: Option<&Envelope>, fx: &mut Vec<Ef
 }
 
 /// After a compose closes, the next compose file left by an earlier session shows.
-fn next_leftover(state: &mut AppState, fx: &mut Vec<Effect>) {
+pub(super) fn next_leftover(state: &mut AppState, fx: &mut Vec<Effect>) {
     if state.compose.screen.is_none() && !state.compose.leftovers.is_empty() {
         let file = state.compose.leftovers.remove(0);
         emit(fx, ComposeEffect::Resume { file });
     }
 }
 
-pub(super) fn open_prompt(state: &mut AppState, kind: ComposePrompt, input: String) {
-    state.prompt = Some(Prompt {
-        kind: PromptKind::Compose(kind),
-        input,
-        completions: Vec::new(),
-        selected: None,
-    });
-}
-
-/// A key in one of composing's prompts.
-pub(super) fn prompt_key(state: &mut AppState, key: Key, mut p: Prompt, fx: &mut Vec<Effect>) {
-    let PromptKind::Compose(kind) = p.kind.clone() else {
-        return;
-    };
-    if kind.question().is_some() {
-        return confirm_key(state, key, kind, p, fx);
-    }
-    match key.code {
-        KeyCode::Esc => {
-            state.info("Cancelled");
-            return;
-        }
-        KeyCode::Enter => {
-            let input = chosen(&p, kind.is_address());
-            return submit(state, kind, input, fx);
-        }
-        KeyCode::Tab | KeyCode::BackTab if !p.completions.is_empty() => {
-            let n = p.completions.len();
-            p.selected = Some(match (p.selected, key.code) {
-                (None, KeyCode::BackTab) => n - 1,
-                (None, _) => 0,
-                (Some(s), KeyCode::BackTab) => (s + n - 1) % n,
-                (Some(s), _) => (s + 1) % n,
-            });
-        }
-        KeyCode::Tab => match kind {
-            ComposePrompt::Attach => emit(
-                fx,
-                ComposeEffect::CompletePath {
-                    input: p.input.clone(),
-                },
-            ),
-            _ if kind.is_address() => emit(
-                fx,
-                ComposeEffect::CompleteAddress {
-                    input: p.input.clone(),
-                },
-            ),
-            _ => {}
-        },
-        KeyCode::Backspace => {
-            p.input = chosen(&p, kind.is_address());
-            p.input.pop();
-            p.completions.clear();
-            p.selected = None;
-        }
-        KeyCode::Char('u') if key.ctrl => {
-            p.input.clear();
-            p.completions.clear();
-            p.selected = None;
-        }
-        KeyCode::Char(c) if !key.ctrl && !key.alt => {
-            p.input = chosen(&p, kind.is_address());
-            p.input.push(c);
-            p.completions.clear();
-            p.selected = None;
-        }
-        _ => {}
-    }
-    state.prompt = Some(p);
-}
-
-/// The prompt's input with the selected completion taken in: for an address list the
-/// completion replaces the last address, for a file name the whole input.
-fn chosen(p: &Prompt, address: bool) -> String {
-    let Some(c) = p.selected.and_then(|s| p.completions.get(s)) else {
-        return p.input.clone();
-    };
-    if address {
-        with_last_address(&p.input, c)
-    } else {
-        c.clone()
-    }
-}
-
-/// `input` with its last (comma-separated) address replaced by `full`.
-pub fn with_last_address(input: &str, full: &str) -> String {
-    match last_comma(input) {
-        Some(i) => format!("{}, {full}", input[..i].trim_end()),
-        None => full.to_string(),
-    }
-}
-
-/// The byte index of the last comma outside quotes and angle brackets.
-fn last_comma(input: &str) -> Option<usize> {
-    split_points(input).last().copied()
-}
-
-fn split_points(input: &str) -> Vec<usize> {
-    let (mut quoted, mut angle, mut escaped) = (false, false, false);
-    let mut out = Vec::new();
-    for (i, ch) in input.char_indices() {
-        match ch {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            ',' if !quoted && !angle => out.push(i),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// The addresses of a comma-separated list (commas in quoted names stay).
-pub fn split_addresses(input: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in split_points(input).into_iter().chain([input.len()]) {
-        let part = input[start..i].trim();
-        if !part.is_empty() {
-            out.push(part.to_string());
-        }
-        start = (i + 1).min(input.len());
-    }
-    out
-}
-
-/// The part of the input a completion is asked for: after the last comma.
-pub fn last_address(input: &str) -> &str {
-    match last_comma(input) {
-        Some(i) => input[i + 1..].trim_start(),
-        None => input.trim_start(),
-    }
-}
-
-fn submit(state: &mut AppState, kind: ComposePrompt, input: String, fx: &mut Vec<Effect>) {
-    let Some(c) = state.compose.screen.as_mut() else {
-        return;
-    };
-    match kind {
-        ComposePrompt::Attach => {
-            let path = input.trim().to_string();
-            if path.is_empty() {
-                state.info("Cancelled");
-                return;
-            }
-            emit(fx, ComposeEffect::Attach { path });
-            return;
-        }
-        ComposePrompt::To => c.draft.to = split_addresses(&input),
-        ComposePrompt::Cc => c.draft.cc = split_addresses(&input),
-        ComposePrompt::Bcc => c.draft.bcc = split_addresses(&input),
-        ComposePrompt::Subject => c.draft.subject = input.trim().to_string(),
-        ComposePrompt::ConfirmAbort | ComposePrompt::ConfirmDelete { .. } => return,
-    }
-    save(c, fx);
-}
-
-fn confirm_key(
-    state: &mut AppState,
-    key: Key,
-    kind: ComposePrompt,
-    p: Prompt,
-    fx: &mut Vec<Effect>,
-) {
-    if key.ctrl || key.alt {
-        state.prompt = Some(p);
-        return;
-    }
-    match key.code {
-        KeyCode::Char('y' | 'Y') => match kind {
-            ComposePrompt::ConfirmAbort => {
-                if let Some(c) = state.compose.screen.take() {
-                    emit(fx, ComposeEffect::Discard { file: c.file });
-                    state.info("Message thrown away");
-                }
-                next_leftover(state, fx);
-            }
-            ComposePrompt::ConfirmDelete { id, what } => {
-                state.info(format!("Deleting {what} from the outbox…"));
-                emit(fx, ComposeEffect::OutboxDelete { id });
-            }
-            _ => {}
-        },
-        KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => state.info("Cancelled"),
-        _ => state.prompt = Some(p),
-    }
-}
-
-/// An answer from the runtime.
-pub(super) fn on_event(state: &mut AppState, event: ComposeEvent, fx: &mut Vec<Effect>) {
-    match event {
-        ComposeEvent::Ready {
-            file,
-            draft,
-            sizes,
-            replaces,
-            error,
-        } => {
-            ready(state, file, *draft, sizes, replaces);
-            if let Some(e) = error {
-                state.error(format!("{e} (e edits again)"));
-            }
-        }
-        ComposeEvent::Failed(e) => state.error(e),
-        ComposeEvent::Leftovers(files) => {
-            if files.is_empty() {
-                return;
-            }
-            state.info(format!(
-                "{} unsent message(s) from an earlier session: showing them (y sends, P saves \
-                 to Drafts, q throws away)",
-                files.len()
-            ));
-            state.compose.leftovers.extend(files);
-            next_leftover(state, fx);
-        }
-        ComposeEvent::Attached(result) => match (result, state.compose.screen.as_mut()) {
-            (Ok((a, size)), Some(c)) => {
-                let name = a.name.clone();
-                c.draft.attachments.push(a);
-                c.sizes.resize(c.draft.attachments.len() - 1, 0);
-                c.sizes.push(size);
-                c.cursor = c.draft.attachments.len() - 1;
-                save(c, fx);
-                state.info(format!("Attached {name}"));
-            }
-            (Ok(_), None) => {}
-            (Err(e), _) => state.error(e),
-        },
-        ComposeEvent::Completions { input, list } => completions(state, input, list),
-        ComposeEvent::DraftSaved { file, result } => {
-            let ours = state
-                .compose
-                .screen
-                .as_ref()
-                .is_some_and(|c| c.file == file);
-            match result {
-                Ok(()) if ours => {
-                    let c = state.compose.screen.take();
-                    remove_replaced(state, c.as_ref().and_then(|c| c.replaces.as_deref()), fx);
-                    state.info("Saved to Drafts");
-                    next_leftover(state, fx);
-                }
-                Ok(()) => state.info("Saved to Drafts"),
-                Err(e) => {
-                    if let Some(c) = state.compose.screen.as_mut().filter(|_| ours) {
-                        c.busy = None;
-                    }
-                    state.error(format!(
-                        "Not saved to Drafts: {e} (the message is still here)"
-                    ));
-                }
-            }
-        }
-        ComposeEvent::Outbox(e) => super::compose_outbox::on_event(state, e, fx),
-    }
-}
-
-fn ready(
-    state: &mut AppState,
-    file: PathBuf,
-    draft: Draft,
-    sizes: Vec<u64>,
-    replaces: Option<Box<Envelope>>,
-) {
-    let mut identities = state
-        .compose
-        .identities
-        .get(&AccountId(draft.account.clone()))
-        .cloned()
-        .unwrap_or_default();
-    let same = |a: &str, b: &str| address_of(a).eq_ignore_ascii_case(address_of(b));
-    let identity = match identities.iter().position(|i| same(i, &draft.from)) {
-        Some(i) => i,
-        None if !draft.from.trim().is_empty() => {
-            identities.insert(0, draft.from.clone());
-            0
-        }
-        None => 0,
-    };
-    let keep = state
-        .compose
-        .screen
-        .take()
-        .filter(|c| c.file == file)
-        .and_then(|c| c.replaces);
-    let n = draft.attachments.len();
-    state.compose.screen = Some(Composer {
-        file,
-        draft,
-        identities,
-        identity,
-        sizes,
-        cursor: 0,
-        replaces: replaces.or(keep),
-        busy: None,
-    });
-    if let Some(c) = state.compose.screen.as_mut() {
-        c.sizes.resize(n, 0);
-    }
-    state.compose.outbox_open = false;
-}
-
-/// The bare address of `Name <addr>` (or the text itself).
-fn address_of(s: &str) -> &str {
-    match (s.rfind('<'), s.rfind('>')) {
-        (Some(a), Some(b)) if a < b => s[a + 1..b].trim(),
-        _ => s.trim(),
-    }
-}
-
-fn completions(state: &mut AppState, input: String, list: Vec<String>) {
-    let Some(p) = state.prompt.as_mut() else {
-        return;
-    };
-    let PromptKind::Compose(kind) = &p.kind else {
-        return;
-    };
-    if p.input != input {
-        return; // typed on since: a newer answer will come
-    }
-    let address = kind.is_address();
-    match list.len() {
-        0 => {
-            state.info("No completions");
-        }
-        1 => {
-            p.input = if address {
-                with_last_address(&input, &list[0])
-            } else {
-                list[0].clone()
-            };
-            p.completions.clear();
-            p.selected = None;
-        }
-        _ => {
-            if !address {
-                let common = common_prefix(&list);
-                if common.len() > p.input.len() {
-                    p.input = common;
-                }
-            }
-            p.completions = list;
-            p.selected = None;
-        }
-    }
-}
-
-fn common_prefix(list: &[String]) -> String {
-    let Some(first) = list.first() else {
-        return String::new();
-    };
-    let mut end = first.len();
-    for s in &list[1..] {
-        end = first
-            .char_indices()
-            .zip(s.chars())
-            .find(|((_, a), b)| a != b)
-            .map_or(end.min(s.len()), |((i, _), _)| i)
-            .min(end);
-    }
-    first[..end].to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_split_on_commas_outside_quotes() {
-        assert_eq!(
-            split_addresses("\"Doe, Jane\" <j@x>, bob@y ,"),
-            vec!["\"Doe, Jane\" <j@x>", "bob@y"]
-        );
-        assert_eq!(last_address("a@x, \"B, C\" <b"), "\"B, C\" <b");
-        assert_eq!(
-            with_last_address("a@x, bo", "Bob <bob@y>"),
-            "a@x, Bob <bob@y>"
-        );
-        assert_eq!(
-            common_prefix(&["/tmp/ab".into(), "/tmp/ac".into()]),
-            "/tmp/a"
-        );
-    }
-}
+pub(super) use super::compose_events::on_event;
+pub use super::compose_prompt::{last_address, split_addresses, with_last_address};
+pub(super) use super::compose_prompt::{open_prompt, prompt_key};

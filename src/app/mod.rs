@@ -7,7 +7,9 @@
 pub mod accounts;
 pub mod action;
 pub mod compose;
+mod compose_events;
 mod compose_outbox;
+mod compose_prompt;
 pub mod count;
 pub mod event;
 pub mod folder_ops;
