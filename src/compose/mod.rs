@@ -9,3 +9,11 @@
 pub mod draft;
 
 pub use draft::{Attachment, AttachmentData, Draft};
+
+pub mod address;
+pub mod build;
+pub mod editfile;
+pub mod error;
+
+pub use build::{BuildOptions, Built, build, prepare_raw};
+pub use error::ComposeError;
