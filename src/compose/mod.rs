@@ -14,6 +14,10 @@ pub mod address;
 pub mod build;
 pub mod editfile;
 pub mod error;
+pub mod identity;
+pub mod reply;
 
 pub use build::{BuildOptions, Built, build, prepare_raw};
 pub use error::ComposeError;
+pub use identity::{Identity, for_reply, identities};
+pub use reply::{ReplyKind, respond, respond_as};
