@@ -16,8 +16,10 @@ pub mod editfile;
 pub mod error;
 pub mod identity;
 pub mod reply;
+pub mod resume;
 
 pub use build::{BuildOptions, Built, build, prepare_raw};
 pub use error::ComposeError;
 pub use identity::{Identity, for_reply, identities};
 pub use reply::{ReplyKind, respond, respond_as};
+pub use resume::from_message;
