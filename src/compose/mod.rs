@@ -11,6 +11,7 @@ pub mod draft;
 pub use draft::{Attachment, AttachmentData, Draft};
 
 pub mod address;
+pub mod addressbook;
 pub mod build;
 pub mod editfile;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod identity;
 pub mod reply;
 pub mod resume;
 
+pub use addressbook::{AddressBook, Entry};
 pub use build::{BuildOptions, Built, build, prepare_raw};
 pub use error::ComposeError;
 pub use identity::{Identity, for_reply, identities};
