@@ -209,7 +209,7 @@ fn flowed_bodies_rewrap_on_the_other_side() {
 
 #[test]
 fn prepare_raw_is_like_sendmail_t() {
-    let raw = b"From: Alice <alice@example.test>\nTo: bob@example.test\nBcc: Hidden <hidden@example.test>,\n  other@example.test\nSubject: raw\n\nbody line\n\xff binary-ish\n";
+    let raw = b"From: Alice <alice@example.test>\nTo: bob@example.test\nBcc: Hidden <hidden@example.test>,\n  other@example.test\nResent-Bcc: r@example.test\nSubject: raw\n\nbody line\n\xff binary-ish\n";
     let b = prepare_raw(raw).unwrap();
     assert_eq!(b.envelope_from, "alice@example.test");
     assert_eq!(
@@ -223,6 +223,7 @@ fn prepare_raw_is_like_sendmail_t() {
     let sent = parse_mail(&b.sent).unwrap();
     assert!(sent.headers.get_first_value("Bcc").is_none());
     assert!(!String::from_utf8_lossy(&b.sent).contains("other@"));
+    assert!(!String::from_utf8_lossy(&b.sent).contains("r@example"));
     assert_eq!(
         sent.headers.get_first_value("Message-ID").unwrap(),
         b.message_id
@@ -247,6 +248,13 @@ fn prepare_raw_is_like_sendmail_t() {
     assert_eq!(b.message_id, "<x@y>");
     assert_eq!(b.envelope_from, "s@example.test");
 
+    let mboxed = prepare_raw(b"From alice@example.test Mon Jan  1 00:00:00 2024\nFrom: alice@example.test\nTo: b@example.test\n\nx\n").unwrap();
+    assert!(
+        mboxed
+            .sent
+            .ends_with(b"From: alice@example.test\r\nTo: b@example.test\r\n\r\nx\r\n")
+    );
+    assert!(!mboxed.sent.starts_with(b"From "));
     assert!(matches!(
         prepare_raw(b"From: a@example.test\r\nSubject: x\r\n\r\n"),
         Err(ComposeError::NoRecipients)
@@ -286,4 +294,26 @@ fn editfile_round_trip() {
         editfile::parse(&text.replace('\n', "\r\n"), &d).unwrap(),
         want
     );
+}
+
+#[test]
+fn line_breaks_in_fields_cannot_add_headers() {
+    let mut d = draft();
+    d.subject = "hi\r\nBcc: injected@evil.test\r\n\r\nbody".into();
+    d.extra = vec![("X-Note".into(), "a\nTo: injected2@evil.test".into())];
+    let long_name = format!("{}ä.pdf", "Überlanger Dateiname mit Umlauten ".repeat(6));
+    d.attachments = vec![att(&long_name, "", b"x")];
+    let b = build(&d, &BuildOptions::default()).unwrap();
+    let m = parse_mail(&b.sent).unwrap();
+    assert!(m.headers.get_first_value("Bcc").is_none());
+    assert_eq!(m.headers.get_all_values("To").len(), 1);
+    assert!(!b.recipients.iter().any(|r| r.contains("evil")));
+    let att = &m.subparts[1];
+    assert_eq!(
+        att.get_content_disposition().params.get("filename"),
+        Some(&long_name)
+    );
+    // Every header line stays within the RFC 5322 §2.1.1 limit.
+    let head = String::from_utf8_lossy(&b.sent);
+    assert!(head.lines().all(|l| l.len() <= 998));
 }

@@ -302,6 +302,15 @@ fn random_token() -> String {
 /// Message-ID added when missing, Bcc removed from `sent`; the body bytes are untouched
 /// apart from LF becoming CRLF.
 pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
+    // An mbox "From " separator line is not a header (Postfix's sendmail drops it too).
+    let raw = match raw.strip_prefix(b"From ") {
+        Some(rest) => rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|p| &rest[p + 1..])
+            .unwrap_or(&[]),
+        None => raw,
+    };
     let (head, body) = split_head(raw);
     let fields = header_fields(head);
     let value = |name: &str| -> Option<String> {
@@ -360,7 +369,7 @@ pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
     for f in &fields {
         let crlf = to_crlf(f.whole);
         kept.extend_from_slice(&crlf);
-        if !f.name.eq_ignore_ascii_case("Bcc") {
+        if !f.name.eq_ignore_ascii_case("Bcc") && !f.name.eq_ignore_ascii_case("Resent-Bcc") {
             sent.extend_from_slice(&crlf);
         }
     }
