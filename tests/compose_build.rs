@@ -163,6 +163,13 @@ fn errors_name_header_text_and_path() {
     assert!(e.to_string().contains("Cc") && e.to_string().contains("not an address"));
 
     let mut d = draft();
+    d.from.clear();
+    assert!(matches!(
+        build(&d, &BuildOptions::default()),
+        Err(ComposeError::NoIdentity)
+    ));
+
+    let mut d = draft();
     d.to.clear();
     d.cc.clear();
     d.bcc.clear();

@@ -190,3 +190,13 @@ fn respond_reads_identities_and_signature_from_the_config() {
     assert_eq!(d.from, "Alice <alice@work.example>");
     assert!(d.body.ends_with("\n\n-- \nA.\n"), "{:?}", d.body);
 }
+
+#[test]
+fn reply_to_own_message_goes_to_its_recipients() {
+    let raw = b"From: Alice <alice@work.example>\r\nTo: Bob <bob@example.net>\r\nCc: carol@example.net\r\nSubject: mine\r\nMessage-ID: <own@x>\r\n\r\nhi\r\n";
+    let d = respond_as(raw, ReplyKind::Reply, &ids(), None).unwrap();
+    assert_eq!(d.to, vec!["Bob <bob@example.net>"]);
+    let d = respond_as(raw, ReplyKind::ReplyAll, &ids(), None).unwrap();
+    assert_eq!(d.to, vec!["Bob <bob@example.net>"]);
+    assert_eq!(d.cc, vec!["carol@example.net"]);
+}

@@ -59,6 +59,9 @@ const OWN: &[&str] = &[
 
 /// Turns a draft into message bytes.
 pub fn build(d: &Draft, opts: &BuildOptions) -> Result<Built, ComposeError> {
+    if d.from.trim().is_empty() {
+        return Err(ComposeError::NoIdentity);
+    }
     let from = mailbox("From", &d.from)?;
     let mut b = lettre::Message::builder().from(from.clone());
     let mut recipients: Vec<lettre::Address> = Vec::new();

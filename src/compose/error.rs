@@ -26,7 +26,7 @@ pub enum ComposeError {
     BadHeader { name: String, reason: String },
     #[error("the message has no List-Post address to reply to")]
     NoListPost,
-    #[error("the account has no From address (set `from` in its config)")]
+    #[error("the message has no From address (set `from` in the account's config)")]
     NoIdentity,
     #[error("the message cannot be read: {0}")]
     Unreadable(String),
