@@ -147,7 +147,14 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             done,
             total,
         } => {
-            let label = format!("Indexing {account}/{folder}");
+            // A server account (one that reports its link state) fetches; a local
+            // store is read from disk.
+            let verb = if state.account_states.contains_key(&account) {
+                "Syncing"
+            } else {
+                "Indexing"
+            };
+            let label = format!("{verb} {account}/{folder}");
             // A first sync: the list shows its first envelopes as soon as they are in,
             // not when the whole folder is, and grows while they arrive (reloaded each
             // time the sync has twice what is shown: a handful of reloads in all).

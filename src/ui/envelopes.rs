@@ -76,6 +76,12 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
             "No message matches the limit (esc shows all)"
         } else if searching {
             "No message matches (\\ searches again)"
+        } else if state
+            .progress
+            .keys()
+            .any(|(a, _)| state.account_states.contains_key(a))
+        {
+            "Syncing this folder… (progress below; keys still work)"
         } else if !state.progress.is_empty() {
             "Indexing this folder… (progress below; keys still work)"
         } else {
