@@ -333,7 +333,7 @@ impl ComposeRunner {
         draft: Draft,
         folder: crate::core::FolderPath,
     ) {
-        let kept = match glue::build(&draft) {
+        let kept = match glue::build_draft(&draft) {
             Ok(b) => b.kept,
             Err(e) => {
                 let result = Err(e);
