@@ -334,3 +334,76 @@ fn keys_typed_while_the_editor_runs_do_not_reach_posthorn() {
     assert!(!t.contains("Throw this message away"), "{t}");
     s.quit();
 }
+
+/// The files of a Maildir folder's cur/ and new/.
+fn maildir_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for sub in ["cur", "new"] {
+        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
+            out.extend(rd.flatten().map(|e| e.path()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn postpone_to_drafts_then_resume_with_e() {
+    let (dir, editor) = setup();
+    let drafts = dir.path().join("Maildir/.Drafts");
+    let mut s = Screen::start(dir.path(), &editor);
+    s.wait("the list", |t| t.contains("Lunch"));
+    s.keys("c");
+    s.wait("the compose screen", |t| {
+        t.contains("Compose — home") && t.contains("y send")
+    });
+    s.keys("P");
+    s.wait("saved", |t| t.contains("Saved to Drafts"));
+    let saved = maildir_files(&drafts);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let text = std::fs::read_to_string(&saved[0]).unwrap();
+    assert!(text.contains("Subject: Hello from the pty"), "{text}");
+    assert!(text.contains("Body line written by the editor."), "{text}");
+    assert!(
+        compose_files(dir.path()).is_empty(),
+        "saved: the compose file goes"
+    );
+
+    // To the Drafts folder, and E edits the draft again.
+    s.keys("\t");
+    s.wait("Drafts in the folder pane", |t| {
+        t.lines().any(|l| l.trim_start().starts_with("Drafts"))
+    });
+    s.keys("j\r");
+    s.wait("the Drafts list", |t| t.contains("home/Drafts"));
+    s.wait("the draft listed", |t| t.contains("Hello from the pty"));
+    s.keys("E");
+    let t = s.wait("the resumed draft", |t| {
+        t.contains("Compose — home") && t.contains("y send")
+    });
+    assert!(t.contains("Subject: Hello from the pty"), "{t}");
+    assert!(t.contains("To:      Bob <bob@example.test>"), "{t}");
+    // Saved again: the new draft is stored and the old one is marked deleted.
+    s.keys("P");
+    s.wait("saved again", |t| t.contains("Saved to Drafts"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let files = maildir_files(&drafts);
+        let marked = files
+            .iter()
+            .filter(|f| {
+                f.to_string_lossy()
+                    .rsplit(',')
+                    .next()
+                    .is_some_and(|fl| fl.contains('T'))
+            })
+            .count();
+        if files.len() == 2 && marked == 1 {
+            break;
+        }
+        s.pump();
+        assert!(Instant::now() < deadline, "drafts now: {files:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.quit();
+}
