@@ -407,3 +407,32 @@ fn postpone_to_drafts_then_resume_with_e() {
     }
     s.quit();
 }
+
+#[test]
+fn a_failed_postpone_keeps_the_message() {
+    let (dir, editor) = setup();
+    // A file where the Drafts folder would go: it cannot be created.
+    std::fs::write(dir.path().join("Maildir/.Drafts"), "in the way").unwrap();
+    let mut s = Screen::start(dir.path(), &editor);
+    s.wait("the list", |t| t.contains("Lunch"));
+    s.keys("c");
+    s.wait("the compose screen", |t| t.contains("Compose — home") && t.contains("y send"));
+    s.keys("P");
+    let t = s.wait("the error", |t| t.contains("Not saved to Drafts"));
+    assert!(t.contains("Compose — home"), "the screen stays: {t}");
+    assert_eq!(compose_files(dir.path()).len(), 1, "the text is kept");
+    s.quit();
+}
+
+#[test]
+fn reply_from_the_list() {
+    let (dir, _) = setup();
+    let mut s = Screen::start(dir.path(), Path::new("true"));
+    s.wait("the list", |t| t.contains("Lunch"));
+    s.keys("r");
+    let t = s.wait("the reply", |t| t.contains("Compose — home") && t.contains("y send"));
+    assert!(t.contains("To:      Ann <ann@example.org>"), "{t}");
+    assert!(t.contains("Subject: Re: Lunch"), "{t}");
+    assert!(t.contains("> Shall we?"), "{t}");
+    s.quit();
+}
