@@ -6,8 +6,10 @@
 
 mod convert;
 mod output;
+mod send;
 mod sync;
 
+pub use send::{outbox, send};
 pub use sync::sync;
 
 use crate::account::{Account, CacheView};

@@ -427,18 +427,8 @@ fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<Co
             servers.push((kind, s));
         }
         match &acc.sending {
-            Some(Sending::Smtp(s)) => {
-                servers.push(("smtp", s));
-                warn(
-                    format!("accounts.{name}.smtp"),
-                    "sending is not available in this version yet".into(),
-                );
-            }
-            Some(Sending::Sendmail(_)) => warn(
-                format!("accounts.{name}.sendmail"),
-                "sending is not available in this version yet".into(),
-            ),
-            None => {}
+            Some(Sending::Smtp(s)) => servers.push(("smtp", s)),
+            Some(Sending::Sendmail(_)) | None => {}
         }
         for (kind, s) in servers {
             if others_can_read && matches!(s.password, Some(Secret::Plain(_))) {

@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod effects;
 pub mod indexer;
+pub mod outbox;
 pub mod save;
 pub mod search;
 pub mod setup;

@@ -1,0 +1,390 @@
+//! Sending from the outbox: one attempt at one entry (`send_entry`, shared with
+//! `posthorn send` and `posthorn outbox --flush`), and a background sender for the TUI.
+//!
+//! # The background sender
+//!
+//! ```ignore
+//! let (outbox, mut events) = OutboxHandle::start(Outbox::open(&dir)?, submitters);
+//! let ticket = outbox.enqueue(NewEntry { account, from, recipients, kept });
+//! outbox.flush();            // retry every entry now (the outbox view's "r")
+//! outbox.delete(id);         // give up on an entry (the outbox view's "d")
+//! let entries = outbox.list()?; // what is queued, with attempts and last errors
+//! while let Some(ev) = events.recv().await { /* turn into AppEvents */ }
+//! ```
+//!
+//! - Every method returns at once; disk writes and sending run on tokio tasks. Start it
+//!   inside a tokio runtime.
+//! - `enqueue` writes the entry durably first (`Queued{ticket, id}`, or
+//!   `NotQueued{ticket, error}`: then nothing was stored and the caller must keep the
+//!   text), then sends it: `Sending{id}`, then `Sent{id, account, copy}` or
+//!   `Failed{id, account, error, retry_in}`.
+//! - `Sent.copy` is the message as kept (with Bcc): the TUI files it in the account's
+//!   Sent folder (`compose::outbox::sent_folder` of its folders) through the account
+//!   actor (`AccountOp::Import`, which APPENDs on IMAP and delivers on a local store). A
+//!   failed copy is a notice, never a resend.
+//! - Entries left from an earlier run are sent at start. After a failure an entry is
+//!   retried with backoff (30 s, doubling, at most 30 min, from its attempt count);
+//!   `flush` retries everything at once. An entry another process is sending (the CLI)
+//!   is skipped (its flock), so nothing goes out twice.
+//!
+//! Free of ratatui and of the app's types; the TUI adapts the events.
+
+use crate::account::{AccountError, AccountErrorKind, Outgoing, Submitter};
+use crate::compose::outbox::{EntryId, EntryMeta, Listed, NewEntry, Outbox, sent_bytes};
+use crate::core::AccountId;
+use crate::store::StoreError;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// The outcome of one attempt at one entry.
+#[derive(Debug)]
+pub enum Attempt {
+    /// The server accepted it and the entry is gone; `kept` is for the Sent copy.
+    Sent { meta: EntryMeta, kept: Vec<u8> },
+    /// Another sender holds it, or it was sent meanwhile.
+    Busy,
+    /// It stays queued; `error` is what the server or command said.
+    Failed {
+        meta: Option<EntryMeta>,
+        error: AccountError,
+    },
+}
+
+fn store_error(account: &str, e: StoreError) -> AccountError {
+    AccountError {
+        account: AccountId(account.to_string()),
+        kind: AccountErrorKind::Store,
+        message: format!("outbox: {e}"),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => Err(StoreError::Invalid {
+            path: Default::default(),
+            reason: format!("outbox task failed: {e}"),
+        }),
+    }
+}
+
+/// One attempt: lock the entry, hand it to the account's submitter, then remove it
+/// (accepted) or record the failure (it stays).
+pub async fn send_entry(
+    outbox: &Outbox,
+    submitters: &BTreeMap<AccountId, Submitter>,
+    id: &EntryId,
+) -> Attempt {
+    let (ob, eid) = (outbox.clone(), id.clone());
+    let locked = blocking(move || {
+        let Some(lock) = ob.lock(&eid)? else {
+            return Ok(None);
+        };
+        let kept = ob.message(&eid)?;
+        Ok(Some((lock, kept)))
+    })
+    .await;
+    let (mut lock, kept) = match locked {
+        Ok(Some(x)) => x,
+        Ok(None) => return Attempt::Busy,
+        Err(e) => {
+            return Attempt::Failed {
+                meta: None,
+                error: store_error("", e),
+            };
+        }
+    };
+    let meta = lock.meta.clone();
+    let account = AccountId(meta.account.clone());
+    let result = match submitters.get(&account) {
+        Some(s) => {
+            let msg = Outgoing {
+                from: meta.from.clone(),
+                recipients: meta.recipients.clone(),
+                bytes: sent_bytes(&kept),
+            };
+            s.submit(&msg, &kept).await
+        }
+        None => Err(AccountError {
+            account: account.clone(),
+            kind: AccountErrorKind::Unsupported,
+            message: "no [smtp] or [sendmail] table for this account (or no such account)"
+                .into(),
+        }),
+    };
+    let ob = outbox.clone();
+    match result {
+        Ok(()) => {
+            // Accepted: a failure to remove the entry now would send it twice later,
+            // so it is reported loudly; the message itself went out.
+            let removed = blocking(move || ob.remove(lock)).await;
+            if let Err(e) = removed {
+                let error = AccountError {
+                    account: account.clone(),
+                    kind: AccountErrorKind::Store,
+                    message: format!(
+                        "the server accepted the message, but removing it from the outbox failed (delete it there, or it is sent again): {e}"
+                    ),
+                };
+                return Attempt::Failed {
+                    meta: Some(meta),
+                    error,
+                };
+            }
+            Attempt::Sent { meta, kept }
+        }
+        Err(error) => {
+            let text = error.message.clone();
+            let recorded = blocking(move || {
+                ob.record_failure(&mut lock, &text)?;
+                Ok(lock.meta.clone())
+            })
+            .await;
+            Attempt::Failed {
+                meta: Some(recorded.unwrap_or(meta)),
+                error,
+            }
+        }
+    }
+}
+
+/// What the background sender reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutboxEvent {
+    /// The message is durably in the outbox.
+    Queued { ticket: u64, id: EntryId },
+    /// It could not be stored; nothing was queued (keep the text).
+    NotQueued { ticket: u64, error: String },
+    Sending { id: EntryId, account: AccountId },
+    /// Accepted; `copy` (the kept bytes) belongs in the account's Sent folder.
+    Sent {
+        id: EntryId,
+        account: AccountId,
+        copy: Vec<u8>,
+    },
+    /// Still queued; retried after `retry_in` (None: the outbox itself failed).
+    Failed {
+        id: EntryId,
+        account: Option<AccountId>,
+        error: String,
+        retry_in: Option<Duration>,
+    },
+}
+
+enum Command {
+    Enqueue(u64, NewEntry),
+    Flush,
+    Delete(EntryId),
+    Done(EntryId, Option<u32>),
+}
+
+/// The TUI's way into the outbox; cheap to clone.
+#[derive(Clone)]
+pub struct OutboxHandle {
+    tx: mpsc::UnboundedSender<Command>,
+    outbox: Outbox,
+    tickets: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl OutboxHandle {
+    /// Starts the sender task (on the current tokio runtime); it first sends what an
+    /// earlier run left.
+    pub fn start(
+        outbox: Outbox,
+        submitters: BTreeMap<AccountId, Submitter>,
+    ) -> (OutboxHandle, mpsc::UnboundedReceiver<OutboxEvent>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (etx, erx) = mpsc::unbounded_channel();
+        let worker = Worker {
+            outbox: outbox.clone(),
+            submitters: std::sync::Arc::new(submitters),
+            events: etx,
+            me: tx.clone(),
+            in_flight: BTreeSet::new(),
+            due: BTreeMap::new(),
+        };
+        tokio::spawn(worker.run(rx));
+        let _ = tx.send(Command::Flush);
+        (
+            OutboxHandle {
+                tx,
+                outbox,
+                tickets: Default::default(),
+            },
+            erx,
+        )
+    }
+
+    /// Queues a message and sends it; the answer comes as `Queued`/`NotQueued` with
+    /// this ticket.
+    pub fn enqueue(&self, entry: NewEntry) -> u64 {
+        let t = self
+            .tickets
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.tx.send(Command::Enqueue(t, entry));
+        t
+    }
+
+    /// Retries every queued entry now.
+    pub fn flush(&self) {
+        let _ = self.tx.send(Command::Flush);
+    }
+
+    /// Removes an entry (the user gave up on it).
+    pub fn delete(&self, id: EntryId) {
+        let _ = self.tx.send(Command::Delete(id));
+    }
+
+    /// What is queued (a directory listing; call it off the render loop if the outbox
+    /// may be large).
+    pub fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        self.outbox.list()
+    }
+}
+
+struct Worker {
+    outbox: Outbox,
+    submitters: std::sync::Arc<BTreeMap<AccountId, Submitter>>,
+    events: mpsc::UnboundedSender<OutboxEvent>,
+    me: mpsc::UnboundedSender<Command>,
+    in_flight: BTreeSet<EntryId>,
+    /// Entries waiting for their retry time.
+    due: BTreeMap<EntryId, Instant>,
+}
+
+/// 30 s after the first failure, doubling, at most 30 min.
+pub fn backoff(attempts: u32) -> Duration {
+    let n = attempts.saturating_sub(1).min(6);
+    Duration::from_secs(30u64 << n).min(Duration::from_secs(1800))
+}
+
+impl Worker {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+        loop {
+            let next = self.due.values().min().copied();
+            let cmd = match next {
+                Some(at) => tokio::select! {
+                    c = rx.recv() => c,
+                    _ = tokio::time::sleep_until(at) => {
+                        self.retry_due();
+                        continue;
+                    }
+                },
+                None => rx.recv().await,
+            };
+            let Some(cmd) = cmd else { return };
+            match cmd {
+                Command::Enqueue(ticket, entry) => {
+                    let ob = self.outbox.clone();
+                    match blocking(move || ob.enqueue(&entry)).await {
+                        Ok(id) => {
+                            let _ = self.events.send(OutboxEvent::Queued {
+                                ticket,
+                                id: id.clone(),
+                            });
+                            self.start(id);
+                        }
+                        Err(e) => {
+                            let _ = self.events.send(OutboxEvent::NotQueued {
+                                ticket,
+                                error: format!("the outbox could not store the message: {e}"),
+                            });
+                        }
+                    }
+                }
+                Command::Flush => {
+                    let ob = self.outbox.clone();
+                    match blocking(move || ob.list()).await {
+                        Ok(list) => {
+                            for l in list.into_iter().filter(|l| l.meta.is_ok()) {
+                                self.due.remove(&l.id);
+                                self.start(l.id);
+                            }
+                        }
+                        Err(e) => {
+                            let _ = self.events.send(OutboxEvent::Failed {
+                                id: EntryId(String::new()),
+                                account: None,
+                                error: format!("outbox: {e}"),
+                                retry_in: None,
+                            });
+                        }
+                    }
+                }
+                Command::Delete(id) => {
+                    self.due.remove(&id);
+                    let ob = self.outbox.clone();
+                    let _ = blocking(move || ob.delete(&id)).await;
+                }
+                Command::Done(id, attempts) => {
+                    self.in_flight.remove(&id);
+                    if let Some(n) = attempts {
+                        self.due.insert(id, Instant::now() + backoff(n));
+                    }
+                }
+            }
+        }
+    }
+
+    fn retry_due(&mut self) {
+        let now = Instant::now();
+        let ready: Vec<EntryId> = self
+            .due
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ready {
+            self.due.remove(&id);
+            self.start(id);
+        }
+    }
+
+    /// Sends one entry on its own task, unless it is already on its way.
+    fn start(&mut self, id: EntryId) {
+        if !self.in_flight.insert(id.clone()) {
+            return;
+        }
+        let (ob, subs, events, me) = (
+            self.outbox.clone(),
+            self.submitters.clone(),
+            self.events.clone(),
+            self.me.clone(),
+        );
+        tokio::spawn(async move {
+            let (ob2, id2) = (ob.clone(), id.clone());
+            if let Ok(Ok(meta)) = tokio::task::spawn_blocking(move || ob2.meta(&id2)).await {
+                let _ = events.send(OutboxEvent::Sending {
+                    id: id.clone(),
+                    account: AccountId(meta.account),
+                });
+            }
+            let retry = match send_entry(&ob, &subs, &id).await {
+                Attempt::Sent { meta, kept } => {
+                    let _ = events.send(OutboxEvent::Sent {
+                        id: id.clone(),
+                        account: AccountId(meta.account),
+                        copy: kept,
+                    });
+                    None
+                }
+                Attempt::Busy => None,
+                Attempt::Failed { meta, error } => {
+                    let attempts = meta.as_ref().map(|m| m.attempts.max(1));
+                    let _ = events.send(OutboxEvent::Failed {
+                        id: id.clone(),
+                        account: Some(error.account.clone()),
+                        error: error.message,
+                        retry_in: attempts.map(backoff),
+                    });
+                    attempts
+                }
+            };
+            let _ = me.send(Command::Done(id, retry));
+        });
+    }
+}
