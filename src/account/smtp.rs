@@ -70,7 +70,12 @@ impl SmtpSubmitter {
     pub async fn send(&self, msg: &Outgoing) -> Result<(), AccountError> {
         let envelope = self.envelope(msg)?;
         let transport = self.transport().await?;
-        let bytes = crate::compose::outbox::to_crlf(&msg.bytes);
+        let mut bytes = crate::compose::outbox::to_crlf(&msg.bytes);
+        // lettre always ends the DATA with CRLF "." CRLF (RFC 5321 §4.1.1.4): a message
+        // that already ends in CRLF would gain an empty last line.
+        if bytes.ends_with(b"\r\n") {
+            bytes.truncate(bytes.len() - 2);
+        }
         // The whole exchange is bounded too: per-command timeouts alone let a server
         // that trickles bytes hold a send for ever.
         let overall = self.timeout * 4 + Duration::from_secs(bytes.len() as u64 / 20_000);
