@@ -1,0 +1,215 @@
+//! Sending faults no real server shows on demand: a server that does not offer STARTTLS
+//! when the account requires it (refused before AUTH, nothing sent in the clear), and
+//! sendmail commands that succeed (the bytes on stdin are the sent bytes) or fail (the
+//! message stays, the error has the exit status and stderr). Also the background sender
+//! picking up what an earlier run left in the outbox.
+
+mod common;
+mod send_support;
+
+use posthorn::account::{AccountErrorKind, Submitter};
+use posthorn::compose::outbox::{NewEntry, Outbox, sent_bytes};
+use posthorn::config::{Secret, Sending, SendmailConfig, ServerConfig, Tls};
+use posthorn::core::AccountId;
+use posthorn::run::outbox::{Attempt, OutboxEvent, OutboxHandle, send_entry};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+const KEPT: &[u8] = b"From: a@example.test\nTo: b@example.test\nBcc: hidden@example.test\nSubject: s\n\nbody\n";
+
+fn entry() -> NewEntry {
+    NewEntry {
+        account: "acc".into(),
+        from: "a@example.test".into(),
+        recipients: vec!["b@example.test".into(), "hidden@example.test".into()],
+        kept: KEPT.to_vec(),
+    }
+}
+
+fn sendmail(command: &str) -> BTreeMap<AccountId, Submitter> {
+    let id = AccountId("acc".into());
+    let s = Submitter::from_config(
+        &id,
+        &Sending::Sendmail(SendmailConfig {
+            command: command.into(),
+        }),
+    );
+    BTreeMap::from([(id, s)])
+}
+
+#[test]
+fn starttls_required_but_not_offered_is_refused_before_auth() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        let Ok((conn, _)) = listener.accept() else {
+            return;
+        };
+        let mut w = conn.try_clone().unwrap();
+        let mut r = BufReader::new(conn);
+        let _ = w.write_all(b"220 fake.example ESMTP no TLS here\r\n");
+        loop {
+            let mut l = String::new();
+            if r.read_line(&mut l).unwrap_or(0) == 0 {
+                return;
+            }
+            log.lock().unwrap().push(l.trim_end().to_string());
+            let up = l.to_ascii_uppercase();
+            let reply: &[u8] = if up.starts_with("EHLO") {
+                b"250-fake.example\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"
+            } else if up.starts_with("QUIT") {
+                b"221 bye\r\n"
+            } else {
+                b"250 ok\r\n"
+            };
+            let _ = w.write_all(reply);
+        }
+    });
+    let mut cfg: ServerConfig =
+        toml::from_str(&format!("host = \"127.0.0.1\"\nport = {port}\nuser = \"a\"")).unwrap();
+    cfg.tls = Tls::Starttls;
+    cfg.password = Some(Secret::Plain("sekrit-pw".into()));
+    let id = AccountId("acc".into());
+    let subs = BTreeMap::from([(
+        id.clone(),
+        Submitter::from_config(&id, &Sending::Smtp(cfg)),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(dir.path()).unwrap();
+    let eid = outbox.enqueue(&entry()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Attempt::Failed { error, .. } = rt.block_on(send_entry(&outbox, &subs, &eid)) else {
+        panic!("sent over a link without TLS");
+    };
+    assert_eq!(error.kind, AccountErrorKind::Network, "{error}");
+    assert!(error.message.contains("STARTTLS"), "{error}");
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().all(|l| {
+            let up = l.to_ascii_uppercase();
+            !up.starts_with("AUTH") && !up.starts_with("MAIL") && !up.contains("SEKRIT")
+        }),
+        "nothing but EHLO/QUIT went out in the clear: {seen:?}"
+    );
+    assert_eq!(outbox.list().unwrap().len(), 1, "the message stays queued");
+}
+
+#[test]
+fn sendmail_gets_the_sent_bytes_on_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("piped.eml");
+    let env = dir.path().join("env.txt");
+    let cmd = format!(
+        "cat > '{}'; printf '%s|%s' \"$POSTHORN_FROM\" \"$POSTHORN_RECIPIENTS\" > '{}'",
+        out.display(),
+        env.display()
+    );
+    let outbox = Outbox::open(&dir.path().join("outbox")).unwrap();
+    let id = outbox.enqueue(&entry()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(send_entry(&outbox, &sendmail(&cmd), &id));
+    assert!(matches!(r, Attempt::Sent { .. }), "{r:?}");
+    let piped = std::fs::read(&out).unwrap();
+    assert_eq!(piped, sent_bytes(KEPT));
+    assert!(!String::from_utf8_lossy(&piped).contains("Bcc"));
+    assert_eq!(
+        std::fs::read_to_string(&env).unwrap(),
+        "a@example.test|b@example.test hidden@example.test"
+    );
+    assert!(outbox.list().unwrap().is_empty());
+}
+
+#[test]
+fn sendmail_dash_t_gets_the_bcc_to_read_recipients_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("piped.eml");
+    // A stand-in for `sendmail -oi -t` (the words are what matter).
+    let cmd = format!("cat > '{}' # -oi -t", out.display());
+    let outbox = Outbox::open(&dir.path().join("outbox")).unwrap();
+    let id = outbox.enqueue(&entry()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(send_entry(&outbox, &sendmail(&cmd), &id));
+    assert!(matches!(r, Attempt::Sent { .. }), "{r:?}");
+    assert_eq!(std::fs::read(&out).unwrap(), KEPT);
+}
+
+#[test]
+fn a_failing_sendmail_keeps_the_message_with_its_status_and_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(dir.path()).unwrap();
+    let id = outbox.enqueue(&entry()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cmd = "cat > /dev/null; echo 'queue file write error' >&2; exit 75";
+    let Attempt::Failed { error, meta } = rt.block_on(send_entry(&outbox, &sendmail(cmd), &id))
+    else {
+        panic!("a failing command counted as sent");
+    };
+    assert!(error.message.contains("exit status 75"), "{error}");
+    assert!(error.message.contains("queue file write error"), "{error}");
+    assert_eq!(meta.unwrap().attempts, 1);
+    let listed = outbox.list().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(outbox.message(&id).unwrap(), KEPT, "kept byte for byte");
+    // Escape sequences a command prints never reach the terminal.
+    let id2 = outbox.enqueue(&entry()).unwrap();
+    let cmd = "printf '\\033]0;pwned\\007bad\\n' >&2; exit 1";
+    let Attempt::Failed { error, .. } = rt.block_on(send_entry(&outbox, &sendmail(cmd), &id2))
+    else {
+        panic!("sent");
+    };
+    assert!(!error.message.contains('\u{1b}'), "{:?}", error.message);
+}
+
+#[test]
+fn an_entry_locked_by_another_sender_is_not_sent_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox")).unwrap();
+    let id = outbox.enqueue(&entry()).unwrap();
+    let held = outbox.lock(&id).unwrap().expect("free");
+    let marker = dir.path().join("ran");
+    let cmd = format!("cat > '{}'", marker.display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(send_entry(&outbox, &sendmail(&cmd), &id));
+    assert!(matches!(r, Attempt::Busy), "{r:?}");
+    assert!(!marker.exists(), "the command never ran");
+    drop(held);
+    let r = rt.block_on(send_entry(&outbox, &sendmail(&cmd), &id));
+    assert!(matches!(r, Attempt::Sent { .. }), "{r:?}");
+}
+
+#[test]
+fn the_background_sender_sends_what_an_earlier_run_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox")).unwrap();
+    let left = outbox.enqueue(&entry()).unwrap();
+    let out = dir.path().join("piped.eml");
+    let cmd = format!("cat >> '{}'", out.display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (handle, mut events) = OutboxHandle::start(outbox.clone(), sendmail(&cmd));
+        let mut order = Vec::new();
+        loop {
+            match events.recv().await.unwrap() {
+                OutboxEvent::Sending { id, account } => {
+                    assert_eq!(account.0, "acc");
+                    order.push(format!("sending {id}"));
+                }
+                OutboxEvent::Sent { id, account, copy } => {
+                    assert_eq!(id, left);
+                    assert_eq!(account.0, "acc");
+                    assert_eq!(copy, KEPT, "the Sent copy keeps the Bcc");
+                    order.push(format!("sent {id}"));
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(order, [format!("sending {left}"), format!("sent {left}")]);
+        assert!(handle.list().unwrap().is_empty());
+    });
+    assert_eq!(std::fs::read(&out).unwrap(), sent_bytes(KEPT));
+}
