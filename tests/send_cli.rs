@@ -122,7 +122,10 @@ fn send_exits_0_once_accepted_and_files_a_sent_copy() {
     let sent = env.sent_copies();
     assert_eq!(sent.len(), 1, "one copy in Sent");
     assert!(text(&sent[0]).contains(&mid));
-    assert!(text(&sent[0]).contains("Bcc: carol@example.test"), "the copy keeps the Bcc");
+    assert!(
+        text(&sent[0]).contains("Bcc: carol@example.test"),
+        "the copy keeps the Bcc"
+    );
 }
 
 #[test]
@@ -138,12 +141,18 @@ fn send_fails_with_the_server_reply_and_the_message_waits_for_a_flush() {
     assert!(err.contains("stays in the outbox"), "{err}");
     assert!(!err.contains("wrong-password-77"), "{err}");
     assert_eq!(send_support::entry_count(&env.outbox()), 1);
-    assert!(env.sent_copies().is_empty(), "no Sent copy of an unsent message");
+    assert!(
+        env.sent_copies().is_empty(),
+        "no Sent copy of an unsent message"
+    );
 
     let o = env.run(&["outbox"], b"");
     assert!(o.status.success());
     let listing = text(&o.stdout);
-    assert!(listing.contains("cli fail") && listing.contains("attempts 1"), "{listing}");
+    assert!(
+        listing.contains("cli fail") && listing.contains("attempts 1"),
+        "{listing}"
+    );
     assert!(listing.contains("535"), "{listing}");
 
     // Still wrong: the flush fails too.
@@ -166,17 +175,29 @@ fn send_refuses_a_message_without_recipients_and_queues_nothing() {
     env.write_config("[accounts.a.sendmail]\ncommand = \"cat > /dev/null\"\n");
     let o = env.run(&["send"], b"From: alice@example.test\nSubject: x\n\nbody\n");
     assert!(!o.status.success());
-    assert!(text(&o.stderr).contains("no To, Cc or Bcc"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("no To, Cc or Bcc"),
+        "{}",
+        text(&o.stderr)
+    );
     assert_eq!(send_support::entry_count(&env.outbox()), 0);
 }
 
 #[test]
 fn a_failing_sendmail_command_gives_a_non_zero_status() {
     let env = Env::new();
-    env.write_config("[accounts.a.sendmail]\ncommand = \"cat > /dev/null; echo refused >&2; exit 3\"\n");
-    let o = env.run(&["send"], b"From: alice@example.test\nTo: b@example.test\n\nbody\n");
+    env.write_config(
+        "[accounts.a.sendmail]\ncommand = \"cat > /dev/null; echo refused >&2; exit 3\"\n",
+    );
+    let o = env.run(
+        &["send"],
+        b"From: alice@example.test\nTo: b@example.test\n\nbody\n",
+    );
     assert!(!o.status.success());
     let err = text(&o.stderr);
-    assert!(err.contains("exit status 3") && err.contains("refused"), "{err}");
+    assert!(
+        err.contains("exit status 3") && err.contains("refused"),
+        "{err}"
+    );
     assert_eq!(send_support::entry_count(&env.outbox()), 1);
 }

@@ -42,16 +42,29 @@ fn smtp_keys_that_make_no_sense_are_refused_by_name() {
             "[accounts.a.smtp]\nhost = \"h\"\nuser = \"u\"\nauth = \"apop\"",
             "[smtp] auth: SMTP logs in with \"plain\", \"login\" or \"xoauth2\"",
         ),
-        ("[accounts.a.smtp]\nhost = \"h\"\nauth = \"plain\"", "[smtp] auth: needs a user"),
-        ("[accounts.a.smtp]\nhost = \"h\"\ntunnel = \"ssh x\"", "[smtp] tunnel"),
-        ("[accounts.a.smtp]\nhost = \"h\"\nbodies = \"all\"", "[smtp] bodies"),
+        (
+            "[accounts.a.smtp]\nhost = \"h\"\nauth = \"plain\"",
+            "[smtp] auth: needs a user",
+        ),
+        (
+            "[accounts.a.smtp]\nhost = \"h\"\ntunnel = \"ssh x\"",
+            "[smtp] tunnel",
+        ),
+        (
+            "[accounts.a.smtp]\nhost = \"h\"\nbodies = \"all\"",
+            "[smtp] bodies",
+        ),
         ("[accounts.a.smtp]\nport = 587", "[smtp] host: missing"),
-        ("[accounts.a.sendmail]\ncommand = \" \"", "[sendmail] command: empty"),
+        (
+            "[accounts.a.sendmail]\ncommand = \" \"",
+            "[sendmail] command: empty",
+        ),
     ] {
         let (r, _) = checked(table);
         let errs = r.expect_err(table);
         assert!(
-            errs.iter().any(|e| e.contains("accounts.a") && e.contains(want)),
+            errs.iter()
+                .any(|e| e.contains("accounts.a") && e.contains(want)),
             "{table}: {errs:?}"
         );
     }

@@ -17,7 +17,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-const KEPT: &[u8] = b"From: a@example.test\nTo: b@example.test\nBcc: hidden@example.test\nSubject: s\n\nbody\n";
+const KEPT: &[u8] =
+    b"From: a@example.test\nTo: b@example.test\nBcc: hidden@example.test\nSubject: s\n\nbody\n";
 
 fn entry() -> NewEntry {
     NewEntry {
@@ -69,15 +70,14 @@ fn starttls_required_but_not_offered_is_refused_before_auth() {
             let _ = w.write_all(reply);
         }
     });
-    let mut cfg: ServerConfig =
-        toml::from_str(&format!("host = \"127.0.0.1\"\nport = {port}\nuser = \"a\"")).unwrap();
+    let mut cfg: ServerConfig = toml::from_str(&format!(
+        "host = \"127.0.0.1\"\nport = {port}\nuser = \"a\""
+    ))
+    .unwrap();
     cfg.tls = Tls::Starttls;
     cfg.password = Some(Secret::Plain("sekrit-pw".into()));
     let id = AccountId("acc".into());
-    let subs = BTreeMap::from([(
-        id.clone(),
-        Submitter::from_config(&id, &Sending::Smtp(cfg)),
-    )]);
+    let subs = BTreeMap::from([(id.clone(), Submitter::from_config(&id, &Sending::Smtp(cfg)))]);
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::open(dir.path()).unwrap();
     let eid = outbox.enqueue(&entry()).unwrap();

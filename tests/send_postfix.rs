@@ -8,9 +8,9 @@ mod common;
 mod send_support;
 
 use common::testbed::testbed;
-use mailparse::MailHeaderMap;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, SinglePart};
+use mailparse::MailHeaderMap;
 use posthorn::account::{AccountErrorKind, Submitter};
 use posthorn::compose::outbox::{NewEntry, Outbox};
 use posthorn::core::AccountId;
@@ -50,7 +50,11 @@ fn alice_sends_bob_attachments_and_a_bcc_to_carol() {
     let pdf: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let notes = "Zeile 1\r\nZeile 2 – ü\n".as_bytes().to_vec();
     let msg = lettre::Message::builder()
-        .from(format!("Alice Example <{}>", alice.address).parse().unwrap())
+        .from(
+            format!("Alice Example <{}>", alice.address)
+                .parse()
+                .unwrap(),
+        )
         .to(format!("Bob <{}>", bob.address).parse().unwrap())
         .bcc(carol.address.parse().unwrap())
         .keep_bcc()
@@ -97,13 +101,16 @@ fn alice_sends_bob_attachments_and_a_bcc_to_carol() {
         Attempt::Sent { kept: k, .. } => assert_eq!(k, kept, "the Sent copy is the kept bytes"),
         other => panic!("not sent: {other:?}"),
     }
-    assert!(outbox.list().unwrap().is_empty(), "accepted: the entry is gone");
+    assert!(
+        outbox.list().unwrap().is_empty(),
+        "accepted: the entry is gone"
+    );
 
     let got = fetch_by_message_id(tb, &bob, &mid);
     let parsed = mailparse::parse_mail(&got).unwrap();
     assert_eq!(header(&parsed, "Subject").as_deref(), Some(SUBJECT));
-    let from = mailparse::addrparse_header(parsed.headers.get_first_header("From").unwrap())
-        .unwrap();
+    let from =
+        mailparse::addrparse_header(parsed.headers.get_first_header("From").unwrap()).unwrap();
     match &from[0] {
         mailparse::MailAddr::Single(s) => {
             assert_eq!(s.display_name.as_deref(), Some("Alice Example"));
@@ -114,7 +121,11 @@ fn alice_sends_bob_attachments_and_a_bcc_to_carol() {
     assert_eq!(header(&parsed, "Bcc"), None, "bob sees no Bcc");
     assert_eq!(parsed.subparts.len(), 3);
     let text = parsed.subparts[0].get_body().unwrap();
-    assert_eq!(text.replace("\r\n", "\n"), BODY, "the body text arrives as written");
+    assert_eq!(
+        text.replace("\r\n", "\n"),
+        BODY,
+        "the body text arrives as written"
+    );
     let names: Vec<String> = parsed.subparts[1..]
         .iter()
         .map(|p| {
@@ -132,14 +143,20 @@ fn alice_sends_bob_attachments_and_a_bcc_to_carol() {
     let carols = fetch_by_message_id(tb, &carol, &mid);
     let parsed = mailparse::parse_mail(&carols).unwrap();
     assert_eq!(header(&parsed, "Subject").as_deref(), Some(SUBJECT));
-    assert_eq!(header(&parsed, "Bcc"), None, "carol gets it, without a Bcc header");
-    assert!(!String::from_utf8_lossy(&carols).contains(&carol.address.to_string()) || {
-        // Only Postfix's own trace fields may name her (Delivered-To, X-Original-To).
-        String::from_utf8_lossy(&carols)
-            .lines()
-            .filter(|l| l.contains(&carol.address))
-            .all(|l| l.starts_with("Delivered-To:") || l.starts_with("X-Original-To:"))
-    });
+    assert_eq!(
+        header(&parsed, "Bcc"),
+        None,
+        "carol gets it, without a Bcc header"
+    );
+    assert!(
+        !String::from_utf8_lossy(&carols).contains(&carol.address.to_string()) || {
+            // Only Postfix's own trace fields may name her (Delivered-To, X-Original-To).
+            String::from_utf8_lossy(&carols)
+                .lines()
+                .filter(|l| l.contains(&carol.address))
+                .all(|l| l.starts_with("Delivered-To:") || l.starts_with("X-Original-To:"))
+        }
+    );
 }
 
 #[test]
@@ -165,7 +182,10 @@ fn a_wrong_password_is_a_clear_error_and_the_message_stays() {
     let secret = "not-the-password-42";
     let subs = one(
         "alice",
-        submitter("alice", smtp_config(tb, "alice", secret, tb.submission_port)),
+        submitter(
+            "alice",
+            smtp_config(tb, "alice", secret, tb.submission_port),
+        ),
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let Attempt::Failed { error, meta } = rt.block_on(send_entry(&outbox, &subs, &id)) else {

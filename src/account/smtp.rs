@@ -84,7 +84,11 @@ impl SmtpSubmitter {
             Ok(Err(e)) => Err(self.map_error(&e)),
             Err(_) => Err(self.error(
                 AccountErrorKind::Timeout,
-                format!("{}: no answer within {} s", self.where_(), overall.as_secs()),
+                format!(
+                    "{}: no answer within {} s",
+                    self.where_(),
+                    overall.as_secs()
+                ),
             )),
         }
     }

@@ -153,9 +153,7 @@ fn file_sent_copy(
     rt.block_on(acc.connect()).map_err(|e| e.message)?;
     let folders = match rt.block_on(acc.list_folders()) {
         Ok(f) => f,
-        Err(_) => setup.caches[i]
-            .folder_names()
-            .map_err(|e| e.to_string())?,
+        Err(_) => setup.caches[i].folder_names().map_err(|e| e.to_string())?,
     };
     let folder = sent_folder(&folders);
     let acc = &mut setup.accounts[i];
@@ -168,7 +166,8 @@ fn file_sent_copy(
     for n in acc.take_notes() {
         eprintln!("posthorn: {}", line(&n));
     }
-    r.map(|_| ()).map_err(|e| format!("{folder}: {}", e.message))
+    r.map(|_| ())
+        .map_err(|e| format!("{folder}: {}", e.message))
 }
 
 fn open_outbox(setup: &Setup) -> Result<Outbox, CliError> {

@@ -469,7 +469,8 @@ mod tests {
 
     #[test]
     fn sent_bytes_drop_bcc_with_its_folded_lines_and_use_crlf() {
-        let kept = b"From: a@x\nBcc: c@x,\n d@x\nTo: b@x\nBCC : e@x\nSubject: s\n\nBcc: body stays\n";
+        let kept =
+            b"From: a@x\nBcc: c@x,\n d@x\nTo: b@x\nBCC : e@x\nSubject: s\n\nBcc: body stays\n";
         let sent = sent_bytes(kept);
         assert_eq!(
             sent,

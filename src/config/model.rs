@@ -527,9 +527,7 @@ fn check_smtp_keys(server: &ServerConfig) -> Result<(), String> {
         }
     }
     if let Some(AuthMethod::User | AuthMethod::Apop) = server.auth {
-        return Err(
-            "[smtp] auth: SMTP logs in with \"plain\", \"login\" or \"xoauth2\"".into(),
-        );
+        return Err("[smtp] auth: SMTP logs in with \"plain\", \"login\" or \"xoauth2\"".into());
     }
     if server.auth.is_some() && server.user.is_none() {
         return Err("[smtp] auth: needs a user (and a password)".into());

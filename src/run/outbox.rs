@@ -112,8 +112,7 @@ pub async fn send_entry(
         None => Err(AccountError {
             account: account.clone(),
             kind: AccountErrorKind::Unsupported,
-            message: "no [smtp] or [sendmail] table for this account (or no such account)"
-                .into(),
+            message: "no [smtp] or [sendmail] table for this account (or no such account)".into(),
         }),
     };
     let ob = outbox.clone();
@@ -156,10 +155,19 @@ pub async fn send_entry(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutboxEvent {
     /// The message is durably in the outbox.
-    Queued { ticket: u64, id: EntryId },
+    Queued {
+        ticket: u64,
+        id: EntryId,
+    },
     /// It could not be stored; nothing was queued (keep the text).
-    NotQueued { ticket: u64, error: String },
-    Sending { id: EntryId, account: AccountId },
+    NotQueued {
+        ticket: u64,
+        error: String,
+    },
+    Sending {
+        id: EntryId,
+        account: AccountId,
+    },
     /// Accepted; `copy` (the kept bytes) belongs in the account's Sent folder.
     Sent {
         id: EntryId,

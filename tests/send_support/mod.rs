@@ -61,7 +61,11 @@ fn try_fetch(tb: &Testbed, user: &MailUser, message_id: &str) -> Option<Vec<u8>>
     let plain = base64(format!("\0{}\0{}", user.name, user.password).as_bytes());
     cmd(&mut s, "a", &format!("AUTHENTICATE PLAIN {plain}"));
     cmd(&mut s, "b", "SELECT INBOX");
-    let found = cmd(&mut s, "c", &format!("UID SEARCH HEADER Message-ID \"{message_id}\""));
+    let found = cmd(
+        &mut s,
+        "c",
+        &format!("UID SEARCH HEADER Message-ID \"{message_id}\""),
+    );
     let uid = found
         .iter()
         .find_map(|l| l.strip_prefix("* SEARCH "))
@@ -87,10 +91,7 @@ fn cmd<S: Read + Write>(s: &mut BufReader<S>, tag: &str, command: &str) -> Vec<S
     write!(s.get_mut(), "{tag} {command}\r\n").unwrap();
     let lines = read_until_tagged(s, tag);
     let last = lines.last().cloned().unwrap_or_default();
-    assert!(
-        last.starts_with(&format!("{tag} OK")),
-        "{command}: {last}"
-    );
+    assert!(last.starts_with(&format!("{tag} OK")), "{command}: {last}");
     lines
 }
 
