@@ -193,7 +193,7 @@ fn the_background_sender_sends_what_an_earlier_run_left() {
         let (handle, mut events) = OutboxHandle::start(outbox.clone(), sendmail(&cmd));
         let mut order = Vec::new();
         loop {
-            match events.recv().await.unwrap() {
+            match send_support::next_event(&mut events).await {
                 OutboxEvent::Sending { id, account } => {
                     assert_eq!(account.0, "acc");
                     order.push(format!("sending {id}"));
@@ -212,4 +212,113 @@ fn the_background_sender_sends_what_an_earlier_run_left() {
         assert!(handle.list().unwrap().is_empty());
     });
     assert_eq!(std::fs::read(&out).unwrap(), sent_bytes(KEPT));
+}
+
+#[test]
+fn the_background_sender_retries_a_failure_on_flush_and_deletes_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox")).unwrap();
+    let gate = dir.path().join("open");
+    // Refuses until the gate file exists.
+    let cmd = format!("cat > /dev/null; test -e '{}'", gate.display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (handle, mut events) = OutboxHandle::start(outbox.clone(), sendmail(&cmd));
+        let t1 = handle.enqueue(entry());
+        let t2 = handle.enqueue(entry());
+        let mut ids = BTreeMap::new();
+        let mut failed = 0;
+        while failed < 2 {
+            match send_support::next_event(&mut events).await {
+                OutboxEvent::Queued { ticket, id } => {
+                    ids.insert(ticket, id);
+                }
+                OutboxEvent::Failed {
+                    retry_in, error, ..
+                } => {
+                    assert!(error.contains("exit status 1"), "{error}");
+                    assert_eq!(retry_in, Some(posthorn::run::outbox::backoff(1)));
+                    failed += 1;
+                }
+                OutboxEvent::Sending { .. } => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(handle.list().unwrap().len(), 2);
+        handle.delete(ids[&t2].clone());
+        loop {
+            match send_support::next_event(&mut events).await {
+                OutboxEvent::Deleted { id } => {
+                    assert_eq!(id, ids[&t2]);
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        std::fs::write(&gate, b"").unwrap();
+        handle.flush();
+        loop {
+            match send_support::next_event(&mut events).await {
+                OutboxEvent::Sent { id, .. } => {
+                    assert_eq!(id, ids[&t1]);
+                    break;
+                }
+                OutboxEvent::Sending { .. } => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(handle.list().unwrap().is_empty());
+    });
+}
+
+#[test]
+fn a_flush_during_an_attempt_retries_at_once_when_it_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox")).unwrap();
+    let (go, tried) = (dir.path().join("go"), dir.path().join("tried"));
+    // Waits for `go`; fails the first time, succeeds after.
+    let cmd = format!(
+        "cat > /dev/null; while [ ! -e '{go}' ]; do sleep 0.01; done; \
+         if [ -e '{tried}' ]; then exit 0; else touch '{tried}'; exit 1; fi",
+        go = go.display(),
+        tried = tried.display()
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // Retries after a failure would come only after an hour: the test sees
+        // whether the flush asked during the attempt is kept.
+        let hour = std::time::Duration::from_secs(3600);
+        let (handle, mut events) = OutboxHandle::start_with(outbox.clone(), sendmail(&cmd), hour);
+        handle.enqueue(entry());
+        loop {
+            if let OutboxEvent::Sending { .. } = send_support::next_event(&mut events).await {
+                break;
+            }
+        }
+        handle.flush();
+        // Commands are served in order: once this answers, the flush was seen.
+        handle.delete(posthorn::compose::outbox::EntryId("no-such-entry".into()));
+        loop {
+            if let OutboxEvent::Deleted { .. } = send_support::next_event(&mut events).await {
+                break;
+            }
+        }
+        std::fs::write(&go, b"").unwrap();
+        let mut seen = Vec::new();
+        loop {
+            match send_support::next_event(&mut events).await {
+                OutboxEvent::Failed { retry_in, .. } => {
+                    assert_eq!(retry_in, Some(hour));
+                    seen.push("failed");
+                }
+                OutboxEvent::Sending { .. } => seen.push("sending"),
+                OutboxEvent::Sent { .. } => {
+                    seen.push("sent");
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(seen, ["failed", "sending", "sent"]);
+    });
 }

@@ -272,14 +272,14 @@ fn a_stopped_server_keeps_the_message_queued_until_a_flush_after_it_is_back() {
             .into_bytes(),
         });
         let id = loop {
-            match events.recv().await.unwrap() {
+            match send_support::next_event(&mut events).await {
                 OutboxEvent::Queued { ticket: t, id } if t == ticket => break id,
                 OutboxEvent::NotQueued { error, .. } => panic!("{error}"),
                 _ => {}
             }
         };
         loop {
-            match events.recv().await.unwrap() {
+            match send_support::next_event(&mut events).await {
                 OutboxEvent::Failed {
                     id: fid,
                     error,
@@ -301,7 +301,7 @@ fn a_stopped_server_keeps_the_message_queued_until_a_flush_after_it_is_back() {
         proxy.on();
         handle.flush();
         loop {
-            match events.recv().await.unwrap() {
+            match send_support::next_event(&mut events).await {
                 OutboxEvent::Sent { id: sid, copy, .. } if sid == id => {
                     assert!(String::from_utf8_lossy(&copy).contains("queued while down"));
                     break;

@@ -18,6 +18,9 @@
 //!   `NotQueued{ticket, error}`: then nothing was stored and the caller must keep the
 //!   text), then sends it: `Sending{id}`, then `Sent{id, account, copy}` or
 //!   `Failed{id, account, error, retry_in}`.
+//! - `Sending` comes only once this sender holds the entry; one another process is
+//!   sending is skipped silently (that process reports it). `delete` answers `Deleted`
+//!   or `Failed` (an entry being sent cannot be deleted).
 //! - `Sent.copy` is the message as kept (with Bcc): the TUI files it in the account's
 //!   Sent folder (`compose::outbox::sent_folder` of its folders) through the account
 //!   actor (`AccountOp::Import`, which APPENDs on IMAP and delivers on a local store). A
@@ -79,6 +82,16 @@ pub async fn send_entry(
     submitters: &BTreeMap<AccountId, Submitter>,
     id: &EntryId,
 ) -> Attempt {
+    send_entry_with(outbox, submitters, id, |_| {}).await
+}
+
+/// `send_entry`, calling `started` once the entry is ours and about to go out.
+pub async fn send_entry_with(
+    outbox: &Outbox,
+    submitters: &BTreeMap<AccountId, Submitter>,
+    id: &EntryId,
+    started: impl FnOnce(&EntryMeta),
+) -> Attempt {
     let (ob, eid) = (outbox.clone(), id.clone());
     let locked = blocking(move || {
         let Some(lock) = ob.lock(&eid)? else {
@@ -99,6 +112,7 @@ pub async fn send_entry(
         }
     };
     let meta = lock.meta.clone();
+    started(&meta);
     let account = AccountId(meta.account.clone());
     let result = match submitters.get(&account) {
         Some(s) => {
@@ -174,7 +188,12 @@ pub enum OutboxEvent {
         account: AccountId,
         copy: Vec<u8>,
     },
-    /// Still queued; retried after `retry_in` (None: the outbox itself failed).
+    /// The entry was deleted (`OutboxHandle::delete`).
+    Deleted {
+        id: EntryId,
+    },
+    /// Still queued; retried after `retry_in` (None: no retry is planned: the outbox
+    /// itself failed, the entry is broken, or a delete was refused).
     Failed {
         id: EntryId,
         account: Option<AccountId>,
@@ -205,6 +224,15 @@ impl OutboxHandle {
         outbox: Outbox,
         submitters: BTreeMap<AccountId, Submitter>,
     ) -> (OutboxHandle, mpsc::UnboundedReceiver<OutboxEvent>) {
+        OutboxHandle::start_with(outbox, submitters, FIRST_RETRY)
+    }
+
+    /// `start` with another first retry delay (it doubles from there, up to 60 times).
+    pub fn start_with(
+        outbox: Outbox,
+        submitters: BTreeMap<AccountId, Submitter>,
+        first_retry: Duration,
+    ) -> (OutboxHandle, mpsc::UnboundedReceiver<OutboxEvent>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let (etx, erx) = mpsc::unbounded_channel();
         let worker = Worker {
@@ -214,6 +242,8 @@ impl OutboxHandle {
             me: tx.clone(),
             in_flight: BTreeSet::new(),
             due: BTreeMap::new(),
+            again: BTreeSet::new(),
+            first_retry,
         };
         tokio::spawn(worker.run(rx));
         let _ = tx.send(Command::Flush);
@@ -262,12 +292,23 @@ struct Worker {
     in_flight: BTreeSet<EntryId>,
     /// Entries waiting for their retry time.
     due: BTreeMap<EntryId, Instant>,
+    /// Entries a flush asked for while they were on their way: tried again at once
+    /// when that attempt ends, instead of after the backoff.
+    again: BTreeSet<EntryId>,
+    first_retry: Duration,
 }
 
 /// 30 s after the first failure, doubling, at most 30 min.
 pub fn backoff(attempts: u32) -> Duration {
+    backoff_from(FIRST_RETRY, attempts)
+}
+
+const FIRST_RETRY: Duration = Duration::from_secs(30);
+
+/// `first` after the first failure, doubling, at most 60 times `first`.
+fn backoff_from(first: Duration, attempts: u32) -> Duration {
     let n = attempts.saturating_sub(1).min(6);
-    Duration::from_secs(30u64 << n).min(Duration::from_secs(1800))
+    (first * (1u32 << n)).min(first * 60)
 }
 
 impl Worker {
@@ -325,13 +366,33 @@ impl Worker {
                 }
                 Command::Delete(id) => {
                     self.due.remove(&id);
+                    self.again.remove(&id);
                     let ob = self.outbox.clone();
-                    let _ = blocking(move || ob.delete(&id)).await;
+                    let id2 = id.clone();
+                    let event = match blocking(move || ob.delete(&id2)).await {
+                        Ok(true) => OutboxEvent::Deleted { id },
+                        Ok(false) => OutboxEvent::Failed {
+                            id,
+                            account: None,
+                            error: "it is being sent right now; not deleted".into(),
+                            retry_in: None,
+                        },
+                        Err(e) => OutboxEvent::Failed {
+                            id,
+                            account: None,
+                            error: format!("outbox: {e}"),
+                            retry_in: None,
+                        },
+                    };
+                    let _ = self.events.send(event);
                 }
                 Command::Done(id, attempts) => {
                     self.in_flight.remove(&id);
-                    if let Some(n) = attempts {
-                        self.due.insert(id, Instant::now() + backoff(n));
+                    if self.again.remove(&id) {
+                        self.start(id);
+                    } else if let Some(n) = attempts {
+                        self.due
+                            .insert(id, Instant::now() + backoff_from(self.first_retry, n));
                     }
                 }
             }
@@ -355,23 +416,24 @@ impl Worker {
     /// Sends one entry on its own task, unless it is already on its way.
     fn start(&mut self, id: EntryId) {
         if !self.in_flight.insert(id.clone()) {
+            self.again.insert(id);
             return;
         }
-        let (ob, subs, events, me) = (
+        let (ob, subs, events, me, first_retry) = (
             self.outbox.clone(),
             self.submitters.clone(),
             self.events.clone(),
             self.me.clone(),
+            self.first_retry,
         );
         tokio::spawn(async move {
-            let (ob2, id2) = (ob.clone(), id.clone());
-            if let Ok(Ok(meta)) = tokio::task::spawn_blocking(move || ob2.meta(&id2)).await {
+            let on_start = |meta: &EntryMeta| {
                 let _ = events.send(OutboxEvent::Sending {
                     id: id.clone(),
-                    account: AccountId(meta.account),
+                    account: AccountId(meta.account.clone()),
                 });
-            }
-            let retry = match send_entry(&ob, &subs, &id).await {
+            };
+            let retry = match send_entry_with(&ob, &subs, &id, on_start).await {
                 Attempt::Sent { meta, kept } => {
                     let _ = events.send(OutboxEvent::Sent {
                         id: id.clone(),
@@ -387,7 +449,7 @@ impl Worker {
                         id: id.clone(),
                         account: Some(error.account.clone()),
                         error: error.message,
-                        retry_in: attempts.map(backoff),
+                        retry_in: attempts.map(|n| backoff_from(first_retry, n)),
                     });
                     attempts
                 }

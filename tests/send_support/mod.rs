@@ -197,3 +197,14 @@ pub fn entry_count(outbox: &Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+/// The sender's next event; a minute without one fails the test instead of hanging it.
+pub async fn next_event(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<posthorn::run::outbox::OutboxEvent>,
+) -> posthorn::run::outbox::OutboxEvent {
+    match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
+        Ok(Some(ev)) => ev,
+        Ok(None) => panic!("the outbox sender stopped"),
+        Err(_) => panic!("no outbox event within a minute"),
+    }
+}
