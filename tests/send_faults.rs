@@ -322,3 +322,83 @@ fn a_flush_during_an_attempt_retries_at_once_when_it_fails() {
         assert_eq!(seen, ["failed", "sending", "sent"]);
     });
 }
+
+/// A plain-TCP SMTP server that accepts everything and records the lines it got.
+fn fake_smtp(ehlo: &'static str) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        let Ok((conn, _)) = listener.accept() else {
+            return;
+        };
+        let mut w = conn.try_clone().unwrap();
+        let mut r = BufReader::new(conn);
+        let _ = w.write_all(b"220 fake.example ESMTP\r\n");
+        let mut in_data = false;
+        loop {
+            let mut l = String::new();
+            if r.read_line(&mut l).unwrap_or(0) == 0 {
+                return;
+            }
+            log.lock().unwrap().push(l.trim_end().to_string());
+            if in_data {
+                if l == ".\r\n" {
+                    in_data = false;
+                    let _ = w.write_all(b"250 2.0.0 queued\r\n");
+                }
+                continue;
+            }
+            let up = l.to_ascii_uppercase();
+            let reply = if up.starts_with("EHLO") {
+                ehlo.to_string()
+            } else if up.starts_with("AUTH") {
+                "235 2.7.0 ok\r\n".into()
+            } else if up.starts_with("DATA") {
+                in_data = true;
+                "354 go on\r\n".into()
+            } else if up.starts_with("QUIT") {
+                "221 bye\r\n".into()
+            } else {
+                "250 ok\r\n".into()
+            };
+            let _ = w.write_all(reply.as_bytes());
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn xoauth2_sends_the_token_the_password_command_prints() {
+    let (port, seen) = fake_smtp("250-fake.example\r\n250 AUTH PLAIN XOAUTH2\r\n");
+    let mut cfg: ServerConfig = toml::from_str(&format!(
+        "host = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nuser = \"ann@example.test\"\nauth = \"xoauth2\"\npassword = {{ command = \"echo ya29.token-123\" }}"
+    ))
+    .unwrap();
+    cfg.tls = Tls::None;
+    let id = AccountId("acc".into());
+    let subs = BTreeMap::from([(id.clone(), Submitter::from_config(&id, &Sending::Smtp(cfg)))]);
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(dir.path()).unwrap();
+    let eid = outbox.enqueue(&entry()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(send_entry(&outbox, &subs, &eid));
+    assert!(matches!(r, Attempt::Sent { .. }), "{r:?}");
+    let seen = seen.lock().unwrap().clone();
+    let auth = seen
+        .iter()
+        .find(|l| l.starts_with("AUTH"))
+        .expect("an AUTH");
+    // RFC-less but documented XOAUTH2: base64("user=" u ^A "auth=Bearer " token ^A ^A).
+    let want =
+        common::testbed::base64(b"user=ann@example.test\x01auth=Bearer ya29.token-123\x01\x01");
+    assert_eq!(auth, &format!("AUTH XOAUTH2 {want}"));
+    assert!(
+        seen.iter().any(|l| l == "RCPT TO:<hidden@example.test>"),
+        "{seen:?}"
+    );
+    // The sent bytes, dot-terminated, without Bcc.
+    assert!(seen.iter().any(|l| l == "Subject: s"));
+    assert!(!seen.iter().any(|l| l.starts_with("Bcc")), "{seen:?}");
+}

@@ -315,3 +315,35 @@ fn a_stopped_server_keeps_the_message_queued_until_a_flush_after_it_is_back() {
     let got = fetch_by_message_id(tb, &bob, &mid);
     assert!(String::from_utf8_lossy(&got).contains("queued while down"));
 }
+
+#[test]
+fn auth_login_works_against_postfix() {
+    let tb = testbed();
+    let (alice, bob) = (tb.user("alice"), tb.user("bob"));
+    let mut cfg = smtp_config(tb, "alice", &alice.password, tb.submission_port);
+    cfg.auth = Some(posthorn::config::AuthMethod::Login);
+    let mid = unique("login");
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(dir.path()).unwrap();
+    let id = outbox
+        .enqueue(&NewEntry {
+            account: "alice".into(),
+            from: alice.address.clone(),
+            recipients: vec![bob.address.clone()],
+            kept: format!(
+                "From: {}\r\nTo: {}\r\nSubject: login\r\nMessage-ID: {mid}\r\n\r\n.leading dot\r\n",
+                alice.address, bob.address
+            )
+            .into_bytes(),
+        })
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let subs = one("alice", submitter("alice", cfg));
+    let r = rt.block_on(send_entry(&outbox, &subs, &id));
+    assert!(matches!(r, Attempt::Sent { .. }), "{r:?}");
+    let got = fetch_by_message_id(tb, &bob, &mid);
+    assert!(
+        String::from_utf8_lossy(&got).ends_with("\r\n\r\n.leading dot\r\n"),
+        "dot-stuffing is undone by the server"
+    );
+}

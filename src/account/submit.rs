@@ -9,7 +9,8 @@ use super::sendmail::SendmailSubmitter;
 use super::smtp::SmtpSubmitter;
 use super::{AccountError, Outgoing};
 use crate::config::{AccountConfig, Sending};
-use crate::core::AccountId;
+use crate::core::{AccountId, SubmitKind};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 pub enum Submitter {
@@ -32,6 +33,27 @@ impl Submitter {
         cfg.sending
             .as_ref()
             .map(|s| Submitter::from_config(account, s))
+    }
+
+    /// Every configured account that can send, by name (what the background sender and
+    /// `posthorn send` take).
+    pub fn all<'a>(
+        accounts: impl IntoIterator<Item = (&'a String, &'a AccountConfig)>,
+    ) -> BTreeMap<AccountId, Submitter> {
+        accounts
+            .into_iter()
+            .filter_map(|(name, cfg)| {
+                let id = AccountId(name.clone());
+                Submitter::for_account(&id, cfg).map(|s| (id, s))
+            })
+            .collect()
+    }
+
+    pub fn kind(&self) -> SubmitKind {
+        match self {
+            Submitter::Smtp(_) => SubmitKind::Smtp,
+            Submitter::Sendmail(_) => SubmitKind::Sendmail,
+        }
     }
 
     /// Hands the message over; Ok once the server (or command) accepted it. `msg.bytes`

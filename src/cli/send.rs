@@ -175,15 +175,7 @@ fn open_outbox(setup: &Setup) -> Result<Outbox, CliError> {
 }
 
 fn submitters(setup: &Setup) -> BTreeMap<AccountId, Submitter> {
-    setup
-        .config
-        .accounts
-        .iter()
-        .filter_map(|(name, cfg)| {
-            let id = AccountId(name.clone());
-            Submitter::for_account(&id, cfg).map(|s| (id, s))
-        })
-        .collect()
+    Submitter::all(&setup.config.accounts)
 }
 
 /// The account whose From (or an identity) is `from`, else the first that can send.
