@@ -71,6 +71,9 @@ enum Command {
         /// Answer from the index as it is, without rescanning or indexing first.
         #[arg(long)]
         cached: bool,
+        /// Also ask IMAP servers to search (UID SEARCH), for bodies not cached.
+        #[arg(long)]
+        server: bool,
     },
     /// Convert a mailbox between maildir, mbox (mboxo, mboxrd, mboxcl, mboxcl2), mmdf, mh
     /// and babyl; SRC is never changed.
@@ -188,6 +191,7 @@ fn real_main(args: Args) -> Result<ExitCode> {
             json,
             output,
             cached,
+            server,
         }) => {
             let output = match output {
                 OutputArg::Summary => cli::SearchOutput::Summary,
@@ -200,6 +204,7 @@ fn real_main(args: Args) -> Result<ExitCode> {
                 json,
                 output,
                 cached,
+                server,
             };
             cli::search(&mut setup, &query.join(" "), &opts)?
         }

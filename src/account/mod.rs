@@ -51,6 +51,15 @@ impl From<AccountError> for crate::core::Failure {
     }
 }
 
+/// What a server search matched in one folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerMatches {
+    /// Matches the index knows, as cache ids.
+    pub ids: Vec<crate::core::LocalId>,
+    /// Matches whose envelopes have not been synced yet.
+    pub unsynced: usize,
+}
+
 /// The bytes of one message, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawMessage(pub Vec<u8>);
@@ -232,6 +241,16 @@ pub trait Account: Send + 'static {
     /// The user asked for new mail ("get mail"): the next sync of INBOX asks the server
     /// even when it would otherwise only rescan the cache.
     fn request_check(&mut self) {}
+
+    /// Asks the server to search `folder` (IMAP `UID SEARCH`), for messages whose bodies
+    /// are not cached. `Ok(None)`: this account has no server that can search.
+    fn server_search(
+        &mut self,
+        _folder: &FolderPath,
+        _search: &crate::core::query::imap::ImapSearch,
+    ) -> impl Future<Output = Result<Option<ServerMatches>, AccountError>> + Send {
+        async { Ok(None) }
+    }
 
     /// Things the user should hear about that are not errors of a request (an index
     /// that was rebuilt, messages recovered after a crash).

@@ -55,6 +55,7 @@ actions! {
     Limit "limit" List "limit to matching messages (from: subject: is:unread …)";
     ClearLimit "clear-limit" List "show all messages again";
     Search "search" List "search every folder and account (words, from: body: date: AND OR NOT …)";
+    ServerSearch "server-search" List "ask the IMAP servers too (finds text in bodies not fetched)";
     Undo "undo" List "undo the last triage action";
     Sort "sort" List "cycle sort: date, sender, subject, size, thread activity";
     Reverse "reverse" List "reverse the sort order";

@@ -47,6 +47,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("/", Action::Limit),
     ("esc", Action::ClearLimit),
     ("\\", Action::Search),
+    ("ctrl-s", Action::ServerSearch),
     ("u", Action::Undo),
     ("o", Action::Sort),
     ("O", Action::Reverse),

@@ -23,7 +23,7 @@ pub mod update;
 mod view;
 
 pub use action::{Action, Context};
-pub use event::{AppEvent, Effect, MouseKind, TriageOp};
+pub use event::{AppEvent, Effect, MouseKind, ServerFound, TriageOp};
 pub use key::{Key, KeyCode};
 pub use keymap::Keymap;
 pub use state::{AppState, Focus, Notice, SavedSearch, Settings, ViewSource};

@@ -140,6 +140,8 @@ pub enum Pending {
         undo: Option<u64>,
     },
     BodySearch,
+    /// The IMAP servers search for the shown search's query.
+    ServerSearch,
     Save,
     /// Work on a whole folder (see `folder_ops`).
     Folder(super::folder_ops::FolderJob),
@@ -211,6 +213,8 @@ pub struct AppState {
     pub saved: Vec<SavedSearch>,
     /// The shown search's results came from an index that was not complete.
     pub search_partial: bool,
+    /// The server search asked for the shown search's query, while it runs.
+    pub server_search_req: Option<RequestId>,
     /// How many messages were indexed when the saved-search counts were last asked for.
     pub counted_at: u64,
 }
@@ -274,6 +278,7 @@ impl AppState {
             text_index: None,
             saved: Vec::new(),
             search_partial: false,
+            server_search_req: None,
             counted_at: 0,
         }
     }

@@ -10,3 +10,19 @@ pub mod draft;
 pub mod outbox;
 
 pub use draft::{Attachment, AttachmentData, Draft};
+
+pub mod address;
+pub mod addressbook;
+pub mod build;
+pub mod editfile;
+pub mod error;
+pub mod identity;
+pub mod reply;
+pub mod resume;
+
+pub use addressbook::{AddressBook, Entry};
+pub use build::{BuildOptions, Built, build, prepare_raw};
+pub use error::ComposeError;
+pub use identity::{Identity, for_reply, identities};
+pub use reply::{ReplyKind, respond, respond_as};
+pub use resume::from_message;

@@ -65,6 +65,8 @@ pub struct Executor {
     next_own: u64,
     /// The full-text indexer: woken when a scan or change may have queued messages.
     indexer: Option<super::indexer::IndexerHandle>,
+    /// "Ask the servers" searches in flight.
+    servers: super::server_search::ServerSearches,
 }
 
 impl Executor {
@@ -88,6 +90,7 @@ impl Executor {
             unindexed: Arc::default(),
             next_own: OWN_IDS,
             indexer: None,
+            servers: Default::default(),
         }
     }
 
@@ -194,6 +197,11 @@ impl Executor {
                     }
                 });
             }
+            Effect::ServerSearch {
+                req,
+                query,
+                folders,
+            } => self.server_search(req, query, folders),
             Effect::Search { req, query, tagged } => {
                 super::search::search(self.tx.clone(), self.index_path.clone(), req, query, tagged)
             }
@@ -387,6 +395,46 @@ impl Executor {
         self.send(&env.account, AccountCommand { req, op });
     }
 
+    /// Sends one `UID SEARCH` request to each account with folders in scope.
+    fn server_search(
+        &mut self,
+        req: RequestId,
+        query: crate::core::query::Query,
+        folders: Vec<(AccountId, FolderPath)>,
+    ) {
+        let Some(search) = query.imap_search(chrono::Utc::now().timestamp()) else {
+            let _ = self.tx.send(AppEvent::ServerSearchDone {
+                req,
+                result: Err("this query cannot be asked of an IMAP server (tag:, has:attachment, attachment:, folder: and account: are answered locally only)".into()),
+            });
+            return;
+        };
+        let mut next = self.next_own;
+        let cmds = self.servers.start(req, search, folders, || {
+            next += 1;
+            RequestId(next)
+        });
+        self.next_own = next;
+        if cmds.is_empty() {
+            let _ = self.tx.send(AppEvent::ServerSearchDone {
+                req,
+                result: Ok(Default::default()),
+            });
+        }
+        for (account, cmd) in cmds {
+            let step = cmd.req;
+            if let Err(e) = self.manager.send(&account, cmd) {
+                let err = crate::account::AccountError {
+                    account: account.clone(),
+                    kind: ErrorKind::Unsupported,
+                    message: e.to_string(),
+                };
+                let (index, tx) = (self.index_path.clone(), self.tx.clone());
+                self.servers.answer(step, &account, Err(err), &index, &tx);
+            }
+        }
+    }
+
     fn own_req(&mut self) -> RequestId {
         self.next_own += 1;
         RequestId(self.next_own)
@@ -462,6 +510,15 @@ impl Executor {
                 done,
                 total,
             }),
+            AccountNotice::Reply {
+                account,
+                req,
+                result,
+            } if self.servers.owns(req) => {
+                let (index, tx) = (self.index_path.clone(), self.tx.clone());
+                self.servers.answer(req, &account, result, &index, &tx);
+                None
+            }
             AccountNotice::Reply {
                 account,
                 req,
