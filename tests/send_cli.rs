@@ -176,7 +176,7 @@ fn send_refuses_a_message_without_recipients_and_queues_nothing() {
     let o = env.run(&["send"], b"From: alice@example.test\nSubject: x\n\nbody\n");
     assert!(!o.status.success());
     assert!(
-        text(&o.stderr).contains("no To, Cc or Bcc"),
+        text(&o.stderr).contains("no recipients"),
         "{}",
         text(&o.stderr)
     );

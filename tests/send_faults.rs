@@ -21,12 +21,12 @@ const KEPT: &[u8] =
     b"From: a@example.test\nTo: b@example.test\nBcc: hidden@example.test\nSubject: s\n\nbody\n";
 
 fn entry() -> NewEntry {
-    NewEntry {
-        account: "acc".into(),
-        from: "a@example.test".into(),
-        recipients: vec!["b@example.test".into(), "hidden@example.test".into()],
-        kept: KEPT.to_vec(),
-    }
+    NewEntry::from_kept(
+        "acc",
+        "a@example.test",
+        vec!["b@example.test".into(), "hidden@example.test".into()],
+        KEPT.to_vec(),
+    )
 }
 
 fn sendmail(command: &str) -> BTreeMap<AccountId, Submitter> {

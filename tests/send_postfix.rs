@@ -82,12 +82,12 @@ fn alice_sends_bob_attachments_and_a_bcc_to_carol() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::open(dir.path()).unwrap();
     let id = outbox
-        .enqueue(&NewEntry {
-            account: "alice".into(),
-            from: alice.address.clone(),
-            recipients: vec![bob.address.clone(), carol.address.clone()],
-            kept: kept.clone(),
-        })
+        .enqueue(&NewEntry::from_kept(
+            "alice",
+            &alice.address,
+            vec![bob.address.clone(), carol.address.clone()],
+            kept.clone(),
+        ))
         .unwrap();
     let subs = one(
         "alice",
@@ -172,12 +172,12 @@ fn a_wrong_password_is_a_clear_error_and_the_message_stays() {
         unique("wrongpw")
     );
     let id = outbox
-        .enqueue(&NewEntry {
-            account: "alice".into(),
-            from: alice.address.clone(),
-            recipients: vec![bob.address.clone()],
-            kept: kept.into_bytes(),
-        })
+        .enqueue(&NewEntry::from_kept(
+            "alice",
+            &alice.address,
+            vec![bob.address.clone()],
+            kept.into_bytes(),
+        ))
         .unwrap();
     let secret = "not-the-password-42";
     let subs = one(
@@ -220,12 +220,12 @@ fn implicit_tls_on_the_submissions_port() {
         alice.address, bob.address
     );
     let id = outbox
-        .enqueue(&NewEntry {
-            account: "alice".into(),
-            from: alice.address.clone(),
-            recipients: vec![bob.address.clone()],
-            kept: kept.into_bytes(),
-        })
+        .enqueue(&NewEntry::from_kept(
+            "alice",
+            &alice.address,
+            vec![bob.address.clone()],
+            kept.into_bytes(),
+        ))
         .unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let subs = one("alice", submitter("alice", cfg));
@@ -261,16 +261,11 @@ fn a_stopped_server_keeps_the_message_queued_until_a_flush_after_it_is_back() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let (handle, mut events) = OutboxHandle::start(outbox.clone(), subs);
-        let ticket = handle.enqueue(NewEntry {
-            account: "alice".into(),
-            from: alice.address.clone(),
-            recipients: vec![bob.address.clone()],
-            kept: format!(
+        let ticket = handle.enqueue(NewEntry::from_kept("alice", &alice.address, vec![bob.address.clone()], format!(
                 "From: {}\r\nTo: {}\r\nSubject: queued while down\r\nMessage-ID: {mid}\r\n\r\nhi\r\n",
                 alice.address, bob.address
             )
-            .into_bytes(),
-        });
+            .into_bytes()));
         let id = loop {
             match send_support::next_event(&mut events).await {
                 OutboxEvent::Queued { ticket: t, id } if t == ticket => break id,
@@ -326,16 +321,16 @@ fn auth_login_works_against_postfix() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::open(dir.path()).unwrap();
     let id = outbox
-        .enqueue(&NewEntry {
-            account: "alice".into(),
-            from: alice.address.clone(),
-            recipients: vec![bob.address.clone()],
-            kept: format!(
+        .enqueue(&NewEntry::from_kept(
+            "alice",
+            &alice.address,
+            vec![bob.address.clone()],
+            format!(
                 "From: {}\r\nTo: {}\r\nSubject: login\r\nMessage-ID: {mid}\r\n\r\n.leading dot\r\n",
                 alice.address, bob.address
             )
             .into_bytes(),
-        })
+        ))
         .unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let subs = one("alice", submitter("alice", cfg));

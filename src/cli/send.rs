@@ -27,10 +27,10 @@ pub fn send(setup: &mut Setup, account: Option<&str>) -> Result<bool, CliError> 
     std::io::stdin()
         .read_to_end(&mut raw)
         .map_err(|e| CliError(format!("cannot read the message from stdin: {e}")))?;
-    let prepared = prepare_raw(&raw)?;
+    let built = crate::compose::prepare_raw(&raw).map_err(|e| CliError(e.to_string()))?;
     let i = match account {
         Some(_) => pick_account(setup, account)?,
-        None => account_for(setup, &prepared.from)?,
+        None => account_for(setup, &built.envelope_from)?,
     };
     let name = setup.caches[i].account.clone();
     let submitters = submitters(setup);
@@ -41,12 +41,7 @@ pub fn send(setup: &mut Setup, account: Option<&str>) -> Result<bool, CliError> 
     }
     let outbox = open_outbox(setup)?;
     let id = outbox
-        .enqueue(&NewEntry {
-            account: name.0.clone(),
-            from: prepared.from,
-            recipients: prepared.recipients,
-            kept: prepared.kept,
-        })
+        .enqueue(&NewEntry::from_built(&name.0, &built))
         .map_err(|e| CliError(format!("the outbox could not store the message: {e}")))?;
     let rt = runtime()?;
     let ok = attempt(&rt, setup, &outbox, &submitters, &id);
@@ -198,69 +193,6 @@ fn account_for(setup: &Setup, from: &str) -> Result<usize, CliError> {
                 .into(),
         )),
     }
-}
-
-/// A message read for `send`, like `sendmail -t` reads it.
-struct Prepared {
-    /// The message as kept: Date and Message-ID added when missing, CRLF line ends.
-    kept: Vec<u8>,
-    from: String,
-    recipients: Vec<String>,
-}
-
-/// Stand-in until `compose::build::prepare_raw` lands: the envelope from the headers,
-/// Date and Message-ID when missing. The body bytes are not touched.
-fn prepare_raw(raw: &[u8]) -> Result<Prepared, CliError> {
-    let (headers, _) = mailparse::parse_headers(raw)
-        .map_err(|e| CliError(format!("the message's header cannot be read: {e}")))?;
-    let get = |name: &str| -> Vec<String> {
-        headers
-            .iter()
-            .filter(|h| h.get_key_ref().eq_ignore_ascii_case(name))
-            .map(|h| h.get_value())
-            .collect()
-    };
-    let from = get("From")
-        .into_iter()
-        .chain(get("Sender"))
-        .flat_map(|v| bare_addresses(&v))
-        .next()
-        .ok_or_else(|| CliError("the message has no From address".into()))?;
-    let mut recipients: Vec<String> = Vec::new();
-    for h in ["To", "Cc", "Bcc"] {
-        for v in get(h) {
-            for a in bare_addresses(&v) {
-                if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&a)) {
-                    recipients.push(a);
-                }
-            }
-        }
-    }
-    if recipients.is_empty() {
-        return Err(CliError("the message has no To, Cc or Bcc address".into()));
-    }
-    let mut extra = String::new();
-    if get("Date").is_empty() {
-        extra.push_str(&format!("Date: {}\r\n", chrono::Local::now().to_rfc2822()));
-    }
-    if get("Message-ID").is_empty() {
-        let domain = from.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost");
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        extra.push_str(&format!(
-            "Message-ID: <{nanos:x}.{}.posthorn@{domain}>\r\n",
-            std::process::id()
-        ));
-    }
-    let mut kept = extra.into_bytes();
-    kept.extend_from_slice(raw);
-    Ok(Prepared {
-        kept: crate::compose::outbox::to_crlf(&kept),
-        from,
-        recipients,
-    })
 }
 
 /// The bare addresses of an address-list header value.

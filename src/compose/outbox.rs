@@ -5,7 +5,7 @@
 //! Layout: a directory (by default `outbox/` beside the index) with one directory per
 //! entry, named by its id (`<millis>-<pid>-<n>`, so names sort by queue time):
 //! - `message.eml`: the message as kept (with its Bcc header, as the Sent copy shows it);
-//!   the bytes that go out are `sent_bytes` of it (Bcc removed, CRLF line ends);
+//! - `sent.eml`: the bytes that go out (no Bcc; `compose::build` makes both);
 //! - `meta.json`: account, envelope from, recipients, subject, queued time, attempts,
 //!   last error and last attempt (replaced atomically after each attempt);
 //! - `lock`: an flock held while the entry is being sent, so a CLI flush and a running
@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const MESSAGE: &str = "message.eml";
+const SENT: &str = "sent.eml";
 const META: &str = "meta.json";
 const LOCK: &str = "lock";
 /// Half-built entries older than this are from a crash, not a concurrent enqueue.
@@ -72,8 +73,34 @@ pub struct NewEntry {
     pub account: String,
     pub from: String,
     pub recipients: Vec<String>,
-    /// The message as kept (Bcc included); the sent bytes are derived from it.
+    /// The message as kept (Bcc included), for the Sent copy and `sendmail -t`.
     pub kept: Vec<u8>,
+    /// The bytes that go out (no Bcc).
+    pub sent: Vec<u8>,
+}
+
+impl NewEntry {
+    /// What `compose::build` or `compose::prepare_raw` made, for `account`.
+    pub fn from_built(account: &str, b: &super::Built) -> NewEntry {
+        NewEntry {
+            account: account.to_string(),
+            from: b.envelope_from.clone(),
+            recipients: b.recipients.clone(),
+            kept: b.kept.clone(),
+            sent: b.sent.clone(),
+        }
+    }
+
+    /// A finished message as kept; the sent bytes are `sent_bytes` of it.
+    pub fn from_kept(account: &str, from: &str, recipients: Vec<String>, kept: Vec<u8>) -> Self {
+        NewEntry {
+            account: account.to_string(),
+            from: from.to_string(),
+            recipients,
+            sent: sent_bytes(&kept),
+            kept,
+        }
+    }
 }
 
 /// One entry as listed: its metadata, or why that could not be read.
@@ -156,6 +183,7 @@ impl Outbox {
         fs::create_dir(&tmp).map_err(StoreError::io("create", &tmp))?;
         let write = || -> Result<(), StoreError> {
             write_synced(&tmp.join(MESSAGE), &new.kept)?;
+            write_synced(&tmp.join(SENT), &new.sent)?;
             write_synced(&tmp.join(META), &meta_json(&meta)?)?;
             write_synced(&tmp.join(LOCK), b"")?;
             fsync_dir(&tmp)?;
@@ -207,6 +235,19 @@ impl Outbox {
     pub fn message(&self, id: &EntryId) -> Result<Vec<u8>, StoreError> {
         let p = self.dir.join(&id.0).join(MESSAGE);
         fs::read(&p).map_err(StoreError::io("read", p))
+    }
+
+    /// The bytes that go out: `sent.eml`, or (an entry without it) the kept message
+    /// without Bcc.
+    pub fn sent(&self, id: &EntryId) -> Result<Vec<u8>, StoreError> {
+        let p = self.dir.join(&id.0).join(SENT);
+        match fs::read(&p) {
+            Ok(b) => Ok(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(sent_bytes(&self.message(id)?))
+            }
+            Err(e) => Err(StoreError::io("read", p)(e)),
+        }
     }
 
     /// Takes an entry for sending. Ok(None): another sender holds it, or it is gone
@@ -415,12 +456,12 @@ mod tests {
     use super::*;
 
     fn entry(kept: &[u8]) -> NewEntry {
-        NewEntry {
-            account: "work".into(),
-            from: "a@example.test".into(),
-            recipients: vec!["b@example.test".into(), "c@example.test".into()],
-            kept: kept.to_vec(),
-        }
+        NewEntry::from_kept(
+            "work",
+            "a@example.test",
+            vec!["b@example.test".into(), "c@example.test".into()],
+            kept.to_vec(),
+        )
     }
 
     #[test]

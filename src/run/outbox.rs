@@ -5,7 +5,7 @@
 //!
 //! ```ignore
 //! let (outbox, mut events) = OutboxHandle::start(Outbox::open(&dir)?, submitters);
-//! let ticket = outbox.enqueue(NewEntry { account, from, recipients, kept });
+//! let ticket = outbox.enqueue(NewEntry::from_built("work", &built)); // compose::build
 //! outbox.flush();            // retry every entry now (the outbox view's "r")
 //! outbox.delete(id);         // give up on an entry (the outbox view's "d")
 //! let entries = outbox.list()?; // what is queued, with attempts and last errors
@@ -33,7 +33,7 @@
 //! Free of ratatui and of the app's types; the TUI adapts the events.
 
 use crate::account::{AccountError, AccountErrorKind, Outgoing, Submitter};
-use crate::compose::outbox::{EntryId, EntryMeta, Listed, NewEntry, Outbox, sent_bytes};
+use crate::compose::outbox::{EntryId, EntryMeta, Listed, NewEntry, Outbox};
 use crate::core::AccountId;
 use crate::store::StoreError;
 use std::collections::{BTreeMap, BTreeSet};
@@ -98,10 +98,11 @@ pub async fn send_entry_with(
             return Ok(None);
         };
         let kept = ob.message(&eid)?;
-        Ok(Some((lock, kept)))
+        let sent = ob.sent(&eid)?;
+        Ok(Some((lock, kept, sent)))
     })
     .await;
-    let (mut lock, kept) = match locked {
+    let (mut lock, kept, sent) = match locked {
         Ok(Some(x)) => x,
         Ok(None) => return Attempt::Busy,
         Err(e) => {
@@ -119,7 +120,7 @@ pub async fn send_entry_with(
             let msg = Outgoing {
                 from: meta.from.clone(),
                 recipients: meta.recipients.clone(),
-                bytes: sent_bytes(&kept),
+                bytes: sent,
             };
             s.submit(&msg, &kept).await
         }
