@@ -201,3 +201,70 @@ fn a_failing_sendmail_command_gives_a_non_zero_status() {
     );
     assert_eq!(send_support::entry_count(&env.outbox()), 1);
 }
+
+#[test]
+fn an_imap_account_appends_its_sent_copy_to_the_servers_sent_folder() {
+    let tb = testbed();
+    let env = Env::new();
+    let d = env.dir.path();
+    let config = format!(
+        "[general]\nindex = \"{ix}\"\n\n[accounts.w]\nfrom = \"Alice <alice@example.test>\"\n\
+         [accounts.w.imap]\nhost = \"127.0.0.1\"\nport = {imaps}\nuser = \"alice\"\npassword = \"alicepw\"\n\
+         ca-file = \"{ca}\"\ncache = \"{cache}\"\n\
+         [accounts.w.smtp]\nhost = \"127.0.0.1\"\nport = {sub}\ntls = \"starttls\"\nuser = \"alice\"\n\
+         password = \"alicepw\"\nca-file = \"{ca}\"\n",
+        ix = d.join("index.sqlite").display(),
+        imaps = tb.imaps_port,
+        sub = tb.submission_port,
+        ca = tb.ca_file.display(),
+        cache = d.join("cache").display(),
+    );
+    std::fs::write(env.config(), config).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(env.config(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (mid, msg) = message("imap-sent");
+    let o = env.run(&["send"], &msg);
+    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
+    let copy = send_support::fetch_from(tb, &tb.user("alice"), "Sent", &mid);
+    assert!(
+        text(&copy).contains("Bcc: carol@example.test"),
+        "the copy keeps the Bcc"
+    );
+    send_support::fetch_by_message_id(tb, &tb.user("bob"), &mid);
+}
+
+#[test]
+fn a_failed_sent_copy_is_a_warning_not_a_resend() {
+    let env = Env::new();
+    let piped = env.dir.path().join("piped");
+    env.write_config(&format!(
+        "[accounts.a.sendmail]\ncommand = \"cat >> '{}'\"\n",
+        piped.display()
+    ));
+    // A file where the Sent folder would go: the copy cannot be made.
+    std::fs::write(env.dir.path().join("mail/.Sent"), b"in the way").unwrap();
+    let o = env.run(
+        &["send"],
+        b"From: alice@example.test\nTo: b@example.test\nSubject: once\n\nbody\n",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("sent, but the copy in Sent failed"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        send_support::entry_count(&env.outbox()),
+        0,
+        "not queued again"
+    );
+    let o = env.run(&["outbox", "--flush"], b"");
+    assert!(o.status.success());
+    let piped = std::fs::read_to_string(&piped).unwrap();
+    assert_eq!(
+        piped.matches("Subject: once").count(),
+        1,
+        "sent exactly once"
+    );
+}

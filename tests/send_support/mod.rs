@@ -36,21 +36,26 @@ pub fn submitter(account: &str, cfg: ServerConfig) -> Submitter {
 /// Waits (up to a minute: delivery is asynchronous) for the message with this
 /// Message-ID in `user`'s INBOX and returns its bytes, read over IMAPS.
 pub fn fetch_by_message_id(tb: &Testbed, user: &MailUser, message_id: &str) -> Vec<u8> {
+    fetch_from(tb, user, "INBOX", message_id)
+}
+
+/// Like `fetch_by_message_id`, from another folder.
+pub fn fetch_from(tb: &Testbed, user: &MailUser, folder: &str, message_id: &str) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some(m) = try_fetch(tb, user, message_id) {
+        if let Some(m) = try_fetch(tb, user, folder, message_id) {
             return m;
         }
         assert!(
             Instant::now() < deadline,
-            "{message_id} never reached {}'s INBOX",
+            "{message_id} never reached {}'s {folder}",
             user.name
         );
         thread::sleep(Duration::from_millis(100));
     }
 }
 
-fn try_fetch(tb: &Testbed, user: &MailUser, message_id: &str) -> Option<Vec<u8>> {
+fn try_fetch(tb: &Testbed, user: &MailUser, folder: &str, message_id: &str) -> Option<Vec<u8>> {
     let tcp = TcpStream::connect(("127.0.0.1", tb.imaps_port)).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let tls = tb.tls_connector().connect("127.0.0.1", tcp).unwrap();
@@ -60,7 +65,7 @@ fn try_fetch(tb: &Testbed, user: &MailUser, message_id: &str) -> Option<Vec<u8>>
     // RFC 4959 SASL-IR: AUTHENTICATE PLAIN with the initial response (UTF-8 passwords).
     let plain = base64(format!("\0{}\0{}", user.name, user.password).as_bytes());
     cmd(&mut s, "a", &format!("AUTHENTICATE PLAIN {plain}"));
-    cmd(&mut s, "b", "SELECT INBOX");
+    cmd(&mut s, "b", &format!("SELECT \"{folder}\""));
     let found = cmd(
         &mut s,
         "c",
