@@ -79,3 +79,17 @@ fn smtp_ports_default_by_tls() {
     let cfg: ServerConfig = toml::from_str("host = \"h\"\nport = 2525").unwrap();
     assert_eq!(SmtpSubmitter::new(AccountId("a".into()), cfg).port(), 2525);
 }
+
+#[test]
+fn logging_in_without_tls_is_a_warning() {
+    let (r, warnings) = checked(
+        "[accounts.a.smtp]\nhost = \"h\"\ntls = \"none\"\nuser = \"u\"\npassword = { command = \"x\" }",
+    );
+    assert_eq!(r, Ok(()));
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("accounts.a.smtp.tls") && w.contains("in the clear")),
+        "{warnings:?}"
+    );
+}

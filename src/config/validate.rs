@@ -427,7 +427,15 @@ fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<Co
             servers.push((kind, s));
         }
         match &acc.sending {
-            Some(Sending::Smtp(s)) => servers.push(("smtp", s)),
+            Some(Sending::Smtp(s)) => {
+                servers.push(("smtp", s));
+                if s.tls == super::model::Tls::None && s.user.is_some() {
+                    warn(
+                        format!("accounts.{name}.smtp.tls"),
+                        "tls = \"none\" with a user: the password goes over the network in the clear".into(),
+                    );
+                }
+            }
             Some(Sending::Sendmail(_)) | None => {}
         }
         for (kind, s) in servers {
