@@ -48,7 +48,8 @@ pub enum Attempt {
     Sent { meta: EntryMeta, kept: Vec<u8> },
     /// Another sender holds it, or it was sent meanwhile.
     Busy,
-    /// It stays queued; `error` is what the server or command said.
+    /// It stays queued; `error` is what the server or command said. `meta` (with the
+    /// attempt count) is None when the outbox itself failed: then no retry is planned.
     Failed {
         meta: Option<EntryMeta>,
         error: AccountError,
@@ -59,7 +60,11 @@ fn store_error(account: &str, e: StoreError) -> AccountError {
     AccountError {
         account: AccountId(account.to_string()),
         kind: AccountErrorKind::Store,
-        message: format!("outbox: {e}"),
+        message: if account == "outbox" {
+            e.to_string()
+        } else {
+            format!("outbox: {e}")
+        },
     }
 }
 
@@ -108,7 +113,7 @@ pub async fn send_entry_with(
         Err(e) => {
             return Attempt::Failed {
                 meta: None,
-                error: store_error("", e),
+                error: store_error("outbox", e),
             };
         }
     };
@@ -144,10 +149,8 @@ pub async fn send_entry_with(
                         "the server accepted the message, but removing it from the outbox failed (delete it there, or it is sent again): {e}"
                     ),
                 };
-                return Attempt::Failed {
-                    meta: Some(meta),
-                    error,
-                };
+                // No meta: no automatic retry (that would most likely be a duplicate).
+                return Attempt::Failed { meta: None, error };
             }
             Attempt::Sent { meta, kept }
         }
