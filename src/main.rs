@@ -93,6 +93,18 @@ enum Command {
         #[arg(long)]
         recursive: bool,
     },
+    /// Send the message on stdin (like `sendmail -t`: envelope from the headers). It is
+    /// queued in the outbox first and stays there if the server refuses it.
+    Send {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List the messages waiting in the outbox.
+    Outbox {
+        /// Try to send every queued message now.
+        #[arg(long)]
+        flush: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -198,6 +210,16 @@ fn real_main(args: Args) -> Result<ExitCode> {
         }
         Some(Command::Sync { account, folder }) => {
             if !cli::sync(&mut setup, account.as_deref(), folder.as_deref())? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Some(Command::Send { account }) => {
+            if !cli::send(&mut setup, account.as_deref())? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Some(Command::Outbox { flush }) => {
+            if !cli::outbox(&mut setup, flush)? {
                 return Ok(ExitCode::FAILURE);
             }
         }

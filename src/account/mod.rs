@@ -12,6 +12,9 @@ pub mod imap;
 pub mod local;
 pub mod manager;
 pub mod pop3;
+pub mod sendmail;
+pub mod smtp;
+pub mod submit;
 mod unavailable;
 
 pub use actor::{AccountCommand, AccountNotice, AccountOp, AccountReply};
@@ -20,6 +23,7 @@ pub use factory::{AnyAccount, build_accounts};
 pub use local::LocalAccount;
 pub use manager::AccountManager;
 pub use pop3::{Pop3Account, Pop3Policy, Pop3Server};
+pub use submit::Submitter;
 
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::formats::Mail;

@@ -6,9 +6,11 @@
 
 mod convert;
 mod output;
+mod send;
 mod server_search;
 mod sync;
 
+pub use send::{outbox, send};
 pub use sync::sync;
 
 use crate::account::{Account, CacheView};

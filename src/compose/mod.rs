@@ -7,6 +7,7 @@
 //! `config`, and the file system for drafts and the outbox; never tokio or ratatui.
 
 pub mod draft;
+pub mod outbox;
 
 pub use draft::{Attachment, AttachmentData, Draft};
 

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod editor;
 pub mod effects;
 pub mod indexer;
+pub mod outbox;
 pub mod save;
 pub mod search;
 pub mod server_search;
