@@ -122,6 +122,7 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
         "#!/bin/sh\n\
          f=\"$1\"\n\
          sed -e 's/^To:.*$/To: Bob <bob@example.test>/' \
+             -e 's/^Bcc:.*$/Bcc: carol@example.test/' \
              -e 's/^Subject:.*$/Subject: Hello from the pty/' \"$f\" > \"$f.new\"\n\
          printf 'Body line written by the editor.\\n' >> \"$f.new\"\n\
          mv \"$f.new\" \"$f\"\n",
@@ -189,6 +190,23 @@ fn editor_round_trip_then_send_through_sendmail() {
         "{bytes}"
     );
     assert!(bytes.contains("bob@example.test"), "{bytes}");
+    assert!(
+        !bytes.contains("carol@example.test"),
+        "Bcc reached the sent bytes: {bytes}"
+    );
+    // The copy in Sent keeps the Bcc.
+    let sent_dir = dir.path().join("Maildir/.Sent");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let copy = loop {
+        if let Some(f) = maildir_files(&sent_dir).first() {
+            break std::fs::read_to_string(f).unwrap();
+        }
+        s.pump();
+        assert!(Instant::now() < deadline, "no copy in Sent");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(copy.contains("Subject: Hello from the pty"), "{copy}");
+    assert!(copy.contains("carol@example.test"), "{copy}");
     assert!(t.contains("Lunch") && t2.contains("Lunch"), "{t2}");
     assert!(
         compose_files(dir.path()).is_empty(),
@@ -416,7 +434,9 @@ fn a_failed_postpone_keeps_the_message() {
     let mut s = Screen::start(dir.path(), &editor);
     s.wait("the list", |t| t.contains("Lunch"));
     s.keys("c");
-    s.wait("the compose screen", |t| t.contains("Compose — home") && t.contains("y send"));
+    s.wait("the compose screen", |t| {
+        t.contains("Compose — home") && t.contains("y send")
+    });
     s.keys("P");
     let t = s.wait("the error", |t| t.contains("Not saved to Drafts"));
     assert!(t.contains("Compose — home"), "the screen stays: {t}");
@@ -430,9 +450,36 @@ fn reply_from_the_list() {
     let mut s = Screen::start(dir.path(), Path::new("true"));
     s.wait("the list", |t| t.contains("Lunch"));
     s.keys("r");
-    let t = s.wait("the reply", |t| t.contains("Compose — home") && t.contains("y send"));
+    let t = s.wait("the reply", |t| {
+        t.contains("Compose — home") && t.contains("y send")
+    });
     assert!(t.contains("To:      Ann <ann@example.org>"), "{t}");
     assert!(t.contains("Subject: Re: Lunch"), "{t}");
     assert!(t.contains("> Shall we?"), "{t}");
+    s.quit();
+}
+
+#[test]
+fn an_account_without_a_way_out_keeps_the_message() {
+    let (dir, editor) = setup();
+    let cfg = dir.path().join("config.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let cut = text.find("[accounts.home.sendmail]").unwrap();
+    std::fs::write(&cfg, &text[..cut]).unwrap();
+    let mut s = Screen::start(dir.path(), &editor);
+    s.wait("the list", |t| t.contains("Lunch"));
+    s.keys("c");
+    s.wait("the compose screen", |t| {
+        t.contains("Compose — home") && t.contains("y send")
+    });
+    s.keys("y");
+    let t = s.wait("the reason", |t| t.contains("no way to send"));
+    let t = if t.contains("Compose — home") {
+        t
+    } else {
+        s.wait("the compose screen back", |t| t.contains("Compose — home"))
+    };
+    assert!(t.contains("Hello from the pty"), "{t}");
+    assert_eq!(compose_files(dir.path()).len(), 1, "the text is kept");
     s.quit();
 }

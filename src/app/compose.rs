@@ -367,14 +367,16 @@ pub fn drafts_folder(state: &AppState, account: &AccountId) -> FolderPath {
         .unwrap_or_else(|| FolderPath("Drafts".into()))
 }
 
-/// Where copies of sent messages of an account go: its Sent-role folder, else "Sent".
+/// Where copies of sent messages of an account go (the outbox's rule: its Sent-role
+/// folder, else "Sent").
 pub fn sent_folder(state: &AppState, account: &AccountId) -> FolderPath {
-    state
+    let mine: Vec<crate::core::Folder> = state
         .folders
         .iter()
-        .find(|f| f.account == *account && f.role == Some(FolderRole::Sent))
-        .map(|f| f.path.clone())
-        .unwrap_or_else(|| FolderPath("Sent".into()))
+        .filter(|f| f.account == *account)
+        .cloned()
+        .collect();
+    crate::compose::outbox::sent_folder(&mine)
 }
 
 /// A key on the compose screen or in the outbox view.

@@ -29,7 +29,12 @@ pub struct ComposeRunner {
     accounts: HashMap<AccountId, AccountConfig>,
     caches: BTreeMap<AccountId, CacheView>,
     counter: u64,
+    /// The outbox's background sender.
+    sender: super::compose_send::Sender,
 }
+
+/// The outbox sender's reports, for the UI loop to wait on.
+pub type SenderEvents = Option<tokio::sync::mpsc::UnboundedReceiver<super::outbox::OutboxEvent>>;
 
 /// The compose files' directory for an index at `index_path`.
 pub fn compose_dir(index_path: &Path) -> PathBuf {
@@ -86,8 +91,9 @@ impl ComposeRunner {
         index_path: &Path,
         config: &Config,
         caches: &[CacheView],
-    ) -> ComposeRunner {
-        ComposeRunner {
+    ) -> (ComposeRunner, SenderEvents) {
+        let (sender, events) = super::compose_send::Sender::start(index_path, config);
+        let runner = ComposeRunner {
             tx,
             dir: compose_dir(index_path),
             index_path: index_path.to_path_buf(),
@@ -101,6 +107,15 @@ impl ComposeRunner {
                 .map(|c| (c.account.clone(), c.clone()))
                 .collect(),
             counter: 0,
+            sender,
+        };
+        (runner, events)
+    }
+
+    /// A report of the outbox sender, passed on to the app.
+    pub fn on_sender(&mut self, ev: super::outbox::OutboxEvent) {
+        for e in self.sender.on_event(ev) {
+            self.send(e);
         }
     }
 
@@ -202,11 +217,9 @@ impl ComposeRunner {
                 folder,
                 copy,
             } => file_copy(exec, account, folder, copy),
-            ComposeEffect::OutboxList
-            | ComposeEffect::OutboxRetry { .. }
-            | ComposeEffect::OutboxDelete { .. } => {
-                self.send(ComposeEvent::Outbox(OutboxEvent::List(Vec::new())))
-            }
+            ComposeEffect::OutboxList => self.sender.list(self.tx.clone()),
+            ComposeEffect::OutboxRetry { id: _ } => self.sender.retry(),
+            ComposeEffect::OutboxDelete { id } => self.sender.delete(id),
         }
         events
     }
@@ -302,21 +315,15 @@ impl ComposeRunner {
     /// Builds the message and queues it; the compose file goes once it is queued. If
     /// it cannot be built, the compose screen comes back with the reason.
     fn send_message(&mut self, file: PathBuf, draft: Draft) {
-        let built = glue::build(&draft);
-        match built {
-            Ok(_built) => {
-                let error = "sending is not in this build yet".to_string();
-                self.send(ComposeEvent::Outbox(OutboxEvent::NotQueued {
-                    error: error.clone(),
-                }));
-                self.reopen(file, draft, error);
-            }
-            Err(e) => {
-                self.send(ComposeEvent::Outbox(OutboxEvent::NotQueued {
-                    error: e.clone(),
-                }));
-                self.reopen(file, draft, e);
-            }
+        let queued = match glue::build(&draft) {
+            Ok(built) => self.sender.enqueue(file, draft, built),
+            Err(e) => Err((file, draft, e)),
+        };
+        if let Err((file, draft, e)) = queued {
+            self.send(ComposeEvent::Outbox(OutboxEvent::NotQueued {
+                error: e.clone(),
+            }));
+            self.reopen(file, draft, e);
         }
     }
 

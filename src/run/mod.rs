@@ -4,6 +4,7 @@
 
 pub mod compose;
 mod compose_glue;
+mod compose_send;
 pub mod demo;
 pub mod editor;
 pub mod effects;

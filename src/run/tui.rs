@@ -96,6 +96,14 @@ fn convert(ev: Event) -> Option<AppEvent> {
     }
 }
 
+/// The outbox sender's next report (never, without a sender).
+async fn next_sent(rx: &mut super::compose::SenderEvents) -> Option<super::outbox::OutboxEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Runs the TUI until the user quits.
 pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
@@ -103,7 +111,7 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     let (ntx, mut nrx) = mpsc::unbounded_channel();
     let mut manager = AccountManager::new(ntx);
     let mut state = initial_state(&setup);
-    let mut composer = super::compose::ComposeRunner::new(
+    let (mut composer, mut sender_events) = super::compose::ComposeRunner::new(
         tx.clone(),
         &setup.index_path,
         &setup.config,
@@ -160,6 +168,10 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
             },
             Some(e) = rx.recv() => Some(e),
             Some(n) = nrx.recv() => exec.on_notice(n),
+            Some(o) = next_sent(&mut sender_events) => {
+                composer.on_sender(o);
+                None
+            }
             _ = clock.tick() => Some(AppEvent::Now(now())),
         };
         // Handle everything already queued before drawing again.
