@@ -317,9 +317,10 @@ impl ComposeRunner {
     fn send_message(&mut self, file: PathBuf, draft: Draft) {
         let queued = match glue::build(&draft) {
             Ok(built) => self.sender.enqueue(file, draft, built),
-            Err(e) => Err((file, draft, e)),
+            Err(e) => Err(Box::new((file, draft, e))),
         };
-        if let Err((file, draft, e)) = queued {
+        if let Err(unsent) = queued {
+            let (file, draft, e) = *unsent;
             self.send(ComposeEvent::Outbox(OutboxEvent::NotQueued {
                 error: e.clone(),
             }));

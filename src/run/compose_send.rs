@@ -66,18 +66,18 @@ impl Sender {
         file: PathBuf,
         draft: Draft,
         built: crate::compose::Built,
-    ) -> Result<(), (PathBuf, Draft, String)> {
+    ) -> Result<(), Box<(PathBuf, Draft, String)>> {
         let account = AccountId(draft.account.clone());
         if !self.can_send.contains(&account) {
             let why = format!(
                 "the account {account} has no way to send: add [accounts.{account}.smtp] or \
                  [accounts.{account}.sendmail] to the config"
             );
-            return Err((file, draft, why));
+            return Err(Box::new((file, draft, why)));
         }
         let h = match &self.handle {
             Ok(h) => h,
-            Err(e) => return Err((file, draft, e.clone())),
+            Err(e) => return Err(Box::new((file, draft, e.clone()))),
         };
         let ticket = h.enqueue(NewEntry::from_built(&draft.account, &built));
         self.tickets.insert(ticket, Handed { file, draft });
