@@ -1,9 +1,9 @@
-//! The one place the TUI's compose runtime calls the compose library (editor file,
-//! replies and forwards, building, resuming, the address book) and the outbox sender.
-//! Each function is a thin adapter, so a change of their APIs is fixed here alone.
+//! The one place the TUI's compose runtime calls the compose library (the editor file,
+//! new drafts, replies and forwards, building, resuming, the address book). Each
+//! function is a thin adapter, so a change of that API is fixed here alone; the outbox
+//! is reached through `compose_send`.
 //!
-//! Must not hold compose logic of its own: what it does is what `compose` and the
-//! outbox do.
+//! Must not hold compose logic of its own: what it does is what `compose` does.
 
 use crate::app::compose::ComposeHow;
 use crate::compose::{BuildOptions, Draft, ReplyKind};
