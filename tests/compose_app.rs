@@ -708,3 +708,45 @@ fn help_lists_the_compose_keys() {
         assert!(screen.contains(want), "{want}:\n{screen}");
     }
 }
+
+/// The original of a reply is marked answered (a forward's: passed) once the reply is
+/// handed to the outbox, not before; an aborted reply marks nothing.
+#[test]
+fn a_sent_reply_marks_its_original_answered_and_a_forward_passed() {
+    use posthorn::core::{FlagOp, Flags, TriageOp};
+    let flagged = |fx: &[Effect]| -> Vec<FlagOp> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Triage {
+                    op: TriageOp::SetFlags { op, .. },
+                    ..
+                } => Some(*op),
+                _ => None,
+            })
+            .collect()
+    };
+    for (key, flag) in [("r", Flags::REPLIED), ("f", Flags::PASSED)] {
+        let mut s = state();
+        let original = s.current().cloned().unwrap();
+        let fx = press(&mut s, &[key]);
+        assert!(flagged(&fx).is_empty(), "nothing is marked before sending");
+        assert!(!compose_fx(&fx).is_empty(), "{fx:?}");
+        ready(&mut s, draft());
+        // Editing again keeps what it answers.
+        ready(&mut s, draft());
+        let fx = press(&mut s, &["y"]);
+        assert_eq!(flagged(&fx), vec![FlagOp::Add(flag)], "{key}: {fx:?}");
+        let shown = s.envelopes.iter().find(|e| e.id == original.id).unwrap();
+        assert!(shown.flags.contains(flag));
+    }
+    // Abort: nothing marked, and the next new message answers nothing.
+    let mut s = state();
+    press(&mut s, &["r"]);
+    ready(&mut s, draft());
+    press(&mut s, &["q"]);
+    press(&mut s, &["y"]);
+    press(&mut s, &["c"]);
+    ready(&mut s, draft());
+    let fx = press(&mut s, &["y"]);
+    assert!(flagged(&fx).is_empty(), "{fx:?}");
+}

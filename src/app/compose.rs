@@ -46,6 +46,9 @@ pub struct Composer {
     /// The stored draft this one was resumed from: removed once the new one is sent or
     /// saved.
     pub replaces: Option<Box<Envelope>>,
+    /// The message this answers or forwards, and the flag it gets once this is sent
+    /// (replied, or passed for a forward).
+    pub answers: Option<(Box<Envelope>, crate::core::Flags)>,
     /// Something is on its way (saving to Drafts); keys wait.
     pub busy: Option<String>,
 }
@@ -261,6 +264,8 @@ pub struct ComposeModel {
     pub in_flight: usize,
     /// Compose files from an earlier session still to show.
     pub leftovers: Vec<PathBuf>,
+    /// The original of a reply or forward being started (moves to its `Composer`).
+    pub answering: Option<(Box<Envelope>, crate::core::Flags)>,
 }
 
 /// The context keys go to when composing has the screen, if it has.
@@ -302,6 +307,7 @@ pub(super) fn start(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) 
         Action::ResumeDraft => ComposeHow::Resume,
         _ => return,
     };
+    state.compose.answering = None;
     if how == ComposeHow::New {
         let Some(account) = compose_account(state, original.as_ref()) else {
             state.error("No account to write from");
@@ -325,6 +331,14 @@ pub(super) fn start(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) 
         state.info("E edits a message in a Drafts folder again");
         return;
     }
+    let flag = match how {
+        ComposeHow::Reply | ComposeHow::ReplyAll | ComposeHow::ListReply => {
+            Some(crate::core::Flags::REPLIED)
+        }
+        ComposeHow::Forward | ComposeHow::ForwardAttached => Some(crate::core::Flags::PASSED),
+        _ => None,
+    };
+    state.compose.answering = flag.map(|f| (Box::new(env.clone()), f));
     emit(
         fx,
         ComposeEffect::Start {
@@ -412,6 +426,14 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
             let n = state.compose.in_flight;
             state.info(format!("Sending {n}…"));
             remove_replaced(state, c.replaces.as_deref(), fx);
+            if let Some((original, flag)) = &c.answers {
+                super::triage::set_flags(
+                    state,
+                    std::slice::from_ref(original.as_ref()),
+                    crate::core::FlagOp::Add(*flag),
+                    fx,
+                );
+            }
             emit(
                 fx,
                 ComposeEffect::Send {

@@ -27,7 +27,10 @@ pub fn on_event(state: &mut AppState, event: ComposeEvent, fx: &mut Vec<Effect>)
                 state.error(format!("{e} (e edits again)"));
             }
         }
-        ComposeEvent::Failed(e) => state.error(e),
+        ComposeEvent::Failed(e) => {
+            state.compose.answering = None;
+            state.error(e)
+        }
         ComposeEvent::Leftovers(files) => {
             if files.is_empty() {
                 return;
@@ -104,12 +107,10 @@ fn ready(
         }
         None => 0,
     };
-    let keep = state
-        .compose
-        .screen
-        .take()
-        .filter(|c| c.file == file)
-        .and_then(|c| c.replaces);
+    let (keep, answers) = match state.compose.screen.take().filter(|c| c.file == file) {
+        Some(c) => (c.replaces, c.answers),
+        None => (None, state.compose.answering.take()),
+    };
     let n = draft.attachments.len();
     state.compose.screen = Some(Composer {
         file,
@@ -119,6 +120,7 @@ fn ready(
         sizes,
         cursor: 0,
         replaces: replaces.or(keep),
+        answers,
         busy: None,
     });
     if let Some(c) = state.compose.screen.as_mut() {
