@@ -71,6 +71,9 @@ enum Command {
         /// Answer from the index as it is, without rescanning or indexing first.
         #[arg(long)]
         cached: bool,
+        /// Also ask IMAP servers to search (UID SEARCH), for bodies not cached.
+        #[arg(long)]
+        server: bool,
     },
     /// Convert a mailbox between maildir, mbox (mboxo, mboxrd, mboxcl, mboxcl2), mmdf, mh
     /// and babyl; SRC is never changed.
@@ -89,6 +92,18 @@ enum Command {
         /// Convert a whole tree of folders.
         #[arg(long)]
         recursive: bool,
+    },
+    /// Send the message on stdin (like `sendmail -t`: envelope from the headers). It is
+    /// queued in the outbox first and stays there if the server refuses it.
+    Send {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List the messages waiting in the outbox.
+    Outbox {
+        /// Try to send every queued message now.
+        #[arg(long)]
+        flush: bool,
     },
 }
 
@@ -176,6 +191,7 @@ fn real_main(args: Args) -> Result<ExitCode> {
             json,
             output,
             cached,
+            server,
         }) => {
             let output = match output {
                 OutputArg::Summary => cli::SearchOutput::Summary,
@@ -188,11 +204,22 @@ fn real_main(args: Args) -> Result<ExitCode> {
                 json,
                 output,
                 cached,
+                server,
             };
             cli::search(&mut setup, &query.join(" "), &opts)?
         }
         Some(Command::Sync { account, folder }) => {
             if !cli::sync(&mut setup, account.as_deref(), folder.as_deref())? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Some(Command::Send { account }) => {
+            if !cli::send(&mut setup, account.as_deref())? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Some(Command::Outbox { flush }) => {
+            if !cli::outbox(&mut setup, flush)? {
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -130,7 +130,8 @@ fn failures_of_scans_and_messages_say_their_kind() {
 fn moves_are_refused_with_a_reason_on_an_account_without_folders() {
     let mut s = state_with(three(), 80, 24);
     caps(&mut s, false, true);
-    for k in ["d", "a", "m"] {
+    // (`d` marks deleted there instead: tests/formats_delete.rs.)
+    for k in ["a", "m"] {
         let fx = press(&mut s, &[k]);
         assert!(fx.is_empty(), "{k}: {fx:?}");
         assert_eq!(status(&s), "account home has no folders to move to", "{k}");
@@ -208,4 +209,30 @@ fn ctrl_g_stops_the_running_scan() {
             .any(|e| matches!(e, Effect::CancelScan { folder, .. } if folder.is_inbox())),
         "{fx:?}"
     );
+}
+
+#[test]
+fn progress_says_syncing_for_a_server_account_and_indexing_for_a_local_one() {
+    let mut s = state_with(three(), 80, 24);
+    let progress = |s: &mut AppState| {
+        update(
+            s,
+            AppEvent::ScanProgress {
+                account: home(),
+                folder: FolderPath::inbox(),
+                done: 1,
+                total: 10,
+            },
+        );
+        s.progress.values().next().map(|p| p.label.clone()).unwrap()
+    };
+    assert_eq!(progress(&mut s), "Indexing home/INBOX");
+    update(
+        &mut s,
+        AppEvent::AccountState {
+            account: home(),
+            state: AccountState::Online,
+        },
+    );
+    assert_eq!(progress(&mut s), "Syncing home/INBOX");
 }

@@ -47,6 +47,11 @@ pub enum AccountOp {
     /// "Get mail": sync INBOX, asking the server even if a check is not due (answered
     /// like `SyncFolder(INBOX)`).
     GetMail,
+    /// Search these folders on the server (answered by `ServerMatches`).
+    ServerSearch {
+        folders: Vec<FolderPath>,
+        search: crate::core::query::imap::ImapSearch,
+    },
 }
 
 impl AccountOp {
@@ -84,6 +89,9 @@ pub enum AccountReply {
     Exported(Vec<crate::store::formats::Mail>),
     /// The ids the imported messages have in their new account, in order.
     Imported(Vec<crate::core::LocalId>),
+    /// What a server search matched per folder; None: the account has no server that
+    /// searches.
+    ServerMatches(Option<Vec<(FolderPath, crate::account::ServerMatches)>>),
 }
 
 #[derive(Debug)]
@@ -456,6 +464,19 @@ impl<A: Account> Actor<A> {
                 .remove(&folder, &ids)
                 .await
                 .map(|_| AccountReply::Done { moved_to: vec![] }),
+            AccountOp::ServerSearch { folders, search } => {
+                let mut out = Vec::new();
+                for f in folders {
+                    match account.server_search(&f, &search).await {
+                        Ok(None) => return Ok(AccountReply::ServerMatches(None)),
+                        Ok(Some(m)) => out.push((f, m)),
+                        // A folder the server will not search (\Noselect, gone): skip it.
+                        Err(e) if e.kind == super::AccountErrorKind::Rejected => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(AccountReply::ServerMatches(Some(out)))
+            }
         }
     }
 }

@@ -304,6 +304,13 @@ impl Account for AnyAccount {
     fn request_check(&mut self) {
         each!(self, a => a.request_check())
     }
+    async fn server_search(
+        &mut self,
+        folder: &FolderPath,
+        search: &crate::core::query::imap::ImapSearch,
+    ) -> Result<Option<crate::account::ServerMatches>, AccountError> {
+        each!(self, a => a.server_search(folder, search).await)
+    }
     fn refresh_on_read(&self) -> bool {
         each!(self, a => a.refresh_on_read())
     }

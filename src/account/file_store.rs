@@ -682,6 +682,30 @@ impl Account for FileStoreAccount {
             .await
     }
 
+    /// Only `Expunge`: the messages marked deleted leave the file for good (a single
+    /// mbox, Babyl or MMDF file has no Trash; `d` marks, as in mutt and Emacs).
+    async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {
+        let crate::core::FolderOp::Expunge(folder) = op else {
+            return Err(self.cannot(&format!("{} folders", op.verb())));
+        };
+        let f = folder.clone();
+        self.blocking(move |me| {
+            let marked: Vec<LocalId> = me
+                .index()
+                .reader()
+                .envelopes(&me.id, &f)?
+                .into_iter()
+                .filter(|e| e.flags.contains(Flags::TRASHED))
+                .map(|e| e.id)
+                .collect();
+            if marked.is_empty() {
+                return Ok(());
+            }
+            me.remove_for_good(&f, &marked)
+        })
+        .await
+    }
+
     async fn restore_targets(&mut self, ids: &[MessageRef]) -> Vec<(FolderPath, MessageRef)> {
         let ids = ids.to_vec();
         let fallback: Vec<_> = ids

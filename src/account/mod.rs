@@ -13,6 +13,9 @@ pub mod local;
 pub mod manager;
 pub mod nntp;
 pub mod pop3;
+pub mod sendmail;
+pub mod smtp;
+pub mod submit;
 mod unavailable;
 
 pub use actor::{AccountCommand, AccountNotice, AccountOp, AccountReply};
@@ -21,6 +24,7 @@ pub use factory::{AnyAccount, build_accounts};
 pub use local::LocalAccount;
 pub use manager::AccountManager;
 pub use pop3::{Pop3Account, Pop3Policy, Pop3Server};
+pub use submit::Submitter;
 
 use crate::core::{AccountId, FlagOp, Folder, FolderPath, MessageRef};
 use crate::store::formats::Mail;
@@ -46,6 +50,15 @@ impl From<AccountError> for crate::core::Failure {
     fn from(e: AccountError) -> Self {
         crate::core::Failure::new(e.kind, e.message)
     }
+}
+
+/// What a server search matched in one folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerMatches {
+    /// Matches the index knows, as cache ids.
+    pub ids: Vec<crate::core::LocalId>,
+    /// Matches whose envelopes have not been synced yet.
+    pub unsynced: usize,
 }
 
 /// The bytes of one message, as stored.
@@ -229,6 +242,16 @@ pub trait Account: Send + 'static {
     /// The user asked for new mail ("get mail"): the next sync of INBOX asks the server
     /// even when it would otherwise only rescan the cache.
     fn request_check(&mut self) {}
+
+    /// Asks the server to search `folder` (IMAP `UID SEARCH`), for messages whose bodies
+    /// are not cached. `Ok(None)`: this account has no server that can search.
+    fn server_search(
+        &mut self,
+        _folder: &FolderPath,
+        _search: &crate::core::query::imap::ImapSearch,
+    ) -> impl Future<Output = Result<Option<ServerMatches>, AccountError>> + Send {
+        async { Ok(None) }
+    }
 
     /// Things the user should hear about that are not errors of a request (an index
     /// that was rebuilt, messages recovered after a crash).

@@ -7,6 +7,10 @@ pub enum Context {
     List,
     /// The message reader.
     Reader,
+    /// The compose screen (after the editor returned).
+    Compose,
+    /// The outbox view.
+    Outbox,
 }
 
 macro_rules! actions {
@@ -55,6 +59,7 @@ actions! {
     Limit "limit" List "limit to matching messages (from: subject: is:unread …)";
     ClearLimit "clear-limit" List "show all messages again";
     Search "search" List "search every folder and account (words, from: body: date: AND OR NOT …)";
+    ServerSearch "server-search" List "ask the IMAP servers too (finds text in bodies not fetched)";
     Undo "undo" List "undo the last triage action";
     Sort "sort" List "cycle sort: date, sender, subject, size, thread activity";
     Reverse "reverse" List "reverse the sort order";
@@ -87,4 +92,47 @@ actions! {
     ReaderDelete "reader-delete" Reader "move to Trash";
     ReaderArchive "reader-archive" Reader "move to Archive";
     Close "close" Reader "back to the list";
+    Compose "compose" List "write a new message";
+    Reply "reply" List "reply to the sender";
+    ReplyAll "reply-all" List "reply to the sender and every recipient";
+    ListReply "list-reply" List "reply to the mailing list (List-Post)";
+    Forward "forward" List "forward inline";
+    ForwardAttached "forward-attached" List "forward as an attachment";
+    ResumeDraft "resume-draft" List "edit a message from the Drafts folder again";
+    Outbox "outbox" List "the outbox: messages waiting to be sent";
+    Send "send" Compose "send the message";
+    EditAgain "edit" Compose "edit the message again";
+    Attach "attach" Compose "attach a file…";
+    Detach "detach" Compose "remove the selected attachment";
+    NextIdentity "identity" Compose "use the next identity (From)";
+    Postpone "postpone" Compose "save to Drafts and close";
+    Abort "abort" Compose "throw the message away (asks first)";
+    EditTo "edit-to" Compose "change To…";
+    EditCc "edit-cc" Compose "change Cc…";
+    EditBcc "edit-bcc" Compose "change Bcc…";
+    EditSubject "edit-subject" Compose "change the Subject…";
+    NextAttachment "next-attachment" Compose "select the next attachment";
+    PrevAttachment "prev-attachment" Compose "select the previous attachment";
+    OutboxDown "outbox-down" Outbox "next entry";
+    OutboxUp "outbox-up" Outbox "previous entry";
+    OutboxRetry "outbox-retry" Outbox "send the selected entry again now";
+    OutboxDelete "outbox-delete" Outbox "delete the selected entry (asks first)";
+    OutboxClose "outbox-close" Outbox "back to the list";
+}
+
+impl Action {
+    /// Actions that start composing: bound in the list and in the reader alike.
+    pub fn starts_compose(self) -> bool {
+        matches!(
+            self,
+            Action::Compose
+                | Action::Reply
+                | Action::ReplyAll
+                | Action::ListReply
+                | Action::Forward
+                | Action::ForwardAttached
+                | Action::ResumeDraft
+                | Action::Outbox
+        )
+    }
 }

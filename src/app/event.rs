@@ -72,6 +72,11 @@ pub enum AppEvent {
         done: bool,
         complete: bool,
     },
+    /// What the IMAP servers matched for `Effect::ServerSearch`.
+    ServerSearchDone {
+        req: RequestId,
+        result: Result<ServerFound, String>,
+    },
     /// (total, unread) of each saved search, in `AppState::saved` order.
     SearchCounts {
         counts: Vec<(u32, u32)>,
@@ -130,6 +135,8 @@ pub enum AppEvent {
     Error(String),
     /// The clock, for relative dates; sent about once a minute.
     Now(i64),
+    /// Composing and sending (see `app::compose`).
+    Compose(super::compose::ComposeEvent),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,6 +193,13 @@ pub enum Effect {
         query: crate::core::query::Query,
         tagged: Vec<(AccountId, LocalId)>,
     },
+    /// Ask the IMAP servers among these folders' accounts to search them (UID SEARCH);
+    /// the answer is one `ServerSearchDone`.
+    ServerSearch {
+        req: RequestId,
+        query: crate::core::query::Query,
+        folders: Vec<(AccountId, FolderPath)>,
+    },
     /// Count the saved searches (the answer is `SearchCounts`).
     CountSearches {
         queries: Vec<crate::core::query::Query>,
@@ -203,4 +217,18 @@ pub enum Effect {
         op: crate::core::FolderOp,
     },
     Quit,
+    /// Composing and sending (see `app::compose`).
+    Compose(super::compose::ComposeEffect),
+}
+
+/// What the servers matched, shown from the index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServerFound {
+    pub envelopes: Vec<Envelope>,
+    /// Matches whose envelopes are not synced yet (not shown).
+    pub unsynced: usize,
+    /// How many accounts had a server that could search.
+    pub servers: usize,
+    /// Accounts whose server search failed, with why.
+    pub failed: Vec<String>,
 }

@@ -159,6 +159,36 @@ pub(super) fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
 /// Asks to empty Trash. Its messages' ids come from the list, so the Trash must be
 /// the open folder, fully loaded.
 fn empty_trash(state: &mut AppState, f: Folder, fx: &mut Vec<Effect>) {
+    // A single-file account: X removes the messages `d` marked deleted.
+    let marks_only = !state.caps(&f.account).folders;
+    if marks_only {
+        let shown = state.source == Some(ViewSource::Folder(f.account.clone(), f.path.clone()));
+        let n = state
+            .envelopes
+            .iter()
+            .filter(|e| e.account == f.account && e.folder == f.path)
+            .filter(|e| e.flags.contains(Flags::TRASHED))
+            .count();
+        if shown && n == 0 {
+            state.info("No message is marked deleted (d marks one)");
+            return;
+        }
+        let what = if shown {
+            super::count::messages(n)
+        } else {
+            "the messages marked deleted".to_string()
+        };
+        confirm(
+            state,
+            format!("Remove {what} from {}/{} for good?", f.account, f.path),
+            Confirmed::EmptyTrash {
+                account: f.account,
+                folder: f.path,
+                mark: Vec::new(),
+            },
+        );
+        return;
+    }
     if !is_trash(state, &f) {
         state.info(format!(
             "{} is not a Trash folder: only Trash can be emptied",
@@ -404,7 +434,13 @@ pub(super) fn answered(
             },
             Ok(()),
         ) => {
-            state.info(format!("Emptied {account}/{folder}"));
+            if state.caps(&account).folders {
+                state.info(format!("Emptied {account}/{folder}"));
+            } else {
+                state.info(format!(
+                    "Removed the messages marked deleted from {account}/{folder}"
+                ));
+            }
             if super::update::shows(state, &account, &folder) {
                 super::update::reload(state, fx);
             }

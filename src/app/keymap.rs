@@ -47,6 +47,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("/", Action::Limit),
     ("esc", Action::ClearLimit),
     ("\\", Action::Search),
+    ("ctrl-s", Action::ServerSearch),
     ("u", Action::Undo),
     ("o", Action::Sort),
     ("O", Action::Reverse),
@@ -96,6 +97,59 @@ const READER_DEFAULTS: &[(&str, Action)] = &[
     ("u", Action::Undo),
     ("?", Action::Help),
     ("L", Action::Notices),
+    ("r", Action::Reply),
+    ("w", Action::ReplyAll),
+    ("M", Action::ListReply),
+    ("f", Action::Forward),
+    ("ctrl-f", Action::ForwardAttached),
+    ("E", Action::ResumeDraft),
+    ("c", Action::Compose),
+    ("ctrl-o", Action::Outbox),
+];
+
+/// Composing from the list (the reader has the same keys).
+const LIST_COMPOSE_DEFAULTS: &[(&str, Action)] = &[
+    ("c", Action::Compose),
+    ("r", Action::Reply),
+    ("w", Action::ReplyAll),
+    ("M", Action::ListReply),
+    ("f", Action::Forward),
+    ("ctrl-f", Action::ForwardAttached),
+    ("E", Action::ResumeDraft),
+    ("ctrl-o", Action::Outbox),
+];
+
+const COMPOSE_DEFAULTS: &[(&str, Action)] = &[
+    ("y", Action::Send),
+    ("e", Action::EditAgain),
+    ("a", Action::Attach),
+    ("D", Action::Detach),
+    ("i", Action::NextIdentity),
+    ("P", Action::Postpone),
+    ("q", Action::Abort),
+    ("t", Action::EditTo),
+    ("c", Action::EditCc),
+    ("b", Action::EditBcc),
+    ("s", Action::EditSubject),
+    ("j", Action::NextAttachment),
+    ("down", Action::NextAttachment),
+    ("k", Action::PrevAttachment),
+    ("up", Action::PrevAttachment),
+    ("?", Action::Help),
+    ("L", Action::Notices),
+];
+
+const OUTBOX_DEFAULTS: &[(&str, Action)] = &[
+    ("j", Action::OutboxDown),
+    ("down", Action::OutboxDown),
+    ("k", Action::OutboxUp),
+    ("up", Action::OutboxUp),
+    ("r", Action::OutboxRetry),
+    ("d", Action::OutboxDelete),
+    ("q", Action::OutboxClose),
+    ("esc", Action::OutboxClose),
+    ("?", Action::Help),
+    ("L", Action::Notices),
 ];
 
 impl Default for Keymap {
@@ -104,6 +158,9 @@ impl Default for Keymap {
         for (ctx, table) in [
             (Context::List, DEFAULTS),
             (Context::Reader, READER_DEFAULTS),
+            (Context::List, LIST_COMPOSE_DEFAULTS),
+            (Context::Compose, COMPOSE_DEFAULTS),
+            (Context::Outbox, OUTBOX_DEFAULTS),
         ] {
             for (k, a) in table {
                 if let Some(key) = Key::parse(k) {
@@ -112,6 +169,26 @@ impl Default for Keymap {
             }
         }
         Keymap { bindings }
+    }
+}
+
+/// How a context is named in messages about the `[keys]` table.
+fn context_name(ctx: Context) -> &'static str {
+    match ctx {
+        Context::List => "list",
+        Context::Reader => "reader",
+        Context::Compose => "compose",
+        Context::Outbox => "outbox",
+    }
+}
+
+/// The prefix that binds a key in a context (`reader:x`).
+fn context_prefix(ctx: Context) -> &'static str {
+    match ctx {
+        Context::List => "",
+        Context::Reader => "reader:",
+        Context::Compose => "compose:",
+        Context::Outbox => "outbox:",
     }
 }
 
@@ -124,7 +201,11 @@ impl Keymap {
         for (spec, action_name) in overrides {
             let (ctx, key_name) = match spec.strip_prefix("reader:") {
                 Some(k) => (Context::Reader, k),
-                None => (Context::List, spec.as_str()),
+                None => match (spec.strip_prefix("compose:"), spec.strip_prefix("outbox:")) {
+                    (Some(k), _) => (Context::Compose, k),
+                    (_, Some(k)) => (Context::Outbox, k),
+                    _ => (Context::List, spec.as_str()),
+                },
             };
             let Some(key) = Key::parse(key_name) else {
                 problems.push((
@@ -142,7 +223,8 @@ impl Keymap {
                     if a.context() == ctx
                         || a == Action::Undo
                         || a == Action::Help
-                        || a == Action::Notices =>
+                        || a == Action::Notices
+                        || (a.starts_compose() && ctx == Context::Reader) =>
                 {
                     map.bindings.insert((ctx, key), a);
                 }
@@ -151,16 +233,8 @@ impl Keymap {
                     format!(
                         "{:?} is a {} action; bind it as \"{}{key_name}\"",
                         a.name(),
-                        if a.context() == Context::Reader {
-                            "reader"
-                        } else {
-                            "list"
-                        },
-                        if a.context() == Context::Reader {
-                            "reader:"
-                        } else {
-                            ""
-                        }
+                        context_name(a.context()),
+                        context_prefix(a.context()),
                     ),
                 )),
                 None => problems.push((
@@ -170,6 +244,15 @@ impl Keymap {
             }
         }
         (map, problems)
+    }
+
+    /// The keys bound to `action` in `ctx`, in key order.
+    pub fn keys_for(&self, ctx: Context, action: Action) -> Vec<Key> {
+        self.bindings
+            .iter()
+            .filter(|((c, _), a)| *c == ctx && **a == action)
+            .map(|((_, k), _)| *k)
+            .collect()
     }
 
     pub fn lookup(&self, ctx: Context, key: Key) -> Option<Action> {

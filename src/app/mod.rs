@@ -6,6 +6,10 @@
 
 pub mod accounts;
 pub mod action;
+pub mod compose;
+mod compose_events;
+mod compose_outbox;
+mod compose_prompt;
 pub mod count;
 pub mod event;
 pub mod folder_ops;
@@ -23,7 +27,7 @@ pub mod update;
 mod view;
 
 pub use action::{Action, Context};
-pub use event::{AppEvent, Effect, MouseKind, TriageOp};
+pub use event::{AppEvent, Effect, MouseKind, ServerFound, TriageOp};
 pub use key::{Key, KeyCode};
 pub use keymap::Keymap;
 pub use state::{AppState, Focus, Notice, SavedSearch, Settings, ViewSource};

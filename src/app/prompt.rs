@@ -59,6 +59,9 @@ pub(super) fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
     let Some(mut p) = state.prompt.take() else {
         return;
     };
+    if let PromptKind::Compose(_) = &p.kind {
+        return super::compose::prompt_key(state, key, p, fx);
+    }
     if let PromptKind::Confirm { yes, .. } = &p.kind {
         return super::folder_ops::confirm_key(state, key, yes.clone(), p, fx);
     }
@@ -184,7 +187,7 @@ fn submit(state: &mut AppState, p: Prompt, fx: &mut Vec<Effect>) {
             }
         }
         // Answered key by key in `on_key`.
-        PromptKind::Confirm { .. } => state.prompt = Some(p),
+        PromptKind::Confirm { .. } | PromptKind::Compose(_) => state.prompt = Some(p),
         PromptKind::Search => match Query::parse(&p.input) {
             Ok(q) if q.is_empty() => {
                 state.error("Type what to search for (? lists the query words)");

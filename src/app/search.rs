@@ -2,7 +2,7 @@
 //! saved searches as virtual folders with counts, the full-text indexer's progress,
 //! and the words to highlight. Pure, like the rest of `app`.
 
-use super::event::Effect;
+use super::event::{Effect, ServerFound};
 use super::state::{AppState, Pending, ViewSource};
 use super::view;
 use crate::core::query::{Highlight, Query};
@@ -86,6 +86,80 @@ pub(super) fn results(
             state.error(format!("Search failed: {e}"));
         }
     }
+}
+
+/// Asks the IMAP servers for the shown search's query, over every folder it covers, so
+/// messages whose bodies were never fetched are found by their text too.
+pub(super) fn ask_servers(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let Some(ViewSource::Search { query, .. }) = &state.source else {
+        state.info("Search first (\\), then ctrl-s asks the servers too");
+        return;
+    };
+    let query = query.clone();
+    let folders: Vec<_> = state
+        .folders
+        .iter()
+        .map(|f| (f.account.clone(), f.path.clone()))
+        .collect();
+    let req = state.request(Pending::ServerSearch);
+    state.server_search_req = Some(req);
+    state.info("Asking the servers…");
+    fx.push(Effect::ServerSearch {
+        req,
+        query,
+        folders,
+    });
+}
+
+/// The servers answered: their matches join the list (each message once).
+pub(super) fn server_results(
+    state: &mut AppState,
+    req: RequestId,
+    result: Result<ServerFound, String>,
+) {
+    state.pending.remove(&req);
+    if state.server_search_req != Some(req) {
+        return;
+    }
+    state.server_search_req = None;
+    let found = match result {
+        Ok(found) => found,
+        Err(e) => {
+            state.error(format!("Server search failed: {e}"));
+            return;
+        }
+    };
+    let shown: std::collections::HashSet<_> = state
+        .envelopes
+        .iter()
+        .map(|e| (e.account.clone(), e.id.clone()))
+        .collect();
+    let new: Vec<Envelope> = found
+        .envelopes
+        .into_iter()
+        .filter(|e| !shown.contains(&(e.account.clone(), e.id.clone())))
+        .collect();
+    let added = new.len();
+    state.envelopes.extend(new);
+    view::rebuild(state);
+    for f in &found.failed {
+        state.error(format!("Server search: {f}"));
+    }
+    if !found.failed.is_empty() {
+        return;
+    }
+    let mut text = if found.servers == 0 {
+        "No account here has a server that searches (IMAP only)".to_string()
+    } else {
+        format!("The servers found {added} more")
+    };
+    if found.unsynced > 0 {
+        text.push_str(&format!(
+            " ({} not synced yet: get mail, then search again)",
+            found.unsynced
+        ));
+    }
+    state.info(text);
 }
 
 /// The saved searches' counts arrived.

@@ -102,6 +102,8 @@ pub enum PromptKind {
     },
     /// Search every folder and account.
     Search,
+    /// A prompt of the compose screen or the outbox view.
+    Compose(super::compose::ComposePrompt),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +142,8 @@ pub enum Pending {
         undo: Option<u64>,
     },
     BodySearch,
+    /// The IMAP servers search for the shown search's query.
+    ServerSearch,
     Save,
     /// Work on a whole folder (see `folder_ops`).
     Folder(super::folder_ops::FolderJob),
@@ -211,8 +215,12 @@ pub struct AppState {
     pub saved: Vec<SavedSearch>,
     /// The shown search's results came from an index that was not complete.
     pub search_partial: bool,
+    /// The server search asked for the shown search's query, while it runs.
+    pub server_search_req: Option<RequestId>,
     /// How many messages were indexed when the saved-search counts were last asked for.
     pub counted_at: u64,
+    /// The compose screen, the outbox view and the identities to write from.
+    pub compose: super::compose::ComposeModel,
 }
 
 /// An undo whose operations are on their way; "Undone" is said when all came back Ok.
@@ -274,7 +282,9 @@ impl AppState {
             text_index: None,
             saved: Vec::new(),
             search_partial: false,
+            server_search_req: None,
             counted_at: 0,
+            compose: Default::default(),
         }
     }
 

@@ -105,6 +105,55 @@ pub(super) fn toggle_flag(state: &mut AppState, flag: Flags, reader: bool, fx: &
     push_undo(state, desc, inverse);
 }
 
+/// Marks messages deleted (or clears the mark) where there is no Trash to move them to:
+/// they stay in the list, marked `D`, until `X` removes them for good. The mark is the
+/// format's own (mbox `Status: D`, Babyl `deleted`), so mutt and Emacs agree.
+fn mark_deleted(state: &mut AppState, envs: Vec<Envelope>, delete: bool, fx: &mut Vec<Effect>) {
+    let op = if delete {
+        FlagOp::Add(Flags::TRASHED)
+    } else {
+        FlagOp::Remove(Flags::TRASHED)
+    };
+    let changed: Vec<Envelope> = envs
+        .into_iter()
+        .filter(|e| e.flags.apply(op) != e.flags)
+        .collect();
+    if changed.is_empty() {
+        state.info(if delete {
+            "Already marked deleted (U clears the mark, X removes marked messages)"
+        } else {
+            "Not marked deleted"
+        });
+        return;
+    }
+    set_flags(state, &changed, op, fx);
+    let inverse = group(&changed)
+        .into_iter()
+        .map(|((a, f), ids)| {
+            (
+                a,
+                TriageOp::SetFlags {
+                    folder: f,
+                    ids,
+                    op: op.inverse(),
+                },
+            )
+        })
+        .collect();
+    let n = plural(changed.len());
+    let desc = if delete {
+        format!("Marked {n} deleted")
+    } else {
+        format!("Cleared the deleted mark of {n}")
+    };
+    state.info(if delete {
+        format!("{desc} (X removes marked messages for good, u undoes)")
+    } else {
+        desc.clone()
+    });
+    push_undo(state, desc, inverse);
+}
+
 /// What an action needs from the accounts of its messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Need {
@@ -189,6 +238,16 @@ pub(super) fn move_targets(state: &mut AppState, dest: Dest, reader: bool, fx: &
     let envs = targets(state, reader);
     if envs.is_empty() {
         state.info("No message selected");
+        return;
+    }
+    // One mbox, Babyl or MMDF file has no Trash: delete marks (X removes for good).
+    if matches!(dest, Dest::Trash | Dest::Restore)
+        && envs.iter().all(|e| {
+            let c = state.caps(&e.account);
+            !c.folders && c.server_flags
+        })
+    {
+        mark_deleted(state, envs, dest == Dest::Trash, fx);
         return;
     }
     // Into another account, the source needs no folders of its own.

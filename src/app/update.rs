@@ -147,7 +147,14 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             done,
             total,
         } => {
-            let label = format!("Indexing {account}/{folder}");
+            // A server account (one that reports its link state) fetches; a local
+            // store is read from disk.
+            let verb = if state.account_states.contains_key(&account) {
+                "Syncing"
+            } else {
+                "Indexing"
+            };
+            let label = format!("{verb} {account}/{folder}");
             // A first sync: the list shows its first envelopes as soon as they are in,
             // not when the whole folder is, and grows while they arrive (reloaded each
             // time the sync has twice what is shown: a handful of reloads in all).
@@ -236,6 +243,9 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             complete,
         } => super::search::results(state, req, result, done, complete),
         AppEvent::SearchCounts { counts } => super::search::counts(state, counts),
+        AppEvent::ServerSearchDone { req, result } => {
+            super::search::server_results(state, req, result)
+        }
         AppEvent::BodySearchDone { req, matches } => {
             // Only the latest search may set the matches: an older one answered late
             // belongs to a limit that is no longer shown.
@@ -284,6 +294,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
         AppEvent::Info(text) => state.info(text),
         AppEvent::Error(e) => state.error(e),
         AppEvent::Now(t) => state.now = t,
+        AppEvent::Compose(e) => super::compose::on_event(state, e, fx),
     }
 }
 
@@ -381,6 +392,9 @@ fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
         }
         return;
     }
+    if let Some(ctx) = super::compose::context(state) {
+        return super::compose::on_key(state, ctx, key, fx);
+    }
     let ctx = if state.focus == Focus::Reader {
         Context::Reader
     } else {
@@ -475,6 +489,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
                 .unwrap_or_default();
             prompt::open(state, PromptKind::Limit, current);
         }
+        Action::ServerSearch => super::search::ask_servers(state, fx),
         Action::Search => {
             let current = match &state.source {
                 Some(ViewSource::Search { query, name: None }) => query.source.clone(),
@@ -559,6 +574,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         | Action::DeleteFolder
         | Action::ToggleSubscribe
         | Action::EmptyTrash => super::folder_ops::act(state, action, fx),
+        a if a.starts_compose() => super::compose::start(state, a, fx),
         _ => super::reader::reader_act(state, action, fx),
     }
 }

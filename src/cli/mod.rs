@@ -6,8 +6,11 @@
 
 mod convert;
 mod output;
+mod send;
+mod server_search;
 mod sync;
 
+pub use send::{outbox, send};
 pub use sync::sync;
 
 use crate::account::{Account, CacheView};
@@ -226,6 +229,8 @@ pub struct SearchOptions<'a> {
     pub output: SearchOutput,
     /// Answer from the index as it is: no rescan, no indexing first.
     pub cached: bool,
+    /// Also ask IMAP servers (`UID SEARCH`), for bodies that are not cached.
+    pub server: bool,
 }
 
 /// Brings the full-text index up to date (progress on stderr when it is a terminal).
@@ -322,7 +327,7 @@ pub fn search(setup: &mut Setup, query: &str, opts: &SearchOptions) -> Result<()
             "the full-text index is not complete ({pending} messages wait); they were matched on their headers only"
         ));
     }
-    if opts.output == SearchOutput::Count {
+    if opts.output == SearchOutput::Count && !opts.server {
         let n = view.count(q.expr.as_ref(), &scope, &ctx).map_err(err)?;
         return output::emit(&format!("{n}\n"));
     }
@@ -330,6 +335,13 @@ pub fn search(setup: &mut Setup, query: &str, opts: &SearchOptions) -> Result<()
         .search(q.expr.as_ref(), &scope, &ctx, None)
         .map_err(err)?
         .envelopes;
+    if opts.server {
+        let server = server_search::server_hits(setup, &q, &folders)?;
+        server_search::merge(&mut hits, server);
+    }
+    if opts.output == SearchOutput::Count {
+        return output::emit(&format!("{}\n", hits.len()));
+    }
     newest_first(&mut hits);
     match opts.output {
         SearchOutput::Files => print_files(setup, &hits),

@@ -7,5 +7,22 @@
 //! `config`, and the file system for drafts and the outbox; never tokio or ratatui.
 
 pub mod draft;
+pub mod outbox;
 
 pub use draft::{Attachment, AttachmentData, Draft};
+
+pub mod address;
+pub mod addressbook;
+pub mod build;
+pub mod editfile;
+pub mod error;
+pub mod identity;
+pub mod reply;
+pub mod resume;
+
+pub use addressbook::{AddressBook, Entry};
+pub use build::{BuildOptions, Built, build, prepare_raw};
+pub use error::ComposeError;
+pub use identity::{Identity, for_reply, identities};
+pub use reply::{ReplyKind, respond, respond_as};
+pub use resume::from_message;

@@ -451,8 +451,16 @@ impl TryFrom<RawAccount> for AccountConfig {
             (Some(_), Some(_)) => {
                 return Err("an account sends through smtp or sendmail, not both".into());
             }
-            (Some(s), None) => Some(Sending::Smtp(s)),
-            (None, Some(s)) => Some(Sending::Sendmail(s)),
+            (Some(s), None) => {
+                check_smtp_keys(&s)?;
+                Some(Sending::Smtp(s))
+            }
+            (None, Some(s)) => {
+                if s.command.trim().is_empty() {
+                    return Err("[sendmail] command: empty".into());
+                }
+                Some(Sending::Sendmail(s))
+            }
             (None, None) => None,
         };
         Ok(AccountConfig {
@@ -518,6 +526,34 @@ fn check_server_keys(source: &Source) -> Result<(), String> {
     }
     if server.host.trim().is_empty() && server.tunnel.is_none() {
         return Err(format!("[{kind}] host: missing (or give a tunnel command)"));
+    }
+    Ok(())
+}
+
+/// The keys an `[smtp]` table may use: host, port, user, password, tls, ca-file and
+/// `auth = "plain" | "login" | "xoauth2"` (XOAUTH2 takes the token from `password`).
+fn check_smtp_keys(server: &ServerConfig) -> Result<(), String> {
+    for (key, set) in [
+        ("cache", server.cache.is_some()),
+        ("tunnel", server.tunnel.is_some()),
+        ("bodies", server.bodies.is_some()),
+        ("check-every", server.check_every.is_some()),
+        ("leave-on-server", server.leave_on_server.is_some()),
+        ("delete-after-days", server.delete_after_days.is_some()),
+        ("max-size", server.max_size.is_some()),
+    ] {
+        if set {
+            return Err(format!("[smtp] {key}: not used for sending"));
+        }
+    }
+    if let Some(AuthMethod::User | AuthMethod::Apop) = server.auth {
+        return Err("[smtp] auth: SMTP logs in with \"plain\", \"login\" or \"xoauth2\"".into());
+    }
+    if server.auth.is_some() && server.user.is_none() {
+        return Err("[smtp] auth: needs a user (and a password)".into());
+    }
+    if server.host.trim().is_empty() {
+        return Err("[smtp] host: missing".into());
     }
     Ok(())
 }

@@ -431,16 +431,14 @@ fn warnings(file: &Path, cfg: &Config, lines: &HashMap<String, usize>) -> Vec<Co
         match &acc.sending {
             Some(Sending::Smtp(s)) => {
                 servers.push(("smtp", s));
-                warn(
-                    format!("accounts.{name}.smtp"),
-                    "sending is not available in this version yet".into(),
-                );
+                if s.tls == super::model::Tls::None && s.user.is_some() {
+                    warn(
+                        format!("accounts.{name}.smtp.tls"),
+                        "tls = \"none\" with a user: the password goes over the network in the clear".into(),
+                    );
+                }
             }
-            Some(Sending::Sendmail(_)) => warn(
-                format!("accounts.{name}.sendmail"),
-                "sending is not available in this version yet".into(),
-            ),
-            None => {}
+            Some(Sending::Sendmail(_)) | None => {}
         }
         for (kind, s) in servers {
             if others_can_read && matches!(s.password, Some(Secret::Plain(_))) {

@@ -10,6 +10,7 @@ pub mod folder;
 pub mod ids;
 pub mod query;
 pub mod sanitize;
+pub mod score;
 pub mod sort;
 pub mod status;
 pub mod thread;

@@ -35,7 +35,13 @@ enum Waiting {
     Folder,
     /// One step of a move between accounts.
     Transfer(Box<Transfer>),
+    /// A command sent for someone else (composing): its answer goes to the callback.
+    Then(Then),
 }
+
+/// What to do with the answer to a command sent through `Executor::command`.
+pub type Then =
+    Box<dyn FnOnce(Result<AccountReply, crate::account::AccountError>) -> Option<AppEvent> + Send>;
 
 /// A move between accounts, carried out in three steps: the source exports the
 /// messages, the destination stores them (durably), then the source removes them.
@@ -65,6 +71,8 @@ pub struct Executor {
     next_own: u64,
     /// The full-text indexer: woken when a scan or change may have queued messages.
     indexer: Option<super::indexer::IndexerHandle>,
+    /// "Ask the servers" searches in flight.
+    servers: super::server_search::ServerSearches,
 }
 
 impl Executor {
@@ -88,6 +96,7 @@ impl Executor {
             unindexed: Arc::default(),
             next_own: OWN_IDS,
             indexer: None,
+            servers: Default::default(),
         }
     }
 
@@ -194,6 +203,11 @@ impl Executor {
                     }
                 });
             }
+            Effect::ServerSearch {
+                req,
+                query,
+                folders,
+            } => self.server_search(req, query, folders),
             Effect::Search { req, query, tagged } => {
                 super::search::search(self.tx.clone(), self.index_path.clone(), req, query, tagged)
             }
@@ -237,7 +251,16 @@ impl Executor {
                 );
             }
             Effect::Quit => {}
+            // Carried out by `run::compose` in the UI loop (it needs the terminal).
+            Effect::Compose(_) => {}
         }
+    }
+
+    /// Sends `op` to an account; `then` turns its answer into an event.
+    pub fn command(&mut self, account: &AccountId, op: AccountOp, then: Then) {
+        let req = self.own_req();
+        self.waiting.insert(req, Waiting::Then(then));
+        self.send(account, AccountCommand { req, op });
     }
 
     /// Lists an account's folders with their counts. At start-up (`names_first`) the
@@ -387,6 +410,46 @@ impl Executor {
         self.send(&env.account, AccountCommand { req, op });
     }
 
+    /// Sends one `UID SEARCH` request to each account with folders in scope.
+    fn server_search(
+        &mut self,
+        req: RequestId,
+        query: crate::core::query::Query,
+        folders: Vec<(AccountId, FolderPath)>,
+    ) {
+        let Some(search) = query.imap_search(chrono::Utc::now().timestamp()) else {
+            let _ = self.tx.send(AppEvent::ServerSearchDone {
+                req,
+                result: Err("this query cannot be asked of an IMAP server (tag:, has:attachment, attachment:, folder: and account: are answered locally only)".into()),
+            });
+            return;
+        };
+        let mut next = self.next_own;
+        let cmds = self.servers.start(req, search, folders, || {
+            next += 1;
+            RequestId(next)
+        });
+        self.next_own = next;
+        if cmds.is_empty() {
+            let _ = self.tx.send(AppEvent::ServerSearchDone {
+                req,
+                result: Ok(Default::default()),
+            });
+        }
+        for (account, cmd) in cmds {
+            let step = cmd.req;
+            if let Err(e) = self.manager.send(&account, cmd) {
+                let err = crate::account::AccountError {
+                    account: account.clone(),
+                    kind: ErrorKind::Unsupported,
+                    message: e.to_string(),
+                };
+                let (index, tx) = (self.index_path.clone(), self.tx.clone());
+                self.servers.answer(step, &account, Err(err), &index, &tx);
+            }
+        }
+    }
+
     fn own_req(&mut self) -> RequestId {
         self.next_own += 1;
         RequestId(self.next_own)
@@ -397,6 +460,17 @@ impl Executor {
         if let Err(e) = self.manager.send(account, cmd) {
             let waiting = self.waiting.remove(&req);
             let msg = Failure::new(ErrorKind::Unsupported, e.to_string());
+            if let Some(Waiting::Then(then)) = waiting {
+                let e = crate::account::AccountError {
+                    account: account.clone(),
+                    kind: ErrorKind::Unsupported,
+                    message: e.to_string(),
+                };
+                if let Some(ev) = then(Err(e)) {
+                    let _ = self.tx.send(ev);
+                }
+                return;
+            }
             let _ = self.tx.send(match waiting {
                 Some(Waiting::Scan(a, f)) => {
                     self.scanning.remove(&(a.clone(), f.clone()));
@@ -466,6 +540,15 @@ impl Executor {
                 account,
                 req,
                 result,
+            } if self.servers.owns(req) => {
+                let (index, tx) = (self.index_path.clone(), self.tx.clone());
+                self.servers.answer(req, &account, result, &index, &tx);
+                None
+            }
+            AccountNotice::Reply {
+                account,
+                req,
+                result,
             } => match self.waiting.remove(&req) {
                 Some(Waiting::Scan(a, f)) => {
                     self.scanning.remove(&(a.clone(), f.clone()));
@@ -520,6 +603,7 @@ impl Executor {
                     result: result.map(|_| ()).map_err(Into::into),
                 }),
                 Some(Waiting::Transfer(t)) => self.transfer_step(*t, result),
+                Some(Waiting::Then(then)) => then(result),
                 None => result
                     .err()
                     .map(|e| AppEvent::Error(format!("{account}: {}", e.message))),

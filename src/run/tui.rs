@@ -42,6 +42,7 @@ pub fn initial_state(setup: &Setup) -> AppState {
             Err(e) => state.error(format!("config searches.{name}: {e}")),
         }
     }
+    state.compose.identities = super::compose::identities(&setup.config);
     for n in &setup.notes {
         state.info(n.clone());
     }
@@ -95,6 +96,14 @@ fn convert(ev: Event) -> Option<AppEvent> {
     }
 }
 
+/// The outbox sender's next report (never, without a sender).
+async fn next_sent(rx: &mut super::compose::SenderEvents) -> Option<super::outbox::OutboxEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Runs the TUI until the user quits.
 pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
@@ -102,6 +111,12 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
     let (ntx, mut nrx) = mpsc::unbounded_channel();
     let mut manager = AccountManager::new(ntx);
     let mut state = initial_state(&setup);
+    let (mut composer, mut sender_events) = super::compose::ComposeRunner::new(
+        tx.clone(),
+        &setup.index_path,
+        &setup.config,
+        &setup.caches,
+    );
     let Setup {
         accounts,
         caches,
@@ -129,6 +144,14 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
         });
     }
 
+    // Messages being written when an earlier session ended are offered again.
+    let leftovers = composer.leftovers();
+    if !leftovers.is_empty() {
+        let _ = tx.send(AppEvent::Compose(
+            crate::app::compose::ComposeEvent::Leftovers(leftovers),
+        ));
+    }
+
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(30));
     let mut dirty = true;
@@ -145,6 +168,10 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
             },
             Some(e) = rx.recv() => Some(e),
             Some(n) = nrx.recv() => exec.on_notice(n),
+            Some(o) = next_sent(&mut sender_events) => {
+                composer.on_sender(o);
+                None
+            }
             _ = clock.tick() => Some(AppEvent::Now(now())),
         };
         // Handle everything already queued before drawing again.
@@ -157,7 +184,19 @@ pub async fn run_tui(setup: Setup) -> anyhow::Result<()> {
         }
         for ev in batch {
             for effect in update(&mut state, ev) {
-                exec.run(effect);
+                match effect {
+                    // Composing may hand the terminal to the editor.
+                    crate::app::Effect::Compose(c) => {
+                        events = composer.run(c, &mut exec, &mut guard, events).await;
+                        // The terminal may have been resized while the editor ran.
+                        if let Ok(s) = guard.terminal.size()
+                            && (s.width, s.height) != (state.width, state.height)
+                        {
+                            let _ = tx.send(AppEvent::Resize(s.width, s.height));
+                        }
+                    }
+                    e => exec.run(e),
+                }
             }
             dirty = true;
         }

@@ -76,6 +76,12 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
             "No message matches the limit (esc shows all)"
         } else if searching {
             "No message matches (\\ searches again)"
+        } else if state
+            .progress
+            .keys()
+            .any(|(a, _)| state.account_states.contains_key(a))
+        {
+            "Syncing this folder… (progress below; keys still work)"
         } else if !state.progress.is_empty() {
             "Indexing this folder… (progress below; keys still work)"
         } else {
@@ -97,7 +103,9 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         let tagged = state.is_tagged(e);
         let status = [
             if tagged { '*' } else { ' ' },
-            if e.is_unread() {
+            if e.flags.contains(Flags::TRASHED) {
+                'D'
+            } else if e.is_unread() {
                 'N'
             } else if e.flags.contains(Flags::REPLIED) {
                 'r'
@@ -146,6 +154,9 @@ pub fn render(frame: &mut Frame, state: &AppState, header: Rect, area: Rect) {
         }
         if tagged {
             style = style.patch(theme::tagged());
+        }
+        if e.flags.contains(Flags::TRASHED) {
+            style = style.add_modifier(ratatui::style::Modifier::CROSSED_OUT);
         }
         if i == state.cursor {
             style = style.patch(if state.focus == Focus::Folders {

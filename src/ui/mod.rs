@@ -3,8 +3,10 @@
 //! Depends on `app` (state and layout), `core` and `mime` types; no tokio, no file
 //! system, no accounts. Every string drawn goes through `core::sanitize`.
 
+mod composer;
 mod envelopes;
 mod folders;
+mod outbox;
 mod overlay;
 mod reader;
 mod status;
@@ -34,6 +36,18 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     match (&state.reader, state.focus) {
         (Some(r), Focus::Reader) => reader::render(frame, state, r, rect(a.reader)),
         _ => envelopes::render(frame, state, rect(a.list_header), rect(a.list)),
+    }
+    // The compose screen and the outbox view take all but the status bar.
+    let main = ratatui::layout::Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    if let Some(c) = &state.compose.screen {
+        frame.render_widget(ratatui::widgets::Clear, main);
+        composer::render(frame, state, c, main);
+    } else if state.compose.outbox_open {
+        frame.render_widget(ratatui::widgets::Clear, main);
+        outbox::render(frame, state, main);
     }
     status::render(frame, state, rect(a.status));
     if state.help {

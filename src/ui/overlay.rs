@@ -43,6 +43,8 @@ pub fn help(frame: &mut Frame, state: &AppState, area: Rect) {
     for (ctx, title) in [
         (Context::List, "Folders and message list"),
         (Context::Reader, "Reading a message"),
+        (Context::Compose, "Composing (after the editor)"),
+        (Context::Outbox, "The outbox (ctrl-o)"),
     ] {
         lines.push(Line::styled(title, theme::label()));
         for (keys, help) in state.keymap.help(ctx) {

@@ -26,6 +26,16 @@ pub fn render(frame: &mut Frame, state: &AppState, area: Rect) {
             }
             PromptKind::SaveAs { .. } => "Save attachment as: ".to_string(),
             PromptKind::FolderName { account, rename } => folder_label(account, rename.as_ref()),
+            PromptKind::Compose(c) if c.question().is_none() => c.label().to_string(),
+            PromptKind::Compose(c) => {
+                let q = c.question().unwrap_or_default();
+                let text = format!(" {} (y/n)", sanitize::line(&q));
+                frame.render_widget(
+                    Paragraph::new(Line::styled(pad(&text, w), theme::error())),
+                    area,
+                );
+                return;
+            }
             PromptKind::Confirm { question, .. } => {
                 let text = format!(" {} (y/n)", sanitize::line(question));
                 frame.render_widget(

@@ -17,6 +17,7 @@ mod idle;
 mod listing;
 mod manage;
 mod resp;
+mod search;
 mod sync;
 mod utf7;
 
@@ -586,6 +587,14 @@ impl Account for ImapAccount {
         flags: crate::core::Flags,
     ) -> Result<crate::core::LocalId, AccountError> {
         changes::append(self, folder, bytes, flags).await
+    }
+
+    async fn server_search(
+        &mut self,
+        folder: &FolderPath,
+        query: &crate::core::query::imap::ImapSearch,
+    ) -> Result<Option<crate::account::ServerMatches>, AccountError> {
+        search::server_search(self, folder, query).await.map(Some)
     }
 
     async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {

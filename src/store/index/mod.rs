@@ -14,6 +14,7 @@
 //! The index is a cache of the Maildirs: a file that is corrupt, truncated, foreign or
 //! from a newer version is moved aside and rebuilt (see `open`), with a notice.
 
+pub mod addresses;
 pub mod fts;
 mod mirror;
 mod nntp;
@@ -24,6 +25,7 @@ mod schema;
 pub mod search;
 mod write;
 
+pub use addresses::SeenAddresses;
 pub use fts::{DocText, FtsProgress, FtsWriter, PendingDoc};
 pub use mirror::{Mirrored, Row};
 pub use nntp::NntpRow;

@@ -1,0 +1,86 @@
+//! The one place the TUI's compose runtime calls the compose library (the editor file,
+//! new drafts, replies and forwards, building, resuming, the address book). Each
+//! function is a thin adapter, so a change of that API is fixed here alone; the outbox
+//! is reached through `compose_send`.
+//!
+//! Must not hold compose logic of its own: what it does is what `compose` does.
+
+use crate::app::compose::ComposeHow;
+use crate::compose::{BuildOptions, Draft, ReplyKind};
+use crate::config::AccountConfig;
+
+/// The editor file of a draft: headers at the top, a blank line, the body.
+pub fn render(d: &Draft) -> String {
+    crate::compose::editfile::render(d)
+}
+
+/// A draft from the editor file; `base` gives what the file does not hold.
+pub fn parse(text: &str, base: &Draft) -> Result<Draft, String> {
+    crate::compose::editfile::parse(text, base).map_err(|e| e.to_string())
+}
+
+/// A new message from `account`: its From and signature.
+pub fn new_draft(account: &str, cfg: Option<&AccountConfig>) -> Result<Draft, String> {
+    match cfg {
+        Some(cfg) => Draft::new(account, cfg).map_err(|e| e.to_string()),
+        None => Ok(Draft {
+            account: account.to_string(),
+            ..Draft::default()
+        }),
+    }
+}
+
+/// A reply, forward or resumed draft from the original's bytes.
+pub fn from_original(
+    how: ComposeHow,
+    account: &str,
+    cfg: Option<&AccountConfig>,
+    bytes: &[u8],
+) -> Result<Draft, String> {
+    let kind = match how {
+        ComposeHow::New => return new_draft(account, cfg),
+        ComposeHow::Resume => {
+            let mut d = crate::compose::from_message(bytes).map_err(|e| e.to_string())?;
+            d.account = account.to_string();
+            return Ok(d);
+        }
+        ComposeHow::Reply => ReplyKind::Reply,
+        ComposeHow::ReplyAll => ReplyKind::ReplyAll,
+        ComposeHow::ListReply => ReplyKind::ListReply,
+        ComposeHow::Forward => ReplyKind::ForwardInline,
+        ComposeHow::ForwardAttached => ReplyKind::ForwardAttached,
+    };
+    let fallback = AccountConfig::maildir(std::path::PathBuf::new());
+    let cfg = cfg.unwrap_or(&fallback);
+    crate::compose::respond(bytes, kind, account, cfg).map_err(|e| e.to_string())
+}
+
+/// The finished message, to send (`sent` has no Bcc; `kept` has it).
+pub fn build(d: &Draft) -> Result<crate::compose::Built, String> {
+    crate::compose::build(d, &BuildOptions::default()).map_err(|e| e.to_string())
+}
+
+/// The message to keep in Drafts: built even with no recipient yet.
+pub fn build_draft(d: &Draft) -> Result<crate::compose::Built, String> {
+    let opts = BuildOptions {
+        allow_no_recipients: true,
+        ..BuildOptions::default()
+    };
+    crate::compose::build(d, &opts).map_err(|e| e.to_string())
+}
+
+/// Address-book entries completing `prefix`, as `Name <addr>`, from every account's
+/// cached mail.
+pub fn complete(index: &std::path::Path, prefix: &str, limit: usize) -> Vec<String> {
+    let Ok(reader) = crate::store::IndexReader::open(index) else {
+        return Vec::new();
+    };
+    match crate::compose::AddressBook::load(&reader.view(), None) {
+        Ok(book) => book
+            .complete(prefix, limit)
+            .into_iter()
+            .map(|e| e.display())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
