@@ -403,7 +403,7 @@ fn the_score_file_hides_articles_and_is_read_again_when_it_changes() {
     assert!(shown.iter().all(|e| !e.from_addr.starts_with("ann@")));
     // Below the threshold only: raising the threshold's floor shows everything again.
     write(
-        "Threshold: -10000\n[test.misc]\nScore: -9999\n  From: *\n",
+        "Threshold: -10000\n[test.misc]\nScore: -9999\n  From: .\n",
         10,
     );
     rt.block_on(f.account.sync_folder(&group, &mut |_| {}))

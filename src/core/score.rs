@@ -3,8 +3,8 @@
 //! must all match (`Score:: N`: any one), `Score: =N` that sets the score and stops,
 //! `~Header:` negating a condition, `Expires:` dates, `%` and `#` comments. Conditions
 //! are case-insensitive regular expressions on From, Subject, Message-ID, References,
-//! Xref and Newsgroups. A kill is a score: an article scoring below the account's
-//! threshold is hidden.
+//! Xref and Newsgroups. A kill is a score: an article scoring below the threshold
+//! (`Threshold: N` anywhere in the file, default 0; posthorn's own line) is hidden.
 //!
 //! Pure: text in, scores out; reading the file and noticing changes is the caller's.
 
@@ -13,6 +13,8 @@ use regex::{Regex, RegexBuilder};
 /// A parsed score file.
 #[derive(Clone, Debug, Default)]
 pub struct ScoreFile {
+    /// Articles scoring below this are hidden.
+    pub threshold: i64,
     sections: Vec<Section>,
 }
 
@@ -81,9 +83,10 @@ impl std::fmt::Display for ScoreWarning {
     }
 }
 
-/// What an article offers to the rules.
+/// What an article offers to the rules (raw header values; 8-bit text is matched as
+/// UTF-8 where it is, byte for byte as Latin-1 otherwise).
 pub trait Scored {
-    fn header(&self, h: Header) -> &str;
+    fn header(&self, h: Header) -> std::borrow::Cow<'_, str>;
 }
 
 /// A group pattern (`comp.*`, `*.linux`) as an anchored, case-insensitive regex.
@@ -159,6 +162,16 @@ impl ScoreFile {
                 continue;
             };
             let key = key.trim();
+            if key.eq_ignore_ascii_case("threshold") {
+                match value.split_whitespace().next().map(str::parse::<i64>) {
+                    Some(Ok(t)) => file.threshold = t,
+                    _ => warn(
+                        n,
+                        format!("`{}` is not a threshold (a whole number)", value.trim()),
+                    ),
+                }
+                continue;
+            }
             if key.eq_ignore_ascii_case("score") {
                 let (any, value) = match value.strip_prefix(':') {
                     Some(v) => (true, v.trim()),
@@ -244,6 +257,11 @@ impl ScoreFile {
         (file, warnings)
     }
 
+    /// Whether the article is hidden: its score is below the threshold.
+    pub fn hides(&self, group: &str, article: &dyn Scored, today: i64) -> bool {
+        !self.is_empty() && self.score(group, article, today) < self.threshold
+    }
+
     /// True when no rule could change any score.
     pub fn is_empty(&self) -> bool {
         self.sections.iter().all(|s| s.rules.is_empty())
@@ -260,7 +278,8 @@ impl ScoreFile {
                 if r.expires.is_some_and(|d| today > d) {
                     continue;
                 }
-                let hit = |c: &Condition| c.pattern.is_match(article.header(c.header)) != c.negated;
+                let hit =
+                    |c: &Condition| c.pattern.is_match(&article.header(c.header)) != c.negated;
                 let matched = if r.any {
                     r.conditions.iter().any(hit)
                 } else {

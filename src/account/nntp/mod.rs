@@ -256,7 +256,15 @@ impl NntpAccount {
             Ok(bytes) => {
                 let hash = fnv64(&bytes);
                 match score::ScoreFile::parse(&String::from_utf8_lossy(&bytes)) {
-                    Ok(f) => (Some(Arc::new(f)), hash),
+                    Ok(f) => {
+                        if !f.warnings.is_empty() {
+                            self.disk.note(format!(
+                                "score file {shown}: skipped {}",
+                                f.warnings.join("; ")
+                            ));
+                        }
+                        (Some(Arc::new(f)), hash)
+                    }
                     Err(why) => {
                         self.disk
                             .note(format!("score file {shown}: {why}; not scoring"));

@@ -11,15 +11,15 @@ struct Art<'a> {
 }
 
 impl Scored for Art<'_> {
-    fn header(&self, h: Header) -> &str {
-        match h {
+    fn header(&self, h: Header) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(match h {
             Header::From => self.from,
             Header::Subject => self.subject,
             Header::MessageId => "<m1@example.org>",
             Header::References => self.refs,
             Header::Xref => self.xref,
             Header::Newsgroups => "comp.mail.misc",
-        }
+        })
     }
 }
 
@@ -151,4 +151,19 @@ fn a_rule_without_conditions_scores_nothing() {
     assert_eq!(f.score("any", &art("a", "b"), DAY), 0);
     let (f, _) = ScoreFile::parse("");
     assert!(f.is_empty());
+}
+
+#[test]
+fn the_threshold_hides_and_a_bad_one_is_a_warning() {
+    let (f, w) = ScoreFile::parse("Threshold: -100\nScore: -500\n From: spam\n");
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(f.threshold, -100);
+    assert!(f.hides("any", &art("spam@x", ""), DAY));
+    assert!(!f.hides("any", &art("ham@x", ""), DAY));
+    let (f, w) = ScoreFile::parse("Threshold: low\n");
+    assert_eq!(f.threshold, 0);
+    assert_eq!(w[0].line, 1);
+    // No rules: nothing is hidden, whatever the threshold.
+    let (f, _) = ScoreFile::parse("Threshold: 100\n");
+    assert!(!f.hides("any", &art("a", "b"), DAY));
 }
