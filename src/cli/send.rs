@@ -74,6 +74,9 @@ pub fn outbox(setup: &mut Setup, flush: bool) -> Result<bool, CliError> {
                         m.subject,
                         m.attempts
                     );
+                    if !m.delivered.is_empty() {
+                        row.push_str(&format!("  already sent to {}", m.delivered.len()));
+                    }
                     if let Some(e) = &m.last_error {
                         row.push_str(&format!("  last error: {e}"));
                     }

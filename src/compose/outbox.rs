@@ -65,6 +65,10 @@ pub struct EntryMeta {
     pub last_error: Option<String>,
     /// Unix seconds.
     pub last_attempt: Option<i64>,
+    /// Recipients the server already accepted the message for in an attempt that then
+    /// failed for the others (they are no longer in `recipients`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delivered: Vec<String>,
 }
 
 /// A message to queue.
@@ -179,6 +183,7 @@ impl Outbox {
             attempts: 0,
             last_error: None,
             last_attempt: None,
+            delivered: Vec::new(),
         };
         fs::create_dir(&tmp).map_err(StoreError::io("create", &tmp))?;
         let write = || -> Result<(), StoreError> {
@@ -300,6 +305,21 @@ impl Outbox {
 
     /// Notes a failed attempt (the entry stays queued).
     pub fn record_failure(&self, lock: &mut EntryLock, error: &str) -> Result<(), StoreError> {
+        self.record_partial_failure(lock, error, &[])
+    }
+
+    /// Notes a failed attempt after which the server had accepted the message for
+    /// `accepted`: they leave the envelope (a retry must not send it to them again).
+    pub fn record_partial_failure(
+        &self,
+        lock: &mut EntryLock,
+        error: &str,
+        accepted: &[String],
+    ) -> Result<(), StoreError> {
+        let meta = &mut lock.meta;
+        meta.recipients
+            .retain(|r| !accepted.iter().any(|a| a.eq_ignore_ascii_case(r)));
+        meta.delivered.extend(accepted.iter().cloned());
         lock.meta.attempts += 1;
         lock.meta.last_error = Some(error.to_string());
         lock.meta.last_attempt = Some(now());

@@ -120,6 +120,7 @@ pub async fn send_entry_with(
     let meta = lock.meta.clone();
     started(&meta);
     let account = AccountId(meta.account.clone());
+    let mut accepted = Vec::new();
     let result = match submitters.get(&account) {
         Some(s) => {
             let msg = Outgoing {
@@ -127,7 +128,7 @@ pub async fn send_entry_with(
                 recipients: meta.recipients.clone(),
                 bytes: sent,
             };
-            s.submit(&msg, &kept).await
+            s.submit_tracked(&msg, &kept, &mut accepted).await
         }
         None => Err(AccountError {
             account: account.clone(),
@@ -154,10 +155,18 @@ pub async fn send_entry_with(
             }
             Attempt::Sent { meta, kept }
         }
-        Err(error) => {
+        Err(mut error) => {
+            if !accepted.is_empty() {
+                error.message = format!(
+                    "accepted for {} of {} recipients (they will not get it again); the rest stay queued: {}",
+                    accepted.len(),
+                    meta.recipients.len(),
+                    error.message
+                );
+            }
             let text = error.message.clone();
             let recorded = blocking(move || {
-                ob.record_failure(&mut lock, &text)?;
+                ob.record_partial_failure(&mut lock, &text, &accepted)?;
                 Ok(lock.meta.clone())
             })
             .await;

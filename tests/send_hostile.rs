@@ -1,0 +1,221 @@
+//! The sending path under a hostile user or server: more recipients than a server takes
+//! in one transaction (Postfix refuses past `smtpd_recipient_limit`, 1000 by default,
+//! with 452), a server that refuses one of several transactions (the recipients that
+//! already have the message must not get it again on the retry), and raw input whose
+//! line ends would let a Bcc slip past `posthorn send` (bare CR).
+//!
+//! The server here is a small in-test fake on loopback that records every transaction.
+
+use posthorn::account::Submitter;
+use posthorn::compose::outbox::{NewEntry, Outbox};
+use posthorn::config::{Sending, ServerConfig, Tls};
+use posthorn::core::AccountId;
+use posthorn::run::outbox::{Attempt, send_entry};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+/// One accepted transaction: its recipients and its data (still dot-stuffed).
+#[derive(Clone, Debug)]
+struct Delivery {
+    rcpts: Vec<String>,
+    data: Vec<u8>,
+}
+
+/// How the fake behaves.
+#[derive(Clone, Copy)]
+struct Rules {
+    /// RCPTs per transaction before 452 (RFC 5321 §4.5.3.1.10).
+    rcpt_limit: usize,
+    /// The transaction (counted from 1 over the server's life) whose DATA gets 554.
+    refuse_data: Option<usize>,
+}
+
+struct Fake {
+    port: u16,
+    delivered: Arc<Mutex<Vec<Delivery>>>,
+}
+
+fn fake(rules: Rules) -> Fake {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let delivered = Arc::new(Mutex::new(Vec::new()));
+    let log = delivered.clone();
+    let transactions = Arc::new(Mutex::new(0usize));
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { return };
+            let (log, transactions) = (log.clone(), transactions.clone());
+            std::thread::spawn(move || serve(conn, rules, &log, &transactions));
+        }
+    });
+    Fake { port, delivered }
+}
+
+fn serve(
+    conn: std::net::TcpStream,
+    rules: Rules,
+    log: &Mutex<Vec<Delivery>>,
+    transactions: &Mutex<usize>,
+) {
+    let mut w = conn.try_clone().unwrap();
+    let mut r = BufReader::new(conn);
+    let _ = w.write_all(b"220 fake.example ESMTP\r\n");
+    let mut rcpts: Vec<String> = Vec::new();
+    loop {
+        let mut l = Vec::new();
+        if r.read_until(b'\n', &mut l).unwrap_or(0) == 0 {
+            return;
+        }
+        let up = String::from_utf8_lossy(&l).to_ascii_uppercase();
+        let reply: &[u8] = if up.starts_with("EHLO") {
+            b"250-fake.example\r\n250-8BITMIME\r\n250 PIPELINING\r\n"
+        } else if up.starts_with("MAIL") || up.starts_with("RSET") {
+            rcpts.clear();
+            b"250 ok\r\n"
+        } else if up.starts_with("RCPT") {
+            if rcpts.len() >= rules.rcpt_limit {
+                b"452 4.5.3 Error: too many recipients\r\n"
+            } else {
+                let s = String::from_utf8_lossy(&l);
+                let a = s.trim_end().trim_start_matches("RCPT TO:");
+                rcpts.push(a.trim_matches(['<', '>']).to_string());
+                b"250 ok\r\n"
+            }
+        } else if up.starts_with("DATA") {
+            let _ = w.write_all(b"354 go on\r\n");
+            let mut data = Vec::new();
+            loop {
+                let mut d = Vec::new();
+                if r.read_until(b'\n', &mut d).unwrap_or(0) == 0 {
+                    return;
+                }
+                if d == b".\r\n" {
+                    break;
+                }
+                data.extend_from_slice(&d);
+            }
+            let n = {
+                let mut t = transactions.lock().unwrap();
+                *t += 1;
+                *t
+            };
+            if rules.refuse_data == Some(n) {
+                b"554 5.7.1 not this one\r\n"
+            } else {
+                log.lock().unwrap().push(Delivery {
+                    rcpts: std::mem::take(&mut rcpts),
+                    data,
+                });
+                b"250 2.0.0 queued\r\n"
+            }
+        } else if up.starts_with("QUIT") {
+            let _ = w.write_all(b"221 bye\r\n");
+            return;
+        } else {
+            b"250 ok\r\n"
+        };
+        let _ = w.write_all(reply);
+    }
+}
+
+fn submitters(port: u16) -> BTreeMap<AccountId, Submitter> {
+    let mut cfg: ServerConfig = toml::from_str(&format!(
+        "host = \"127.0.0.1\"\nport = {port}\ntls = \"none\""
+    ))
+    .unwrap();
+    cfg.tls = Tls::None;
+    let id = AccountId("acc".into());
+    BTreeMap::from([(id.clone(), Submitter::from_config(&id, &Sending::Smtp(cfg)))])
+}
+
+fn many(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("u{i}@example.test")).collect()
+}
+
+fn entry(recipients: Vec<String>) -> NewEntry {
+    NewEntry::from_kept(
+        "acc",
+        "a@example.test",
+        recipients,
+        b"From: a@example.test\nTo: list@example.test\nSubject: many\n\nhello\n".to_vec(),
+    )
+}
+
+/// Every recipient the fake accepted the message for, with how often.
+fn counts(f: &Fake) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for d in f.delivered.lock().unwrap().iter() {
+        for r in &d.rcpts {
+            *out.entry(r.clone()).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn more_recipients_than_the_server_takes_at_once_all_get_it_once() {
+    // Postfix's default smtpd_recipient_limit.
+    let f = fake(Rules {
+        rcpt_limit: 1000,
+        refuse_data: None,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(dir.path()).unwrap();
+    let rcpts = many(2500);
+    let id = outbox.enqueue(&entry(rcpts.clone())).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    match rt.block_on(send_entry(&outbox, &submitters(f.port), &id)) {
+        Attempt::Sent { .. } => {}
+        Attempt::Failed { error, .. } => panic!("not sent: {}", error.message),
+        Attempt::Busy => panic!("busy"),
+    }
+    let c = counts(&f);
+    assert_eq!(c.len(), 2500);
+    assert!(c.values().all(|&n| n == 1), "someone got it twice");
+    assert!(outbox.list().unwrap().is_empty());
+    // Every transaction carried the same bytes.
+    let d = f.delivered.lock().unwrap();
+    assert!(d.windows(2).all(|w| w[0].data == w[1].data));
+}
+
+#[test]
+fn a_refused_batch_keeps_only_its_recipients_and_the_retry_sends_them_once() {
+    // The second transaction's DATA is refused: the first 100 have the message.
+    let f = fake(Rules {
+        rcpt_limit: 1000,
+        refuse_data: Some(2),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(dir.path()).unwrap();
+    let rcpts = many(250);
+    let id = outbox.enqueue(&entry(rcpts.clone())).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let subs = submitters(f.port);
+    let Attempt::Failed { error, meta } = rt.block_on(send_entry(&outbox, &subs, &id)) else {
+        panic!("sent");
+    };
+    assert!(error.message.contains("554 5.7.1"), "{}", error.message);
+    assert!(error.message.contains("100 of 250"), "{}", error.message);
+    let meta = meta.expect("recorded");
+    assert_eq!(meta.recipients.len(), 150);
+    assert_eq!(meta.delivered.len(), 100);
+    // What is on disk says the same (a later process retries from it).
+    let listed = outbox.meta(&id).unwrap();
+    assert_eq!(listed.recipients, rcpts[100..].to_vec());
+    assert_eq!(listed.delivered, rcpts[..100].to_vec());
+
+    let r = rt.block_on(send_entry(&outbox, &subs, &id));
+    assert!(matches!(r, Attempt::Sent { .. }), "{r:?}");
+    let c = counts(&f);
+    assert_eq!(c.len(), 250, "everyone got it");
+    assert!(
+        c.values().all(|&n| n == 1),
+        "no one got it twice: {:?}",
+        c.iter()
+            .filter(|(_, n)| **n > 1)
+            .take(3)
+            .collect::<Vec<_>>()
+    );
+}
