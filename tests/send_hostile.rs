@@ -219,3 +219,27 @@ fn a_refused_batch_keeps_only_its_recipients_and_the_retry_sends_them_once() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_bcc_behind_a_lone_cr_is_a_bcc_not_part_of_another_field() {
+    let raw = b"From: a@example.test\nTo: b@example.test\nX-Note: hi\rBcc: secret@example.test\nSubject: s\n\nbody\rstays\n";
+    let built = posthorn::compose::prepare_raw(raw).unwrap();
+    assert!(
+        built.recipients.iter().any(|r| r == "secret@example.test"),
+        "the Bcc recipient gets it: {:?}",
+        built.recipients
+    );
+    let sent = String::from_utf8_lossy(&built.sent);
+    assert!(
+        !sent.contains("secret"),
+        "no Bcc in the sent bytes: {sent:?}"
+    );
+    assert!(sent.contains("X-Note: hi\r\n"), "{sent:?}");
+    let kept = String::from_utf8_lossy(&built.kept);
+    assert!(
+        kept.contains("\r\nBcc: secret@example.test\r\n"),
+        "{kept:?}"
+    );
+    // The body is the sender's business (only LF becomes CRLF).
+    assert!(sent.ends_with("\r\n\r\nbody\rstays\r\n"), "{sent:?}");
+}

@@ -314,6 +314,19 @@ pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
             .unwrap_or(&[]),
         None => raw,
     };
+    // A lone CR in the header block (RFC 5322 §2.2 allows CR only in CRLF) is a line
+    // end here, as many readers take it: left inside a field, "X: a<CR>Bcc: b" would
+    // pass as one field, b would get nothing and every recipient would see the Bcc.
+    let (head0, body0) = split_head(raw);
+    let normalised;
+    let raw = if has_lone_cr(head0) {
+        let mut v = lone_cr_to_crlf(head0);
+        v.extend_from_slice(body0);
+        normalised = v;
+        &normalised[..]
+    } else {
+        raw
+    };
     let (head, body) = split_head(raw);
     let fields = header_fields(head);
     let value = |name: &str| -> Option<String> {
@@ -474,6 +487,24 @@ fn decode_value(raw: &[u8]) -> String {
         Ok((h, _)) => h.get_value(),
         Err(_) => String::from_utf8_lossy(raw).trim().to_string(),
     }
+}
+
+fn has_lone_cr(b: &[u8]) -> bool {
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
+}
+
+/// Every CR that is not followed by LF becomes CRLF.
+fn lone_cr_to_crlf(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len() + 16);
+    for (i, &c) in b.iter().enumerate() {
+        out.push(c);
+        if c == b'\r' && b.get(i + 1) != Some(&b'\n') {
+            out.push(b'\n');
+        }
+    }
+    out
 }
 
 /// Bare LF becomes CRLF; CRLF stays.
