@@ -30,12 +30,17 @@ struct Rules {
     rcpt_limit: usize,
     /// The transaction (counted from 1 over the server's life) whose DATA gets 554.
     refuse_data: Option<usize>,
+    /// Never answer the end of the data (it is recorded in `stalled`).
+    stall: bool,
 }
 
 struct Fake {
     port: u16,
     delivered: Arc<Mutex<Vec<Delivery>>>,
 }
+
+/// How many messages a stalling fake got whole without answering.
+static STALLED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 fn fake(rules: Rules) -> Fake {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -101,6 +106,11 @@ fn serve(
                 *t += 1;
                 *t
             };
+            if rules.stall {
+                STALLED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_secs(600));
+                return;
+            }
             if rules.refuse_data == Some(n) {
                 b"554 5.7.1 not this one\r\n"
             } else {
@@ -160,6 +170,7 @@ fn more_recipients_than_the_server_takes_at_once_all_get_it_once() {
     let f = fake(Rules {
         rcpt_limit: 1000,
         refuse_data: None,
+        stall: false,
     });
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::open(dir.path()).unwrap();
@@ -186,6 +197,7 @@ fn a_refused_batch_keeps_only_its_recipients_and_the_retry_sends_them_once() {
     let f = fake(Rules {
         rcpt_limit: 1000,
         refuse_data: Some(2),
+        stall: false,
     });
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::open(dir.path()).unwrap();
@@ -242,4 +254,83 @@ fn a_bcc_behind_a_lone_cr_is_a_bcc_not_part_of_another_field() {
     );
     // The body is the sender's business (only LF becomes CRLF).
     assert!(sent.ends_with("\r\n\r\nbody\rstays\r\n"), "{sent:?}");
+}
+
+/// A local Maildir account `a` whose `[smtp]` goes to `port`.
+fn write_config(dir: &std::path::Path, port: u16) -> std::path::PathBuf {
+    let mail = dir.join("mail");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(mail.join(sub)).unwrap();
+    }
+    let config = dir.join("config.toml");
+    let text = format!(
+        "[general]\nindex = \"{}\"\n\n[accounts.a]\nfrom = \"Alice <alice@example.test>\"\n[accounts.a.maildir]\npath = \"{}\"\n[accounts.a.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n",
+        dir.join("index.sqlite").display(),
+        mail.display(),
+    );
+    std::fs::write(&config, text).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    config
+}
+
+fn posthorn(dir: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_posthorn"));
+    c.arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(args)
+        .env("HOME", dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+#[test]
+fn a_send_killed_while_the_server_holds_the_data_is_listed_and_flushed_with_a_warning() {
+    let stalling = fake(Rules {
+        rcpt_limit: 1000,
+        refuse_data: None,
+        stall: true,
+    });
+    let d = tempfile::tempdir().unwrap();
+    write_config(d.path(), stalling.port);
+    let mut child = posthorn(d.path(), &["send"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"From: alice@example.test\nTo: bob@example.test\nSubject: killed\n\nbody\n")
+        .unwrap();
+    // The whole message is at the server, which has not answered: kill -9 now.
+    while STALLED.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    let o = posthorn(d.path(), &["outbox"]).output().unwrap();
+    let listing = String::from_utf8_lossy(&o.stdout);
+    assert!(listing.contains("\"killed\""), "{listing}");
+    assert!(listing.contains("has not ended"), "{listing}");
+
+    let good = fake(Rules {
+        rcpt_limit: 1000,
+        refuse_data: None,
+        stall: false,
+    });
+    write_config(d.path(), good.port);
+    let o = posthorn(d.path(), &["outbox", "--flush"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("cut off mid-send"), "the user is told: {err}");
+    assert_eq!(counts(&good).get("bob@example.test"), Some(&1));
+    let o = posthorn(d.path(), &["outbox"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("empty"));
+    // Sent once more: nothing left to send twice.
+    let o = posthorn(d.path(), &["outbox", "--flush"]).output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(counts(&good).get("bob@example.test"), Some(&1));
 }

@@ -45,6 +45,8 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub enum Attempt {
     /// The server accepted it and the entry is gone; `kept` is for the Sent copy.
+    /// `meta.started` is when an earlier attempt began that never ended (a killed
+    /// sender): the recipients may have got the message twice.
     Sent { meta: EntryMeta, kept: Vec<u8> },
     /// Another sender holds it, or it was sent meanwhile.
     Busy,
@@ -99,15 +101,17 @@ pub async fn send_entry_with(
 ) -> Attempt {
     let (ob, eid) = (outbox.clone(), id.clone());
     let locked = blocking(move || {
-        let Some(lock) = ob.lock(&eid)? else {
+        let Some(mut lock) = ob.lock(&eid)? else {
             return Ok(None);
         };
         let kept = ob.message(&eid)?;
         let sent = ob.sent(&eid)?;
-        Ok(Some((lock, kept, sent)))
+        // Durably before the first byte goes out, so a kill mid-attempt is known later.
+        let interrupted = ob.begin_attempt(&mut lock)?;
+        Ok(Some((lock, kept, sent, interrupted)))
     })
     .await;
-    let (mut lock, kept, sent) = match locked {
+    let (mut lock, kept, sent, interrupted) = match locked {
         Ok(Some(x)) => x,
         Ok(None) => return Attempt::Busy,
         Err(e) => {
@@ -117,7 +121,8 @@ pub async fn send_entry_with(
             };
         }
     };
-    let meta = lock.meta.clone();
+    let mut meta = lock.meta.clone();
+    meta.started = interrupted;
     started(&meta);
     let account = AccountId(meta.account.clone());
     let mut accepted = Vec::new();
