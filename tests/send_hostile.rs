@@ -4,7 +4,11 @@
 //! already have the message must not get it again on the retry), and raw input whose
 //! line ends would let a Bcc slip past `posthorn send` (bare CR).
 //!
-//! The server here is a small in-test fake on loopback that records every transaction.
+//! The servers here are a small in-test fake on loopback that records every transaction,
+//! and the testbed's Postfix for the bytes that arrive (dot-stuffing, line ends).
+
+mod common;
+mod send_support;
 
 use posthorn::account::Submitter;
 use posthorn::compose::outbox::{NewEntry, Outbox};
@@ -333,4 +337,49 @@ fn a_send_killed_while_the_server_holds_the_data_is_listed_and_flushed_with_a_wa
     let o = posthorn(d.path(), &["outbox", "--flush"]).output().unwrap();
     assert!(o.status.success());
     assert_eq!(counts(&good).get("bob@example.test"), Some(&1));
+}
+
+#[test]
+fn lines_of_dots_and_mixed_line_ends_arrive_byte_for_byte_through_postfix() {
+    let tb = common::testbed::testbed();
+    let me = tb.claim_user();
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let mid = format!("<dots.{n}.{}@example.test>", std::process::id());
+    let body: &[u8] = b".\n..\n.x\r\n. \nmid.\n\n.\r\nlast line without an end.";
+    let raw = [
+        format!(
+            "From: {a}\nTo: {a}\nSubject: dots\nMessage-ID: {mid}\n\n",
+            a = me.address
+        )
+        .as_bytes(),
+        body,
+    ]
+    .concat();
+    let built = posthorn::compose::prepare_raw(&raw).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(dir.path()).unwrap();
+    let id = outbox
+        .enqueue(&NewEntry::from_built("acc", &built))
+        .unwrap();
+    let cfg = send_support::smtp_config(tb, &me.name, &me.password, tb.submission_port);
+    let subs = BTreeMap::from([(AccountId("acc".into()), send_support::submitter("acc", cfg))]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    match rt.block_on(send_entry(&outbox, &subs, &id)) {
+        Attempt::Sent { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    let got = send_support::fetch_by_message_id(tb, &me, &mid);
+    let at = got
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header block");
+    // Every line end CRLF (RFC 5321 §2.3.8); a last line without one gets one.
+    let want = b".\r\n..\r\n.x\r\n. \r\nmid.\r\n\r\n.\r\nlast line without an end.\r\n";
+    assert_eq!(
+        String::from_utf8_lossy(&got[at + 4..]),
+        String::from_utf8_lossy(want)
+    );
 }
