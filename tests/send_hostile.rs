@@ -383,3 +383,31 @@ fn lines_of_dots_and_mixed_line_ends_arrive_byte_for_byte_through_postfix() {
         String::from_utf8_lossy(want)
     );
 }
+
+#[test]
+fn send_refuses_control_characters_in_addresses_and_queues_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    // Nothing listens here: the message must never get as far as a connection.
+    write_config(d.path(), 9);
+    for raw in [
+        &b"From: a\0b@example.test\nTo: bob@example.test\nSubject: nul\n\nhi\n"[..],
+        &b"From: alice@example.test\nTo: bob@example.test, =?utf-8?q?c=00d=1B=5B2J@example.test?=\nSubject: esc\n\nhi\n"[..],
+    ] {
+        let mut child = posthorn(d.path(), &["send"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(raw).unwrap();
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(err.contains("not a valid address"), "{err}");
+        assert!(!err.contains('\u{1b}') && !err.contains('\0'), "{err:?}");
+    }
+    let o = posthorn(d.path(), &["outbox"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("empty"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

@@ -342,7 +342,7 @@ pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
         .into_iter()
         .map(|(_, a)| a)
         .next()
-        .filter(|a| a.contains('@'))
+        .filter(|a| a.contains('@') && !has_control(a))
         .ok_or_else(|| ComposeError::BadAddress {
             header: "From".into(),
             text: sender_text.clone(),
@@ -353,6 +353,14 @@ pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
         .filter(|f| ["to", "cc", "bcc"].contains(&f.name.to_ascii_lowercase().as_str()))
     {
         for (_, a) in mailboxes(&decode_value(f.raw)) {
+            // No way out takes it (SMTP, RFC 5321 §4.1.2; a command's environment):
+            // refused now rather than queued to fail on every retry.
+            if has_control(&a) {
+                return Err(ComposeError::BadAddress {
+                    header: f.name.clone(),
+                    text: a,
+                });
+            }
             if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&a)) {
                 recipients.push(a);
             }
@@ -487,6 +495,11 @@ fn decode_value(raw: &[u8]) -> String {
         Ok((h, _)) => h.get_value(),
         Err(_) => String::from_utf8_lossy(raw).trim().to_string(),
     }
+}
+
+/// A control character (NUL, CR, LF, ESC, ...) in an address.
+fn has_control(a: &str) -> bool {
+    a.chars().any(char::is_control)
 }
 
 fn has_lone_cr(b: &[u8]) -> bool {
