@@ -411,3 +411,31 @@ fn send_refuses_control_characters_in_addresses_and_queues_nothing() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+#[test]
+fn a_note_that_cannot_be_written_does_not_stop_a_durable_message() {
+    use posthorn::config::SendmailConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(&dir.path().join("outbox")).unwrap();
+    let id = outbox
+        .enqueue(&entry(vec!["b@example.test".into()]))
+        .unwrap();
+    // The metadata can no longer be replaced (as on a full disk): its temporary name
+    // is taken by a directory.
+    std::fs::create_dir(outbox.dir().join(&id.0).join("meta.json.tmp")).unwrap();
+    let marker = dir.path().join("piped");
+    let acc = AccountId("acc".into());
+    let s = Submitter::from_config(
+        &acc,
+        &Sending::Sendmail(SendmailConfig {
+            command: format!("cat > '{}'", marker.display()),
+        }),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    match rt.block_on(send_entry(&outbox, &BTreeMap::from([(acc, s)]), &id)) {
+        Attempt::Sent { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(std::fs::read(&marker).unwrap().ends_with(b"hello\r\n"));
+    assert!(outbox.list().unwrap().is_empty());
+}

@@ -107,7 +107,9 @@ pub async fn send_entry_with(
         let kept = ob.message(&eid)?;
         let sent = ob.sent(&eid)?;
         // Durably before the first byte goes out, so a kill mid-attempt is known later.
-        let interrupted = ob.begin_attempt(&mut lock)?;
+        // Only a note: the message itself is durable, so a full disk does not stop it.
+        let interrupted = lock.meta.started;
+        let _ = ob.begin_attempt(&mut lock);
         Ok(Some((lock, kept, sent, interrupted)))
     })
     .await;
