@@ -20,6 +20,9 @@ use std::time::Duration;
 
 /// Each SMTP command (connect, a reply) must answer within this.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// Recipients per SMTP transaction: the number every server must take (RFC 5321
+/// §4.5.3.1.8).
+pub const BATCH: usize = 100;
 
 /// Sends through one account's `[smtp]` table.
 #[derive(Clone, Debug)]
@@ -68,7 +71,21 @@ impl SmtpSubmitter {
 
     /// Submits `msg` (its bytes as they should arrive; LF becomes CRLF here).
     pub async fn send(&self, msg: &Outgoing) -> Result<(), AccountError> {
-        let envelope = self.envelope(msg)?;
+        self.send_tracked(msg, &mut Vec::new()).await
+    }
+
+    /// `send`, in transactions of at most `BATCH` recipients each (RFC 5321
+    /// §4.5.3.1.8: a server must take 100 per message, and may refuse more with 452
+    /// (§4.5.3.1.10), as Postfix does past `smtpd_recipient_limit`). The recipients of
+    /// every transaction the server accepted are pushed to `accepted`, also when a later
+    /// one fails: those must not get the message again on a retry.
+    pub async fn send_tracked(
+        &self,
+        msg: &Outgoing,
+        accepted: &mut Vec<String>,
+    ) -> Result<(), AccountError> {
+        // Every address is checked before anything goes out.
+        self.envelope(&msg.from, &msg.recipients)?;
         let transport = self.transport().await?;
         let mut bytes = crate::compose::outbox::to_crlf(&msg.bytes);
         // lettre always ends the DATA with CRLF "." CRLF (RFC 5321 §4.1.1.4): a message
@@ -79,34 +96,35 @@ impl SmtpSubmitter {
         // The whole exchange is bounded too: per-command timeouts alone let a server
         // that trickles bytes hold a send for ever.
         let overall = self.timeout * 4 + Duration::from_secs(bytes.len() as u64 / 20_000);
-        match tokio::time::timeout(overall, transport.send_raw(&envelope, &bytes)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(self.map_error(&e)),
-            Err(_) => Err(self.error(
-                AccountErrorKind::Timeout,
-                format!(
-                    "{}: no answer within {} s",
-                    self.where_(),
-                    overall.as_secs()
-                ),
-            )),
+        for batch in msg.recipients.chunks(BATCH) {
+            let envelope = self.envelope(&msg.from, batch)?;
+            match tokio::time::timeout(overall, transport.send_raw(&envelope, &bytes)).await {
+                Ok(Ok(_)) => accepted.extend(batch.iter().cloned()),
+                Ok(Err(e)) => return Err(self.map_error(&e)),
+                Err(_) => {
+                    return Err(self.error(
+                        AccountErrorKind::Timeout,
+                        format!(
+                            "{}: no answer within {} s",
+                            self.where_(),
+                            overall.as_secs()
+                        ),
+                    ));
+                }
+            }
         }
+        Ok(())
     }
 
-    fn envelope(&self, msg: &Outgoing) -> Result<Envelope, AccountError> {
+    fn envelope(&self, from: &str, recipients: &[String]) -> Result<Envelope, AccountError> {
         let bad = |what: &str, a: &str| {
             self.error(
                 AccountErrorKind::Rejected,
                 format!("{what} {:?} is not a valid address", a),
             )
         };
-        let from: Address = msg
-            .from
-            .trim()
-            .parse()
-            .map_err(|_| bad("the sender", &msg.from))?;
-        let to = msg
-            .recipients
+        let from: Address = from.trim().parse().map_err(|_| bad("the sender", from))?;
+        let to = recipients
             .iter()
             .map(|r| r.trim().parse::<Address>().map_err(|_| bad("recipient", r)))
             .collect::<Result<Vec<_>, _>>()?;

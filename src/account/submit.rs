@@ -62,8 +62,20 @@ impl Submitter {
     /// are the bytes to send (no Bcc); `kept` is the message as kept, for a
     /// `sendmail -t` that finds the Bcc recipients in it.
     pub async fn submit(&self, msg: &Outgoing, kept: &[u8]) -> Result<(), AccountError> {
+        self.submit_tracked(msg, kept, &mut Vec::new()).await
+    }
+
+    /// `submit`; on failure, `accepted` holds the recipients the server already took
+    /// the message for (SMTP sends in batches of recipients), who must not get it again.
+    /// A sendmail command is all or nothing.
+    pub async fn submit_tracked(
+        &self,
+        msg: &Outgoing,
+        kept: &[u8],
+        accepted: &mut Vec<String>,
+    ) -> Result<(), AccountError> {
         match self {
-            Submitter::Smtp(s) => s.send(msg).await,
+            Submitter::Smtp(s) => s.send_tracked(msg, accepted).await,
             Submitter::Sendmail(s) => s.send(msg, kept).await,
         }
     }

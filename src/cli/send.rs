@@ -74,6 +74,14 @@ pub fn outbox(setup: &mut Setup, flush: bool) -> Result<bool, CliError> {
                         m.subject,
                         m.attempts
                     );
+                    if m.started.is_some() {
+                        row.push_str(
+                            "  an attempt has not ended (being sent now, or cut off: the server may have it)",
+                        );
+                    }
+                    if !m.delivered.is_empty() {
+                        row.push_str(&format!("  already sent to {}", m.delivered.len()));
+                    }
                     if let Some(e) = &m.last_error {
                         row.push_str(&format!("  last error: {e}"));
                     }
@@ -113,6 +121,12 @@ fn attempt(
                 line(&id.0),
                 line(&meta.recipients.join(", "))
             );
+            if meta.started.is_some() {
+                eprintln!(
+                    "posthorn: warning: {}: an earlier attempt was cut off mid-send; if the server had already taken it, the recipients got it twice",
+                    line(&id.0)
+                );
+            }
             let account = AccountId(meta.account);
             if let Err(e) = file_sent_copy(rt, setup, &account, kept) {
                 eprintln!(

@@ -314,6 +314,19 @@ pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
             .unwrap_or(&[]),
         None => raw,
     };
+    // A lone CR in the header block (RFC 5322 §2.2 allows CR only in CRLF) is a line
+    // end here, as many readers take it: left inside a field, "X: a<CR>Bcc: b" would
+    // pass as one field, b would get nothing and every recipient would see the Bcc.
+    let (head0, body0) = split_head(raw);
+    let normalised;
+    let raw = if has_lone_cr(head0) {
+        let mut v = lone_cr_to_crlf(head0);
+        v.extend_from_slice(body0);
+        normalised = v;
+        &normalised[..]
+    } else {
+        raw
+    };
     let (head, body) = split_head(raw);
     let fields = header_fields(head);
     let value = |name: &str| -> Option<String> {
@@ -329,7 +342,7 @@ pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
         .into_iter()
         .map(|(_, a)| a)
         .next()
-        .filter(|a| a.contains('@'))
+        .filter(|a| a.contains('@') && !has_control(a))
         .ok_or_else(|| ComposeError::BadAddress {
             header: "From".into(),
             text: sender_text.clone(),
@@ -340,6 +353,14 @@ pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
         .filter(|f| ["to", "cc", "bcc"].contains(&f.name.to_ascii_lowercase().as_str()))
     {
         for (_, a) in mailboxes(&decode_value(f.raw)) {
+            // No way out takes it (SMTP, RFC 5321 §4.1.2; a command's environment):
+            // refused now rather than queued to fail on every retry.
+            if has_control(&a) {
+                return Err(ComposeError::BadAddress {
+                    header: f.name.clone(),
+                    text: a,
+                });
+            }
             if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&a)) {
                 recipients.push(a);
             }
@@ -474,6 +495,29 @@ fn decode_value(raw: &[u8]) -> String {
         Ok((h, _)) => h.get_value(),
         Err(_) => String::from_utf8_lossy(raw).trim().to_string(),
     }
+}
+
+/// A control character (NUL, CR, LF, ESC, ...) in an address.
+fn has_control(a: &str) -> bool {
+    a.chars().any(char::is_control)
+}
+
+fn has_lone_cr(b: &[u8]) -> bool {
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
+}
+
+/// Every CR that is not followed by LF becomes CRLF.
+fn lone_cr_to_crlf(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len() + 16);
+    for (i, &c) in b.iter().enumerate() {
+        out.push(c);
+        if c == b'\r' && b.get(i + 1) != Some(&b'\n') {
+            out.push(b'\n');
+        }
+    }
+    out
 }
 
 /// Bare LF becomes CRLF; CRLF stays.

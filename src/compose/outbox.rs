@@ -7,7 +7,10 @@
 //! - `message.eml`: the message as kept (with its Bcc header, as the Sent copy shows it);
 //! - `sent.eml`: the bytes that go out (no Bcc; `compose::build` makes both);
 //! - `meta.json`: account, envelope from, recipients, subject, queued time, attempts,
-//!   last error and last attempt (replaced atomically after each attempt);
+//!   last error and last attempt, the recipients an earlier attempt already reached
+//!   (`delivered`; SMTP sends in batches) and when an attempt in progress began
+//!   (`started`; set before the first byte goes out, so a killed sender is known);
+//!   replaced atomically before and after each attempt;
 //! - `lock`: an flock held while the entry is being sent, so a CLI flush and a running
 //!   TUI never send the same entry twice.
 //!
@@ -65,6 +68,15 @@ pub struct EntryMeta {
     pub last_error: Option<String>,
     /// Unix seconds.
     pub last_attempt: Option<i64>,
+    /// Recipients the server already accepted the message for in an attempt that then
+    /// failed for the others (they are no longer in `recipients`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delivered: Vec<String>,
+    /// Unix seconds: set (durably) just before the message goes out, cleared by the
+    /// outcome. Found set while the entry is free, the sender died mid-attempt (a kill,
+    /// a crash): the server may already have the message, so a retry may duplicate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<i64>,
 }
 
 /// A message to queue.
@@ -179,6 +191,8 @@ impl Outbox {
             attempts: 0,
             last_error: None,
             last_attempt: None,
+            delivered: Vec::new(),
+            started: None,
         };
         fs::create_dir(&tmp).map_err(StoreError::io("create", &tmp))?;
         let write = || -> Result<(), StoreError> {
@@ -300,9 +314,38 @@ impl Outbox {
 
     /// Notes a failed attempt (the entry stays queued).
     pub fn record_failure(&self, lock: &mut EntryLock, error: &str) -> Result<(), StoreError> {
+        self.record_partial_failure(lock, error, &[])
+    }
+
+    /// Notes a failed attempt after which the server had accepted the message for
+    /// `accepted`: they leave the envelope (a retry must not send it to them again).
+    pub fn record_partial_failure(
+        &self,
+        lock: &mut EntryLock,
+        error: &str,
+        accepted: &[String],
+    ) -> Result<(), StoreError> {
+        let meta = &mut lock.meta;
+        meta.recipients
+            .retain(|r| !accepted.iter().any(|a| a.eq_ignore_ascii_case(r)));
+        meta.delivered.extend(accepted.iter().cloned());
         lock.meta.attempts += 1;
         lock.meta.last_error = Some(error.to_string());
         lock.meta.last_attempt = Some(now());
+        lock.meta.started = None;
+        self.write_meta(lock)
+    }
+
+    /// Notes, durably, that an attempt starts now (see `EntryMeta::started`); returns
+    /// when an earlier attempt started and never ended, if one did.
+    pub fn begin_attempt(&self, lock: &mut EntryLock) -> Result<Option<i64>, StoreError> {
+        let interrupted = lock.meta.started;
+        lock.meta.started = Some(now());
+        self.write_meta(lock)?;
+        Ok(interrupted)
+    }
+
+    fn write_meta(&self, lock: &EntryLock) -> Result<(), StoreError> {
         let entry = self.dir.join(&lock.id.0);
         let tmp = entry.join(format!("{META}.tmp"));
         write_synced(&tmp, &meta_json(&lock.meta)?)?;

@@ -45,6 +45,8 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub enum Attempt {
     /// The server accepted it and the entry is gone; `kept` is for the Sent copy.
+    /// `meta.started` is when an earlier attempt began that never ended (a killed
+    /// sender): the recipients may have got the message twice.
     Sent { meta: EntryMeta, kept: Vec<u8> },
     /// Another sender holds it, or it was sent meanwhile.
     Busy,
@@ -99,15 +101,19 @@ pub async fn send_entry_with(
 ) -> Attempt {
     let (ob, eid) = (outbox.clone(), id.clone());
     let locked = blocking(move || {
-        let Some(lock) = ob.lock(&eid)? else {
+        let Some(mut lock) = ob.lock(&eid)? else {
             return Ok(None);
         };
         let kept = ob.message(&eid)?;
         let sent = ob.sent(&eid)?;
-        Ok(Some((lock, kept, sent)))
+        // Durably before the first byte goes out, so a kill mid-attempt is known later.
+        // Only a note: the message itself is durable, so a full disk does not stop it.
+        let interrupted = lock.meta.started;
+        let _ = ob.begin_attempt(&mut lock);
+        Ok(Some((lock, kept, sent, interrupted)))
     })
     .await;
-    let (mut lock, kept, sent) = match locked {
+    let (mut lock, kept, sent, interrupted) = match locked {
         Ok(Some(x)) => x,
         Ok(None) => return Attempt::Busy,
         Err(e) => {
@@ -117,9 +123,11 @@ pub async fn send_entry_with(
             };
         }
     };
-    let meta = lock.meta.clone();
+    let mut meta = lock.meta.clone();
+    meta.started = interrupted;
     started(&meta);
     let account = AccountId(meta.account.clone());
+    let mut accepted = Vec::new();
     let result = match submitters.get(&account) {
         Some(s) => {
             let msg = Outgoing {
@@ -127,7 +135,7 @@ pub async fn send_entry_with(
                 recipients: meta.recipients.clone(),
                 bytes: sent,
             };
-            s.submit(&msg, &kept).await
+            s.submit_tracked(&msg, &kept, &mut accepted).await
         }
         None => Err(AccountError {
             account: account.clone(),
@@ -154,10 +162,18 @@ pub async fn send_entry_with(
             }
             Attempt::Sent { meta, kept }
         }
-        Err(error) => {
+        Err(mut error) => {
+            if !accepted.is_empty() {
+                error.message = format!(
+                    "accepted for {} of {} recipients (they will not get it again); the rest stay queued: {}",
+                    accepted.len(),
+                    meta.recipients.len(),
+                    error.message
+                );
+            }
             let text = error.message.clone();
             let recorded = blocking(move || {
-                ob.record_failure(&mut lock, &text)?;
+                ob.record_partial_failure(&mut lock, &text, &accepted)?;
                 Ok(lock.meta.clone())
             })
             .await;
