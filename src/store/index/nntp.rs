@@ -1,7 +1,9 @@
 //! What an NNTP account keeps in the index: one envelope per article of a subscribed
-//! group, filled from the server's overview data, with its remote reference (article
-//! number and Message-ID) written in the same transaction, so a row never exists
-//! without the server name that finds it again. Bodies are cached later (`set_files`).
+//! group, filled from the server's overview data. Its id carries the article number
+//! (`hash.NUMBER.nntp`) and the row its Message-ID, so a row never exists without the
+//! server names that find it again, and no second table is written per article (the
+//! overview of a large group is inserted as fast as SQLite allows). Bodies are cached
+//! later (`set_files`).
 //!
 //! Only the account's actor calls these, through its own `Index`.
 
@@ -21,6 +23,27 @@ pub struct NntpRow {
     pub file_name: Option<String>,
 }
 
+/// The article number in an NNTP cache id (`hash.NUMBER.nntp`, see
+/// `account::nntp::local_id`).
+pub fn article_number(uid: &str) -> Option<u64> {
+    uid.strip_suffix(".nntp")?.rsplit_once('.')?.1.parse().ok()
+}
+
+/// An envelope row as an article; None for a row that is not one (no number in its id).
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<NntpRow>> {
+    let uid: String = r.get(0)?;
+    let Some(number) = article_number(&uid) else {
+        return Ok(None);
+    };
+    Ok(Some(NntpRow {
+        number,
+        id: LocalId(uid),
+        flags: Flags::from_bits(r.get::<_, i64>(1)? as u8),
+        message_id: r.get(2)?,
+        file_name: r.get(3)?,
+    }))
+}
+
 impl Index {
     /// The group's articles, by number.
     pub fn nntp_rows(
@@ -32,24 +55,18 @@ impl Index {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT r.article, r.uid, e.flags, r.message_id, e.file_name FROM remote_refs r
-                 JOIN envelopes e ON e.folder_id = r.folder_id AND e.uid = r.uid
-                 WHERE r.folder_id=?1 AND r.kind='nntp' ORDER BY r.article",
+                "SELECT uid, flags, message_id, file_name FROM envelopes WHERE folder_id=?1",
             )
             .map_err(self.e("read the group's articles"))?;
         let rows = st
-            .query_map(params![id], |r| {
-                Ok(NntpRow {
-                    number: r.get::<_, i64>(0)? as u64,
-                    id: LocalId(r.get(1)?),
-                    flags: Flags::from_bits(r.get::<_, i64>(2)? as u8),
-                    message_id: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    file_name: r.get(4)?,
-                })
-            })
+            .query_map(params![id], row)
             .map_err(self.e("read the group's articles"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(self.e("read the group's articles"))
+        let mut out: Vec<NntpRow> = rows
+            .filter_map(|r| r.transpose())
+            .collect::<Result<_, _>>()
+            .map_err(self.e("read the group's articles"))?;
+        out.sort_unstable_by_key(|r| r.number);
+        Ok(out)
     }
 
     /// One article by its local id.
@@ -63,21 +80,13 @@ impl Index {
         let id = self.folder_id(account, folder)?;
         self.conn
             .query_row(
-                "SELECT r.article, r.uid, e.flags, r.message_id, e.file_name FROM remote_refs r
-                 JOIN envelopes e ON e.folder_id = r.folder_id AND e.uid = r.uid
-                 WHERE r.folder_id=?1 AND r.uid=?2 AND r.kind='nntp'",
+                "SELECT uid, flags, message_id, file_name FROM envelopes
+                 WHERE folder_id=?1 AND uid=?2",
                 params![id, uid.0],
-                |r| {
-                    Ok(NntpRow {
-                        number: r.get::<_, i64>(0)? as u64,
-                        id: LocalId(r.get(1)?),
-                        flags: Flags::from_bits(r.get::<_, i64>(2)? as u8),
-                        message_id: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                        file_name: r.get(4)?,
-                    })
-                },
+                row,
             )
             .optional()
+            .map(Option::flatten)
             .map_err(self.e("read an article"))
     }
 
@@ -99,12 +108,9 @@ impl Index {
                     "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
                 )
                 .map_err(e)?;
-            let mut rr = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO remote_refs VALUES (?1, ?2, 'nntp', NULL, NULL, NULL, ?3, ?4)",
-                )
-                .map_err(e)?;
             for (n, number) in rows {
+                // The article number is part of the id: that is its server name.
+                debug_assert_eq!(article_number(&n.uid), Some(*number));
                 let f = &n.fields;
                 ins.execute(params![
                     fid,
@@ -123,8 +129,6 @@ impl Index {
                     f.has_attachments
                 ])
                 .map_err(e)?;
-                rr.execute(params![fid, n.uid, *number as i64, f.message_id])
-                    .map_err(e)?;
             }
         }
         tx.commit().map_err(e)
@@ -154,5 +158,18 @@ impl Index {
             }
         }
         tx.commit().map_err(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::article_number;
+
+    #[test]
+    fn the_article_number_comes_from_the_id() {
+        assert_eq!(article_number("0badcafe.4711.nntp"), Some(4711));
+        assert_eq!(article_number("0badcafe.4711.imap"), None);
+        assert_eq!(article_number("0badcafe.x.nntp"), None);
+        assert_eq!(article_number("nntp"), None);
     }
 }
