@@ -16,6 +16,7 @@ pub mod folder_ops;
 pub mod key;
 pub mod keymap;
 pub mod layout;
+pub mod news;
 mod mouse;
 mod prompt;
 mod quit;
