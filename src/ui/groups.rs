@@ -16,8 +16,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-const KEYS: &str =
-    " type to filter  ↑/↓ move  enter subscribe/unsubscribe  ctrl-u clear  ctrl-r reload  esc back";
+const KEYS: &str = " type to filter · ↑↓ move · enter (un)subscribe · ctrl-u clear · esc back";
 
 pub fn render(frame: &mut Frame, state: &AppState, b: &GroupBrowser, area: Rect) {
     let w = area.width as usize;
