@@ -195,6 +195,42 @@ fn enter_subscribes_and_a_failure_flips_it_back() {
 }
 
 #[test]
+fn unsubscribing_in_the_browser_takes_the_group_off_the_folder_pane() {
+    let mut s = browser(vec![group("Lists/rust", "", true, false)]);
+    let fx = press(&mut s, &["enter"]);
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::FolderOp { req, .. } => Some(*req),
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut s,
+        AppEvent::FolderOpDone {
+            req,
+            result: Ok(()),
+        },
+    );
+    let has = |s: &AppState| s.folders.iter().any(|f| f.path.0 == "Lists/rust");
+    assert!(!has(&s));
+    // The reloaded list (read from the cache, which still has it) keeps it out.
+    let folders = ["INBOX", "Lists/rust"]
+        .iter()
+        .map(|p| posthorn::core::Folder::mail(home(), FolderPath(p.to_string())))
+        .collect();
+    update(
+        &mut s,
+        AppEvent::Folders {
+            account: home(),
+            folders,
+        },
+    );
+    assert!(!has(&s));
+    assert!(s.folders.iter().any(|f| f.path.is_inbox()));
+}
+
+#[test]
 fn ten_thousand_groups_filter_and_page() {
     let many: Vec<GroupInfo> = (0..10_000)
         .map(|i| group(&format!("big.group{i:05}"), "", false, false))

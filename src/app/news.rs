@@ -53,6 +53,9 @@ pub struct NewsModel {
     pub catching_up: Vec<(RequestId, AccountId, FolderPath)>,
     /// Next-unread opened another folder: open its first unread article once loaded.
     pub open_unread: bool,
+    /// Groups unsubscribed in the browser this session: gone from the folder pane
+    /// (the cache still holds their directories, which the folder list reads).
+    pub gone: std::collections::HashSet<(AccountId, FolderPath)>,
 }
 
 #[derive(Debug)]
@@ -317,7 +320,8 @@ pub(super) fn folder_op_done(state: &mut AppState, req: RequestId, failed: bool)
     else {
         return;
     };
-    let Some(b) = state.news.browser.as_mut().filter(|b| &b.account == account) else {
+    let (account, folder, on) = (account.clone(), folder.clone(), *on);
+    let Some(b) = state.news.browser.as_mut().filter(|b| b.account == account) else {
         return;
     };
     if let Some(g) = b
@@ -325,7 +329,34 @@ pub(super) fn folder_op_done(state: &mut AppState, req: RequestId, failed: bool)
         .as_mut()
         .and_then(|gs| gs.iter_mut().find(|g| g.name == folder.0))
     {
-        g.subscribed = if failed { !on } else { *on };
+        g.subscribed = if failed { !on } else { on };
+    }
+    if failed {
+        return;
+    }
+    let key = (account, folder);
+    if on {
+        state.news.gone.remove(&key);
+    } else {
+        state
+            .folders
+            .retain(|f| f.account != key.0 || f.path != key.1);
+        state.folder_cursor = state
+            .folder_cursor
+            .min(state.folder_entries().saturating_sub(1));
+        state.news.gone.insert(key);
+    }
+}
+
+/// A folder list arrived: groups unsubscribed in the browser stay out of it.
+pub(super) fn drop_gone(state: &AppState, folders: &mut Vec<crate::core::Folder>) {
+    if !state.news.gone.is_empty() {
+        folders.retain(|f| {
+            !state
+                .news
+                .gone
+                .contains(&(f.account.clone(), f.path.clone()))
+        });
     }
 }
 

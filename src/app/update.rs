@@ -45,7 +45,11 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             view::clamp(state);
             super::reader::relayout(state);
         }
-        AppEvent::Folders { account, folders } => {
+        AppEvent::Folders {
+            account,
+            mut folders,
+        } => {
+            super::news::drop_gone(state, &mut folders);
             if !state.accounts.contains(&account) {
                 state.accounts.push(account.clone());
             }
