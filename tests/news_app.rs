@@ -356,6 +356,24 @@ fn next_unread_opens_the_next_unread_article_here() {
 }
 
 #[test]
+fn next_unread_in_the_reader_goes_on_from_the_open_article() {
+    let mut s = thread_state();
+    s.settings.mark_read_on_open = false;
+    // Open the second row, then move the cursor away (a reload can do that).
+    press(&mut s, &["j", "enter"]);
+    let open = s.reader.as_ref().unwrap().env.id.0.clone();
+    s.cursor = 0;
+    let fx = press(&mut s, &["n"]);
+    let opened = fx.iter().find_map(|e| match e {
+        Effect::LoadMessage { env, .. } => Some(env.id.0.clone()),
+        _ => None,
+    });
+    let third = s.envelopes[s.rows[2].index].id.0.clone();
+    assert_ne!(opened.as_deref(), Some(open.as_str()));
+    assert_eq!(opened, Some(third));
+}
+
+#[test]
 fn next_unread_goes_on_to_the_next_folder_with_unread_articles() {
     let mut s = state_with(vec![env("a", "Plan", "Ann", NOW - 3000)], 80, 24);
     // Lists/rust has unread articles; Archive has none.
