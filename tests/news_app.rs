@@ -87,7 +87,12 @@ fn browser_lists_new_groups_first_then_by_name() {
     let s = browser(sample());
     assert_eq!(
         shown(&s),
-        ["local.fresh", "alt.test", "comp.lang.rust", "comp.mail.misc"]
+        [
+            "local.fresh",
+            "alt.test",
+            "comp.lang.rust",
+            "comp.mail.misc"
+        ]
     );
 }
 
@@ -96,7 +101,10 @@ fn typing_filters_by_name_or_description_ignoring_case() {
     let mut s = browser(sample());
     typed(&mut s, "MAIL");
     assert_eq!(shown(&s), ["comp.mail.misc"]);
-    press(&mut s, &["backspace", "backspace", "backspace", "backspace"]);
+    press(
+        &mut s,
+        &["backspace", "backspace", "backspace", "backspace"],
+    );
     typed(&mut s, "rust");
     assert_eq!(shown(&s), ["comp.lang.rust"]);
     // Esc clears the filter first, then closes.
@@ -313,7 +321,10 @@ fn set_flag_ops(fx: &[Effect]) -> Vec<(Vec<String>, FlagOp)> {
 fn mark_thread_read_flags_the_whole_thread_and_undo_restores_it() {
     let mut s = thread_state();
     let first = s.current().unwrap().id.0.clone();
-    assert!(first == "root" || first == "re1", "the Plan thread is on top");
+    assert!(
+        first == "root" || first == "re1",
+        "the Plan thread is on top"
+    );
     press(&mut s, &["j"]); // on the reply: the thread is still the whole thread
     let fx = press(&mut s, &["K"]);
     let ops = set_flag_ops(&fx);

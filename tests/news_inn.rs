@@ -115,7 +115,10 @@ async fn the_group_list_comes_back_through_the_effect_path_into_the_browser() {
     assert!(general.subscribed, "the .newsrc subscription shows");
     let described = groups.iter().find(|g| g.name == "test.described").unwrap();
     assert!(described.description.contains("description"));
-    assert!(!groups.iter().any(|g| g.new), "nothing is new the first time");
+    assert!(
+        !groups.iter().any(|g| g.new),
+        "nothing is new the first time"
+    );
     // The second look asks NEWGROUPS since the first (nothing new here either).
     assert!(r.dir.path().join("cache/newgroups-since").exists());
 }

@@ -78,12 +78,36 @@ fn arrive(s: &mut AppState, req: posthorn::core::RequestId, groups: Vec<GroupInf
 
 fn sample() -> Vec<GroupInfo> {
     vec![
-        g("comp.lang.rust", "The Rust programming language", 4821, true, false),
-        g("comp.mail.misc", "General discussions about mail", 312, false, false),
-        g("comp.mail.mutt", "The mutt mail user agent", 97, true, false),
+        g(
+            "comp.lang.rust",
+            "The Rust programming language",
+            4821,
+            true,
+            false,
+        ),
+        g(
+            "comp.mail.misc",
+            "General discussions about mail",
+            312,
+            false,
+            false,
+        ),
+        g(
+            "comp.mail.mutt",
+            "The mutt mail user agent",
+            97,
+            true,
+            false,
+        ),
         g("alt.test", "Testing", 12, false, false),
         g("local.announce", "Announcements", 0, false, true),
-        g("news.software.readers", "Discussion of software used to read news", 1530, false, false),
+        g(
+            "news.software.readers",
+            "Discussion of software used to read news",
+            1530,
+            false,
+            false,
+        ),
         g("comp.mail.archive", "", 5, false, false),
     ]
 }
@@ -114,7 +138,15 @@ fn group_browser_200x50() {
         false,
         true,
     ));
-    groups.extend((0..5000).map(|i| g(&format!("big.group{i:04}"), "A generated group", i, false, false)));
+    groups.extend((0..5000).map(|i| {
+        g(
+            &format!("big.group{i:04}"),
+            "A generated group",
+            i,
+            false,
+            false,
+        )
+    }));
     arrive(&mut s, req, groups);
     press(&mut s, &["end", "up"]);
     insta::assert_snapshot!(draw(&s));

@@ -290,7 +290,9 @@ pub trait Account: Send + 'static {
         &mut self,
     ) -> impl Future<Output = Result<(Vec<nntp::GroupListing>, Vec<String>), AccountError>> + Send
     {
-        std::future::ready(Err(self.cannot("list newsgroups (it is not a news account)")))
+        std::future::ready(Err(
+            self.cannot("list newsgroups (it is not a news account)")
+        ))
     }
 
     /// Catch-up of a newsgroup: every article read. Other accounts cannot.

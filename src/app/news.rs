@@ -436,19 +436,24 @@ fn open_row(state: &mut AppState, row: usize, fx: &mut Vec<Effect>) {
 fn next_unread(state: &mut AppState, fx: &mut Vec<Effect>) {
     // From the open article (the list may have been reloaded under it), else the
     // cursor's.
-    let reading = state.reader.as_ref().filter(|_| state.focus == Focus::Reader);
+    let reading = state
+        .reader
+        .as_ref()
+        .filter(|_| state.focus == Focus::Reader);
     let from = match reading {
-        Some(r) => state
-            .rows
-            .iter()
-            .position(|row| {
-                state
-                    .envelopes
-                    .get(row.index)
-                    .is_some_and(|e| e.id == r.env.id && e.account == r.env.account)
-            })
-            .unwrap_or(state.cursor)
-            + 1,
+        Some(r) => {
+            state
+                .rows
+                .iter()
+                .position(|row| {
+                    state
+                        .envelopes
+                        .get(row.index)
+                        .is_some_and(|e| e.id == r.env.id && e.account == r.env.account)
+                })
+                .unwrap_or(state.cursor)
+                + 1
+        }
         None => state.cursor,
     };
     if let Some(row) = unread_from(state, from) {

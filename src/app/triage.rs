@@ -49,7 +49,11 @@ pub(super) fn group(envs: &[Envelope]) -> Groups {
     g
 }
 
-pub(super) fn push_undo(state: &mut AppState, description: String, inverse: Vec<(AccountId, TriageOp)>) {
+pub(super) fn push_undo(
+    state: &mut AppState,
+    description: String,
+    inverse: Vec<(AccountId, TriageOp)>,
+) {
     state.undo.push(UndoEntry {
         description,
         inverse,

@@ -36,6 +36,8 @@ fn clear_message_notice(state: &mut AppState) {
 fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
     match event {
         AppEvent::Key(k) => on_key(state, k, fx),
+        // The group browser covers the panes the mouse would act on.
+        AppEvent::Mouse { .. } if state.news.browser.is_some() => {}
         AppEvent::Mouse { kind, column, row } => {
             super::mouse::on_mouse(state, kind, column, row, fx)
         }

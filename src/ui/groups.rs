@@ -55,7 +55,11 @@ pub fn render(frame: &mut Frame, state: &AppState, b: &GroupBrowser, area: Rect)
             let count_w = 8;
             lines.push(Line::styled(
                 pad(
-                    &format!("    {} {}  Description", pad("Group", name_w), pad("Articles", count_w)),
+                    &format!(
+                        "    {} {}  Description",
+                        pad("Group", name_w),
+                        pad("Articles", count_w)
+                    ),
                     w,
                 ),
                 theme::label(),
@@ -63,7 +67,9 @@ pub fn render(frame: &mut Frame, state: &AppState, b: &GroupBrowser, area: Rect)
             if b.matches.is_empty() {
                 lines.push(Line::raw(" No group matches the filter."));
             }
-            let shown = b.matches.iter().enumerate().skip(b.scroll).take(rows);
+            // After a resize the cursor may lie below the last row until the next key.
+            let scroll = b.scroll.max((b.cursor + 1).saturating_sub(rows));
+            let shown = b.matches.iter().enumerate().skip(scroll).take(rows);
             for (pos, &i) in shown {
                 let Some(g) = groups.get(i) else { continue };
                 let mark = if g.subscribed { " S " } else { "   " };

@@ -59,7 +59,10 @@ pub fn help(frame: &mut Frame, state: &AppState, area: Rect) {
         }
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled("The group browser (news accounts)", theme::label()));
+    lines.push(Line::styled(
+        "The group browser (news accounts)",
+        theme::label(),
+    ));
     for l in [
         "  type                   filter groups by name or description",
         "  up down pgup pgdn      move        enter  subscribe / unsubscribe",
