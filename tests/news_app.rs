@@ -427,3 +427,13 @@ fn next_unread_with_nothing_left_says_so() {
     );
     assert_eq!(s.status.as_ref().unwrap().text, "No unread articles left");
 }
+
+#[test]
+fn ctrl_r_lists_the_same_account_again() {
+    let mut s = browser(sample());
+    let before = s.news.browser.as_ref().unwrap().req;
+    let fx = press(&mut s, &["ctrl-r"]);
+    let req = list_req(&fx);
+    assert_ne!(req, before);
+    assert!(s.news.browser.as_ref().unwrap().groups.is_none());
+}

@@ -112,7 +112,15 @@ fn selected(state: &AppState) -> Option<(AccountId, FolderPath)> {
 
 pub(super) fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     match action {
-        Action::GroupBrowser => open_browser(state, fx),
+        Action::GroupBrowser => {
+            let account = selected(state)
+                .map(|(a, _)| a)
+                .or_else(|| state.accounts.first().cloned());
+            match account {
+                Some(a) => open_browser(state, a, fx),
+                None => state.info("No account to list groups of"),
+            }
+        }
         Action::CatchUp => {
             let Some((account, folder)) = selected(state) else {
                 state.info("No newsgroup selected (catch-up works on a newsgroup)");
@@ -130,14 +138,8 @@ pub(super) fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     }
 }
 
-fn open_browser(state: &mut AppState, fx: &mut Vec<Effect>) {
-    let account = selected(state)
-        .map(|(a, _)| a)
-        .or_else(|| state.accounts.first().cloned());
-    let Some(account) = account else {
-        state.info("No account to list groups of");
-        return;
-    };
+/// Opens the browser on `account` (again, for ctrl-r) and asks for its groups.
+fn open_browser(state: &mut AppState, account: AccountId, fx: &mut Vec<Effect>) {
     let req = next_req(state);
     state.news.browser = Some(GroupBrowser {
         account: account.clone(),
@@ -261,7 +263,10 @@ pub(super) fn browser_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) 
             b.filter.clear();
             refilter(b);
         }
-        (KeyCode::Char('r'), true, _) => return open_browser(state, fx),
+        (KeyCode::Char('r'), true, _) => {
+            let account = b.account.clone();
+            return open_browser(state, account, fx);
+        }
         (KeyCode::Backspace, ..) => {
             b.filter.pop();
             refilter(b);
