@@ -437,3 +437,24 @@ fn ctrl_r_lists_the_same_account_again() {
     assert_ne!(req, before);
     assert!(s.news.browser.as_ref().unwrap().groups.is_none());
 }
+
+#[test]
+fn the_news_keys_rebind_in_the_list_and_the_reader() {
+    use posthorn::app::{Action, Context, Key, Keymap};
+    let mut o = std::collections::BTreeMap::new();
+    o.insert("B".to_string(), "group-browser".to_string());
+    o.insert("reader:x".to_string(), "next-unread".to_string());
+    o.insert("reader:y".to_string(), "catch-up".to_string());
+    let (map, problems) = Keymap::with_overrides(&o);
+    assert_eq!(
+        map.lookup(Context::List, Key::ch('B')),
+        Some(Action::GroupBrowser)
+    );
+    assert_eq!(
+        map.lookup(Context::Reader, Key::ch('x')),
+        Some(Action::NextUnread)
+    );
+    // Catch-up asks about the open folder: a list key only.
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "reader:y");
+}
