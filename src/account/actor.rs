@@ -52,6 +52,10 @@ pub enum AccountOp {
         folders: Vec<FolderPath>,
         search: crate::core::query::imap::ImapSearch,
     },
+    /// The group browser: every group of a news server (answered by `Groups`).
+    ListGroups,
+    /// Catch-up: every article of a newsgroup read (answered by `Done`).
+    CatchUp(FolderPath),
 }
 
 impl AccountOp {
@@ -92,6 +96,11 @@ pub enum AccountReply {
     /// What a server search matched per folder; None: the account has no server that
     /// searches.
     ServerMatches(Option<Vec<(FolderPath, crate::account::ServerMatches)>>),
+    /// Every group of a news server, and the names of those new since the last look.
+    Groups {
+        all: Vec<crate::account::nntp::GroupListing>,
+        new: Vec<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -477,6 +486,14 @@ impl<A: Account> Actor<A> {
                 }
                 Ok(AccountReply::ServerMatches(Some(out)))
             }
+            AccountOp::ListGroups => account
+                .list_groups()
+                .await
+                .map(|(all, new)| AccountReply::Groups { all, new }),
+            AccountOp::CatchUp(folder) => account
+                .catch_up_folder(&folder)
+                .await
+                .map(|_| AccountReply::Done { moved_to: vec![] }),
         }
     }
 }

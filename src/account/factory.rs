@@ -326,4 +326,12 @@ impl Account for AnyAccount {
     async fn refresh_watch(&mut self) -> Vec<FolderPath> {
         each!(self, a => a.refresh_watch().await)
     }
+    async fn list_groups(
+        &mut self,
+    ) -> Result<(Vec<crate::account::nntp::GroupListing>, Vec<String>), AccountError> {
+        each!(self, a => a.list_groups().await)
+    }
+    async fn catch_up_folder(&mut self, folder: &FolderPath) -> Result<(), AccountError> {
+        each!(self, a => a.catch_up_folder(folder).await)
+    }
 }

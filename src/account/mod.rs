@@ -284,6 +284,25 @@ pub trait Account: Send + 'static {
         std::future::ready(())
     }
 
+    /// A news account's group browser: every group of the server (by name) and the
+    /// names of those created since the last call. Other accounts cannot.
+    fn list_groups(
+        &mut self,
+    ) -> impl Future<Output = Result<(Vec<nntp::GroupListing>, Vec<String>), AccountError>> + Send
+    {
+        std::future::ready(Err(
+            self.cannot("list newsgroups (it is not a news account)")
+        ))
+    }
+
+    /// Catch-up of a newsgroup: every article read. Other accounts cannot.
+    fn catch_up_folder(
+        &mut self,
+        _folder: &FolderPath,
+    ) -> impl Future<Output = Result<(), AccountError>> + Send {
+        std::future::ready(Err(self.cannot("catch up (it is not a news account)")))
+    }
+
     /// A whole sync, step after step (headless commands).
     fn sync_folder(
         &mut self,

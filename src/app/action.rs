@@ -118,9 +118,18 @@ actions! {
     OutboxRetry "outbox-retry" Outbox "send the selected entry again now";
     OutboxDelete "outbox-delete" Outbox "delete the selected entry (asks first)";
     OutboxClose "outbox-close" Outbox "back to the list";
+    GroupBrowser "group-browser" List "news: every group of the server (filter, subscribe)";
+    CatchUp "catch-up" List "news: mark every article of the group read (asks first)";
+    MarkThreadRead "mark-thread-read" List "mark the whole thread read";
+    NextUnread "next-unread" List "next unread article, in this or the next folder";
 }
 
 impl Action {
+    /// Newsreader actions that work in the reader too.
+    pub fn news_in_reader(self) -> bool {
+        matches!(self, Action::NextUnread | Action::MarkThreadRead)
+    }
+
     /// Actions that start composing: bound in the list and in the reader alike.
     pub fn starts_compose(self) -> bool {
         matches!(

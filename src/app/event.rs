@@ -137,6 +137,8 @@ pub enum AppEvent {
     Now(i64),
     /// Composing and sending (see `app::compose`).
     Compose(super::compose::ComposeEvent),
+    /// The group browser and catch-up (see `app::news`).
+    News(super::news::NewsEvent),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,6 +221,8 @@ pub enum Effect {
     Quit,
     /// Composing and sending (see `app::compose`).
     Compose(super::compose::ComposeEffect),
+    /// The group browser and catch-up (see `app::news`).
+    News(super::news::NewsEffect),
 }
 
 /// What the servers matched, shown from the index.

@@ -26,6 +26,11 @@ pub enum Confirmed {
         folder: FolderPath,
         mark: Vec<MessageRef>,
     },
+    /// Catch-up of a newsgroup (`app::news`).
+    CatchUp {
+        account: AccountId,
+        folder: FolderPath,
+    },
 }
 
 /// An outstanding folder request, and what its answer means.
@@ -266,6 +271,7 @@ pub(super) fn confirm_key(
 
 fn confirmed(state: &mut AppState, yes: Confirmed, fx: &mut Vec<Effect>) {
     match yes {
+        Confirmed::CatchUp { account, folder } => super::news::catch_up(state, account, folder, fx),
         Confirmed::DeleteFolder { account, folder } => {
             state.info(format!("Deleting {account}/{folder}…"));
             send(state, account, FolderOp::Delete(folder), fx);

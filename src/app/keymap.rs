@@ -63,6 +63,10 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("L", Action::Notices),
     ("?", Action::Help),
     ("q", Action::Quit),
+    ("ctrl-n", Action::GroupBrowser),
+    ("C", Action::CatchUp),
+    ("K", Action::MarkThreadRead),
+    ("n", Action::NextUnread),
 ];
 
 const READER_DEFAULTS: &[(&str, Action)] = &[
@@ -105,6 +109,8 @@ const READER_DEFAULTS: &[(&str, Action)] = &[
     ("E", Action::ResumeDraft),
     ("c", Action::Compose),
     ("ctrl-o", Action::Outbox),
+    ("n", Action::NextUnread),
+    ("ctrl-k", Action::MarkThreadRead),
 ];
 
 /// Composing from the list (the reader has the same keys).
@@ -224,7 +230,8 @@ impl Keymap {
                         || a == Action::Undo
                         || a == Action::Help
                         || a == Action::Notices
-                        || (a.starts_compose() && ctx == Context::Reader) =>
+                        || (a.starts_compose() && ctx == Context::Reader)
+                        || (a.news_in_reader() && ctx == Context::Reader) =>
                 {
                     map.bindings.insert((ctx, key), a);
                 }

@@ -17,6 +17,7 @@ pub mod key;
 pub mod keymap;
 pub mod layout;
 mod mouse;
+pub mod news;
 mod prompt;
 mod quit;
 mod reader;

@@ -221,6 +221,8 @@ pub struct AppState {
     pub counted_at: u64,
     /// The compose screen, the outbox view and the identities to write from.
     pub compose: super::compose::ComposeModel,
+    /// The group browser and the newsreader keys' state.
+    pub news: super::news::NewsModel,
 }
 
 /// An undo whose operations are on their way; "Undone" is said when all came back Ok.
@@ -285,6 +287,7 @@ impl AppState {
             server_search_req: None,
             counted_at: 0,
             compose: Default::default(),
+            news: Default::default(),
         }
     }
 

@@ -39,7 +39,7 @@ pub(super) fn targets(state: &AppState, reader: bool) -> Vec<Envelope> {
 
 type Groups = BTreeMap<(AccountId, FolderPath), Vec<MessageRef>>;
 
-fn group(envs: &[Envelope]) -> Groups {
+pub(super) fn group(envs: &[Envelope]) -> Groups {
     let mut g: Groups = BTreeMap::new();
     for e in envs {
         g.entry((e.account.clone(), e.folder.clone()))
@@ -49,7 +49,11 @@ fn group(envs: &[Envelope]) -> Groups {
     g
 }
 
-fn push_undo(state: &mut AppState, description: String, inverse: Vec<(AccountId, TriageOp)>) {
+pub(super) fn push_undo(
+    state: &mut AppState,
+    description: String,
+    inverse: Vec<(AccountId, TriageOp)>,
+) {
     state.undo.push(UndoEntry {
         description,
         inverse,

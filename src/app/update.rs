@@ -36,6 +36,8 @@ fn clear_message_notice(state: &mut AppState) {
 fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
     match event {
         AppEvent::Key(k) => on_key(state, k, fx),
+        // The group browser covers the panes the mouse would act on.
+        AppEvent::Mouse { .. } if state.news.browser.is_some() => {}
         AppEvent::Mouse { kind, column, row } => {
             super::mouse::on_mouse(state, kind, column, row, fx)
         }
@@ -45,7 +47,11 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             view::clamp(state);
             super::reader::relayout(state);
         }
-        AppEvent::Folders { account, folders } => {
+        AppEvent::Folders {
+            account,
+            mut folders,
+        } => {
+            super::news::drop_gone(state, &mut folders);
             if !state.accounts.contains(&account) {
                 state.accounts.push(account.clone());
             }
@@ -102,6 +108,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
                     .collect();
                 state.tagged.retain(|k| live.contains(k));
                 view::rebuild(state);
+                super::news::after_load(state, fx);
                 if state
                     .pending
                     .values()
@@ -202,6 +209,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
             super::folder_ops::answered(state, req, result, fx)
         }
         AppEvent::FolderOpDone { req, result } => {
+            super::news::folder_op_done(state, req, result.is_err());
             super::folder_ops::answered(state, req, result, fx)
         }
         AppEvent::Transferred { ids } => triage::transferred(state, &ids),
@@ -295,6 +303,7 @@ fn on_event(state: &mut AppState, event: AppEvent, fx: &mut Vec<Effect>) {
         AppEvent::Error(e) => state.error(e),
         AppEvent::Now(t) => state.now = t,
         AppEvent::Compose(e) => super::compose::on_event(state, e, fx),
+        AppEvent::News(e) => super::news::on_event(state, e, fx),
     }
 }
 
@@ -373,6 +382,9 @@ fn on_key(state: &mut AppState, key: Key, fx: &mut Vec<Effect>) {
     }
     if state.prompt.is_some() {
         return prompt::on_key(state, key, fx);
+    }
+    if state.news.browser.is_some() && !state.help && !state.show_notices {
+        return super::news::browser_key(state, key, fx);
     }
     if state.help || state.show_notices {
         let close = matches!(
@@ -574,6 +586,9 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         | Action::DeleteFolder
         | Action::ToggleSubscribe
         | Action::EmptyTrash => super::folder_ops::act(state, action, fx),
+        Action::GroupBrowser | Action::CatchUp | Action::MarkThreadRead | Action::NextUnread => {
+            super::news::act(state, action, fx)
+        }
         a if a.starts_compose() => super::compose::start(state, a, fx),
         _ => super::reader::reader_act(state, action, fx),
     }

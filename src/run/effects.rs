@@ -250,6 +250,7 @@ impl Executor {
                     },
                 );
             }
+            Effect::News(e) => super::news::run(self, e),
             Effect::Quit => {}
             // Carried out by `run::compose` in the UI loop (it needs the terminal).
             Effect::Compose(_) => {}

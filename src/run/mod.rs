@@ -9,6 +9,7 @@ pub mod demo;
 pub mod editor;
 pub mod effects;
 pub mod indexer;
+mod news;
 pub mod outbox;
 pub mod save;
 pub mod search;

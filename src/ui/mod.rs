@@ -6,6 +6,7 @@
 mod composer;
 mod envelopes;
 mod folders;
+mod groups;
 mod outbox;
 mod overlay;
 mod reader;
@@ -48,6 +49,8 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     } else if state.compose.outbox_open {
         frame.render_widget(ratatui::widgets::Clear, main);
         outbox::render(frame, state, main);
+    } else if let Some(b) = &state.news.browser {
+        groups::render(frame, state, b, main);
     }
     status::render(frame, state, rect(a.status));
     if state.help {

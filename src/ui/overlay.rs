@@ -59,6 +59,19 @@ pub fn help(frame: &mut Frame, state: &AppState, area: Rect) {
         }
         lines.push(Line::raw(""));
     }
+    lines.push(Line::styled(
+        "The group browser (news accounts)",
+        theme::label(),
+    ));
+    for l in [
+        "  type                   filter groups by name or description",
+        "  up down pgup pgdn      move        enter  subscribe / unsubscribe",
+        "  ctrl-u                 clear the filter     ctrl-r  list again",
+        "  esc                    clear the filter, then back to the list",
+    ] {
+        lines.push(Line::raw(l));
+    }
+    lines.push(Line::raw(""));
     lines.push(Line::styled("Limit queries", theme::label()));
     for l in [
         "  from:ann subject:report is:unread is:flagged is:replied is:tagged",

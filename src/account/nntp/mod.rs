@@ -597,6 +597,24 @@ impl Account for NntpAccount {
         self.retry_at
     }
 
+    /// New groups first (their clock is saved), then the whole list; a server that
+    /// cannot say what is new (no DATE or NEWGROUPS) still lists its groups.
+    async fn list_groups(&mut self) -> Result<(Vec<GroupListing>, Vec<String>), AccountError> {
+        let new = match self.new_groups().await {
+            Ok(g) => g.into_iter().map(|g| g.name).collect(),
+            Err(e) if e.kind == ErrorKind::Protocol || e.kind == ErrorKind::Rejected => {
+                self.disk.note(format!("new groups unknown: {}", e.message));
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        Ok((self.all_groups().await?, new))
+    }
+
+    async fn catch_up_folder(&mut self, folder: &FolderPath) -> Result<(), AccountError> {
+        self.catch_up(folder).await
+    }
+
     async fn tick(&mut self) {
         if !self.online && !self.auth_failed && self.retry_at.is_some_and(|at| Instant::now() >= at)
         {
