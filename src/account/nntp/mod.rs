@@ -16,11 +16,13 @@
 mod conn;
 mod fetch;
 mod groups;
+mod post;
 pub mod score;
 mod sync;
 
 pub use conn::{Fail, NntpConn, NntpServer, Reply};
 pub use groups::GroupListing;
+pub use post::{NntpPoster, missing_headers, newsgroups};
 pub use sync::{NntpSync, fields as overview_fields};
 
 use super::{
