@@ -130,7 +130,11 @@ fn an_article_and_its_follow_up_are_posted_and_read_back_threaded() {
     assert!(envs[b].references.contains(&orig.message_id));
     let rows = thread(&envs, &[a, b], SortKey::Date, false);
     let depth = |i| rows.iter().find(|r| r.index == i).unwrap().depth;
-    assert_eq!((depth(a), depth(b)), (0, 1), "the follow-up threads under it");
+    assert_eq!(
+        (depth(a), depth(b)),
+        (0, 1),
+        "the follow-up threads under it"
+    );
 }
 
 #[test]
@@ -191,7 +195,12 @@ fn send_posts_and_a_441_stays_in_the_outbox_with_the_server_text() {
     let art = format!(
         "From: Alice <alice@example.test>\nNewsgroups: test.misc\nSubject: cli post {tag}\nMessage-ID: {mid}\n\n..starts with a dot\n"
     );
-    let o = posthorn(home.path(), &cfg, &["send", "--account", "news"], art.as_bytes());
+    let o = posthorn(
+        home.path(),
+        &cfg,
+        &["send", "--account", "news"],
+        art.as_bytes(),
+    );
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
         o.status.success(),
@@ -205,14 +214,24 @@ fn send_posts_and_a_441_stays_in_the_outbox_with_the_server_text() {
     let bad = format!(
         "From: Alice <alice@example.test>\nNewsgroups: no.such.group\nSubject: nowhere {tag}\n\nbody\n"
     );
-    let o = posthorn(home.path(), &cfg, &["send", "--account", "news"], bad.as_bytes());
+    let o = posthorn(
+        home.path(),
+        &cfg,
+        &["send", "--account", "news"],
+        bad.as_bytes(),
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
-    assert!(err.contains("441") && err.contains("no.such.group"), "{err}");
+    assert!(
+        err.contains("441") && err.contains("no.such.group"),
+        "{err}"
+    );
     let o = posthorn(home.path(), &cfg, &["outbox"], b"");
     let list = String::from_utf8_lossy(&o.stdout);
     assert!(
-        list.contains(&format!("nowhere {tag}")) && list.contains("last error:") && list.contains("441"),
+        list.contains(&format!("nowhere {tag}"))
+            && list.contains("last error:")
+            && list.contains("441"),
         "{list}"
     );
     // Without --account, an article finds the NNTP account by itself.
@@ -276,7 +295,11 @@ fn a_440_is_an_error_with_the_server_text_and_no_article_follows() {
     let art = b"From: a@example.test\r\nNewsgroups: test.misc\r\nSubject: s\r\nMessage-ID: <f1@example.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nbody\r\n";
     let e = rt().block_on(poster.post(art)).unwrap_err();
     assert_eq!(e.kind, AccountErrorKind::Rejected);
-    assert!(e.message.contains("440 Posting not permitted here"), "{}", e.message);
+    assert!(
+        e.message.contains("440 Posting not permitted here"),
+        "{}",
+        e.message
+    );
     let sent = String::from_utf8_lossy(&h.join().unwrap()).into_owned();
     assert!(!sent.contains("body"), "no article after a 440: {sent}");
     // An article without Subject is refused before any connection.

@@ -105,6 +105,7 @@ const READER_DEFAULTS: &[(&str, Action)] = &[
     ("E", Action::ResumeDraft),
     ("c", Action::Compose),
     ("ctrl-o", Action::Outbox),
+    ("ctrl-x", Action::CancelArticle),
 ];
 
 /// Composing from the list (the reader has the same keys).
@@ -117,6 +118,7 @@ const LIST_COMPOSE_DEFAULTS: &[(&str, Action)] = &[
     ("ctrl-f", Action::ForwardAttached),
     ("E", Action::ResumeDraft),
     ("ctrl-o", Action::Outbox),
+    ("ctrl-x", Action::CancelArticle),
 ];
 
 const COMPOSE_DEFAULTS: &[(&str, Action)] = &[
