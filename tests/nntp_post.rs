@@ -5,6 +5,7 @@
 //! server's text and keeps the article in the outbox; a cancel of one's own article
 //! removes it from the server (the testbed's INN runs with `docancels: auth`, and
 //! nnrpd adds no Cancel-Lock as inn-secrets.conf has no canlock secrets). A small fake
+//! A retry of an article the server already has succeeds without a second POST. A small fake
 //! server answers 440 to POST: the error carries its text and no article bytes follow.
 
 mod common;
@@ -54,6 +55,12 @@ fn rt() -> tokio::runtime::Runtime {
 /// Builds and posts a draft through the account's submitter; the built message back.
 fn post(rt: &tokio::runtime::Runtime, d: &Draft) -> posthorn::compose::Built {
     let b = build(d, &BuildOptions::default()).unwrap();
+    submit(rt, &b);
+    b
+}
+
+/// Posts built bytes through the account's submitter.
+fn submit(rt: &tokio::runtime::Runtime, b: &posthorn::compose::Built) {
     let s = Submitter::for_account(&AccountId("news".into()), &account_cfg()).unwrap();
     let msg = Outgoing {
         from: b.envelope_from.clone(),
@@ -61,7 +68,6 @@ fn post(rt: &tokio::runtime::Runtime, d: &Draft) -> posthorn::compose::Built {
         bytes: b.sent.clone(),
     };
     rt.block_on(s.submit(&msg, &b.kept)).unwrap();
-    b
 }
 
 /// STAT <mid> on the reader port: the reply code (223 there, 430 gone).
@@ -91,6 +97,9 @@ fn an_article_and_its_follow_up_are_posted_and_read_back_threaded() {
         panic!("a follow-up to post");
     };
     let reply = post(&rt, &f);
+    // Sent again (a retry after an acceptance the outbox never heard of): the server
+    // has it, so it is not posted twice (INN would answer "441 435 Duplicate").
+    submit(&rt, &reply);
 
     // Read the group back with the NNTP account.
     let dir = tempfile::tempdir().unwrap();

@@ -16,6 +16,7 @@ use super::{NntpServer, settings};
 use crate::account::{AccountError, AccountErrorKind};
 use crate::config::{Secret, ServerConfig};
 use crate::core::AccountId;
+use crate::protocol::nntp::{NntpArticleId, NntpCommand};
 
 /// Headers every article must carry (RFC 5536 §3.1; Path is the server's to add).
 const REQUIRED: &[&str] = &["From", "Newsgroups", "Subject", "Message-ID", "Date"];
@@ -79,7 +80,21 @@ impl NntpPoster {
         let mut conn = NntpConn::open(&self.server, password.as_deref())
             .await
             .map_err(|f| self.error(f.kind, f.message))?;
-        let result = conn.post(article).await;
+        // A retry of an article the server already has (accepted, but the outbox never
+        // heard so: a cut link, a crash) must not be posted twice: STAT by its
+        // Message-ID first (RFC 3977 §6.2.4; 223: it is there).
+        let already = match message_id(article) {
+            Some(mid) => conn
+                .call_auth(NntpCommand::Stat(NntpArticleId::MessageId(mid)))
+                .await
+                .map(|r| r.status.code == 223),
+            None => Ok(false),
+        };
+        let result = match already {
+            Ok(true) => Ok(None),
+            Ok(false) => conn.post(article).await,
+            Err(f) => Err(f),
+        };
         conn.quit().await;
         match result {
             Ok(None) => Ok(()),
@@ -119,6 +134,21 @@ pub fn newsgroups(bytes: &[u8]) -> Option<String> {
         .find(|(k, _)| k.eq_ignore_ascii_case("Newsgroups"))
         .map(|(_, v)| v.split_whitespace().collect::<String>())
         .filter(|v| !v.is_empty())
+}
+
+/// The article's Message-ID, when it has one that can be sent in a command.
+fn message_id(bytes: &[u8]) -> Option<String> {
+    let mid = headers(bytes)?
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Message-ID"))
+        .map(|(_, v)| v.trim().to_string())?;
+    let ok = mid.len() >= 3
+        && mid.starts_with('<')
+        && mid.ends_with('>')
+        && mid[1..mid.len() - 1]
+            .bytes()
+            .all(|c| (0x21..0x7f).contains(&c) && c != b'>');
+    ok.then_some(mid)
 }
 
 /// Which required headers are missing or empty, said as a sentence; None when none.
