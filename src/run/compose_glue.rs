@@ -144,3 +144,42 @@ pub fn complete(index: &std::path::Path, prefix: &str, limit: usize) -> Vec<Stri
         Err(_) => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn news() -> AccountConfig {
+        let text = "[accounts.news]\nfrom = \"Alice <alice@example.test>\"\n\
+[accounts.news.nntp]\nhost = \"127.0.0.1\"\n";
+        crate::config::parse_config(std::path::Path::new("t.toml"), text)
+            .map(|c| c.accounts["news"].clone())
+            .unwrap_or_else(|_| panic!("the test config parses"))
+    }
+
+    const ART: &[u8] = b"From: Zoe <zoe@example.org>\r\nNewsgroups: test.misc\r\n\
+Subject: Plans\r\nMessage-ID: <z1@example.org>\r\n\r\nbody\r\n";
+
+    #[test]
+    fn on_a_news_account_r_follows_up_and_w_mails_the_author() {
+        let cfg = news();
+        let (d, note) = from_original(ComposeHow::Reply, "news", Some(&cfg), ART).unwrap();
+        assert_eq!(d.extra_header("Newsgroups"), Some("test.misc"));
+        assert!(d.to.is_empty() && note.is_none());
+        let poster = [b"Followup-To: poster\r\n".as_slice(), ART].concat();
+        let (d, note) = from_original(ComposeHow::Reply, "news", Some(&cfg), &poster).unwrap();
+        assert_eq!(d.to, vec!["Zoe <zoe@example.org>"]);
+        assert!(note.is_some_and(|n| n.contains("poster") && n.contains("no [smtp]")));
+        let (d, note) = from_original(ComposeHow::ReplyAll, "news", Some(&cfg), ART).unwrap();
+        assert_eq!(d.to, vec!["Zoe <zoe@example.org>"]);
+        assert_eq!(d.extra_header("Newsgroups"), None);
+        assert!(note.is_some_and(|n| n.starts_with("Replying by mail")));
+        // Someone else's article cannot be cancelled.
+        let e = from_original(ComposeHow::Cancel, "news", Some(&cfg), ART).unwrap_err();
+        assert!(e.contains("only your own"), "{e}");
+        // On a mail account r is a mail reply, as before.
+        let mail = AccountConfig::maildir(std::path::PathBuf::new());
+        let (d, _) = from_original(ComposeHow::Reply, "m", Some(&mail), ART).unwrap();
+        assert_eq!(d.to, vec!["Zoe <zoe@example.org>"]);
+    }
+}
