@@ -100,6 +100,7 @@ actions! {
     ForwardAttached "forward-attached" List "forward as an attachment";
     ResumeDraft "resume-draft" List "edit a message from the Drafts folder again";
     Outbox "outbox" List "the outbox: messages waiting to be sent";
+    CancelArticle "cancel-article" List "cancel your own article in a newsgroup (asks first)";
     Send "send" Compose "send the message";
     EditAgain "edit" Compose "edit the message again";
     Attach "attach" Compose "attach a file…";
@@ -142,6 +143,7 @@ impl Action {
                 | Action::ForwardAttached
                 | Action::ResumeDraft
                 | Action::Outbox
+                | Action::CancelArticle
         )
     }
 }

@@ -27,6 +27,8 @@ pub enum ComposeHow {
     ForwardAttached,
     /// A message in a Drafts folder, edited again.
     Resume,
+    /// The cancel of one's own news article (RFC 5537 §5.3): sent without the editor.
+    Cancel,
 }
 
 /// The compose screen: one draft, backed by its compose file.
@@ -69,6 +71,10 @@ pub enum ComposePrompt {
         id: String,
         what: String,
     },
+    /// "Cancel this article on the server?"
+    ConfirmCancel {
+        env: Box<Envelope>,
+    },
 }
 
 impl ComposePrompt {
@@ -78,6 +84,10 @@ impl ComposePrompt {
             ComposePrompt::ConfirmAbort => Some("Throw this message away?".into()),
             ComposePrompt::ConfirmDelete { what, .. } => Some(format!(
                 "Delete {what} from the outbox? It will not be sent."
+            )),
+            ComposePrompt::ConfirmCancel { env } => Some(format!(
+                "Cancel the article {} on the server for everyone?",
+                super::compose_outbox::what(&env.subject)
             )),
             _ => None,
         }
@@ -90,7 +100,9 @@ impl ComposePrompt {
             ComposePrompt::Cc => "Cc (tab completes, comma separates): ",
             ComposePrompt::Bcc => "Bcc (tab completes, comma separates): ",
             ComposePrompt::Subject => "Subject: ",
-            ComposePrompt::ConfirmAbort | ComposePrompt::ConfirmDelete { .. } => "",
+            ComposePrompt::ConfirmAbort
+            | ComposePrompt::ConfirmDelete { .. }
+            | ComposePrompt::ConfirmCancel { .. } => "",
         }
     }
 
@@ -182,6 +194,9 @@ pub enum ComposeEvent {
         result: Result<(), String>,
     },
     Outbox(OutboxEvent),
+    /// Something the user should know about the message being started (a follow-up
+    /// that became a mail reply because of Followup-To: poster).
+    Note(String),
 }
 
 /// What composing asks the runtime to do.
@@ -193,6 +208,11 @@ pub enum ComposeEffect {
         how: ComposeHow,
         account: AccountId,
         original: Option<Box<Envelope>>,
+    },
+    /// A new article to the newsgroup `group` of the NNTP account `account`.
+    StartArticle {
+        account: AccountId,
+        group: FolderPath,
     },
     /// Write the draft to its file and run the editor on it again.
     Edit {
@@ -305,9 +325,22 @@ pub(super) fn start(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) 
         Action::Forward => ComposeHow::Forward,
         Action::ForwardAttached => ComposeHow::ForwardAttached,
         Action::ResumeDraft => ComposeHow::Resume,
+        Action::CancelArticle => {
+            match original {
+                Some(env) => super::compose_news::ask_cancel(state, env),
+                None => state.info("No article selected"),
+            }
+            return;
+        }
         _ => return,
     };
     state.compose.answering = None;
+    if how == ComposeHow::New
+        && let Some((account, group)) = super::compose_news::group_in_view(state)
+    {
+        emit(fx, ComposeEffect::StartArticle { account, group });
+        return;
+    }
     if how == ComposeHow::New {
         let Some(account) = compose_account(state, original.as_ref()) else {
             state.error("No account to write from");
@@ -415,7 +448,7 @@ fn act(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     };
     match action {
         Action::Send => {
-            if c.draft.recipients().next().is_none() {
+            if c.draft.recipients().next().is_none() && !super::compose_news::is_article(&c.draft) {
                 state.error("No recipients: t sets To");
                 return;
             }

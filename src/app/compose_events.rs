@@ -27,6 +27,7 @@ pub fn on_event(state: &mut AppState, event: ComposeEvent, fx: &mut Vec<Effect>)
                 state.error(format!("{e} (e edits again)"));
             }
         }
+        ComposeEvent::Note(text) => state.info(text),
         ComposeEvent::Failed(e) => {
             state.compose.answering = None;
             state.error(e)

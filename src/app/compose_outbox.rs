@@ -54,7 +54,7 @@ pub(super) fn act(state: &mut AppState, action: Option<Action>, key: Key, fx: &m
     }
 }
 
-fn what(subject: &str) -> String {
+pub(super) fn what(subject: &str) -> String {
     if subject.trim().is_empty() {
         "the message without subject".into()
     } else {

@@ -1,6 +1,6 @@
 //! The compose screen's prompts: To, Cc, Bcc and Subject (tab completes addresses from
 //! the address book), the file to attach (tab completes file names), and the y/n
-//! questions (throw a message away, delete an outbox entry). Address lists are split on
+//! questions (throw a message away, delete an outbox entry, cancel a news article). Address lists are split on
 //! commas outside quotes and angle brackets.
 //!
 //! Pure: completions are asked of the runtime as effects and come back as events.
@@ -165,7 +165,9 @@ fn submit(state: &mut AppState, kind: ComposePrompt, input: String, fx: &mut Vec
         ComposePrompt::Cc => c.draft.cc = split_addresses(&input),
         ComposePrompt::Bcc => c.draft.bcc = split_addresses(&input),
         ComposePrompt::Subject => c.draft.subject = input.trim().to_string(),
-        ComposePrompt::ConfirmAbort | ComposePrompt::ConfirmDelete { .. } => return,
+        ComposePrompt::ConfirmAbort
+        | ComposePrompt::ConfirmDelete { .. }
+        | ComposePrompt::ConfirmCancel { .. } => return,
     }
     save(c, fx);
 }
@@ -194,6 +196,7 @@ fn confirm_key(
                 state.info(format!("Deleting {what} from the outbox…"));
                 emit(fx, ComposeEffect::OutboxDelete { id });
             }
+            ComposePrompt::ConfirmCancel { env } => super::compose_news::cancel(state, env, fx),
             _ => {}
         },
         KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => state.info("Cancelled"),

@@ -111,6 +111,7 @@ const READER_DEFAULTS: &[(&str, Action)] = &[
     ("ctrl-o", Action::Outbox),
     ("n", Action::NextUnread),
     ("ctrl-k", Action::MarkThreadRead),
+    ("ctrl-x", Action::CancelArticle),
 ];
 
 /// Composing from the list (the reader has the same keys).
@@ -123,6 +124,7 @@ const LIST_COMPOSE_DEFAULTS: &[(&str, Action)] = &[
     ("ctrl-f", Action::ForwardAttached),
     ("E", Action::ResumeDraft),
     ("ctrl-o", Action::Outbox),
+    ("ctrl-x", Action::CancelArticle),
 ];
 
 const COMPOSE_DEFAULTS: &[(&str, Action)] = &[

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod action;
 pub mod compose;
 mod compose_events;
+mod compose_news;
 mod compose_outbox;
 mod compose_prompt;
 pub mod count;

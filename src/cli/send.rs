@@ -28,9 +28,10 @@ pub fn send(setup: &mut Setup, account: Option<&str>) -> Result<bool, CliError> 
         .read_to_end(&mut raw)
         .map_err(|e| CliError(format!("cannot read the message from stdin: {e}")))?;
     let built = crate::compose::prepare_raw(&raw).map_err(|e| CliError(e.to_string()))?;
+    let news = crate::account::nntp::newsgroups(&built.sent).is_some();
     let i = match account {
         Some(_) => pick_account(setup, account)?,
-        None => account_for(setup, &built.envelope_from)?,
+        None => account_for(setup, &built.envelope_from, news)?,
     };
     let name = setup.caches[i].account.clone();
     let submitters = submitters(setup);
@@ -38,6 +39,9 @@ pub fn send(setup: &mut Setup, account: Option<&str>) -> Result<bool, CliError> 
         return Err(CliError(format!(
             "account {name} cannot send: give it an [accounts.{name}.smtp] or [accounts.{name}.sendmail] table"
         )));
+    }
+    if news && let Some(why) = crate::account::nntp::missing_headers(&built.sent) {
+        return Err(CliError(why));
     }
     let outbox = open_outbox(setup)?;
     let id = outbox
@@ -116,10 +120,20 @@ fn attempt(
 ) -> bool {
     match rt.block_on(send_entry(outbox, submitters, id)) {
         Attempt::Sent { meta, kept } => {
+            let groups = crate::account::nntp::newsgroups(&kept);
+            let to = groups
+                .iter()
+                .cloned()
+                .chain(meta.recipients.iter().cloned());
             println!(
-                "{}: sent to {}",
+                "{}: {} {}",
                 line(&id.0),
-                line(&meta.recipients.join(", "))
+                if groups.is_some() {
+                    "posted to"
+                } else {
+                    "sent to"
+                },
+                line(&to.collect::<Vec<_>>().join(", "))
             );
             if meta.started.is_some() {
                 eprintln!(
@@ -128,6 +142,15 @@ fn attempt(
                 );
             }
             let account = AccountId(meta.account);
+            let nntp = setup
+                .config
+                .accounts
+                .get(&account.0)
+                .is_some_and(|c| matches!(c.source, crate::config::Source::Nntp(_)));
+            if nntp {
+                // A news account has no Sent folder: the article is on the server.
+                return true;
+            }
             if let Err(e) = file_sent_copy(rt, setup, &account, kept) {
                 eprintln!(
                     "posthorn: warning: sent, but the copy in Sent failed: {}",
@@ -187,8 +210,12 @@ fn submitters(setup: &Setup) -> BTreeMap<AccountId, Submitter> {
     Submitter::all(&setup.config.accounts)
 }
 
-/// The account whose From (or an identity) is `from`, else the first that can send.
-fn account_for(setup: &Setup, from: &str) -> Result<usize, CliError> {
+/// The account whose From (or an identity) is `from`, else the first that can send;
+/// for an article (`news`), only NNTP accounts count.
+fn account_for(setup: &Setup, from: &str, news: bool) -> Result<usize, CliError> {
+    let nntp =
+        |c: &crate::config::AccountConfig| matches!(c.source, crate::config::Source::Nntp(_));
+    let can = |c: &crate::config::AccountConfig| if news { nntp(c) } else { c.sending.is_some() };
     let mine = |addr: &Option<String>| {
         addr.as_deref()
             .and_then(|a| bare_addresses(a).into_iter().next())
@@ -196,16 +223,29 @@ fn account_for(setup: &Setup, from: &str) -> Result<usize, CliError> {
     };
     let accounts = &setup.config.accounts;
     let by_from = accounts.iter().find(|(_, c)| {
-        c.sending.is_some()
-            && (mine(&c.from) || c.identities.iter().any(|i| mine(&Some(i.clone()))))
+        can(c)
+            && (mine(&c.from)
+                || c.identities.iter().any(|i| mine(&Some(i.clone())))
+                || (nntp(c) && news && mine(&nntp_from(c))))
     });
-    let chosen = by_from.or_else(|| accounts.iter().find(|(_, c)| c.sending.is_some()));
+    let chosen = by_from.or_else(|| accounts.iter().find(|(_, c)| can(c)));
     match chosen {
         Some((name, _)) => pick_account(setup, Some(name)),
+        None if news => Err(CliError(
+            "the message has Newsgroups, and no NNTP account can post it".into(),
+        )),
         None => Err(CliError(
             "no account can send: add an [accounts.NAME.smtp] or [accounts.NAME.sendmail] table"
                 .into(),
         )),
+    }
+}
+
+/// An NNTP account's `from` key (the From of its articles).
+fn nntp_from(c: &crate::config::AccountConfig) -> Option<String> {
+    match &c.source {
+        crate::config::Source::Nntp(s) => s.from.clone(),
+        _ => None,
     }
 }
 

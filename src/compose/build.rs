@@ -366,7 +366,8 @@ pub fn prepare_raw(raw: &[u8]) -> Result<Built, ComposeError> {
             }
         }
     }
-    if recipients.is_empty() {
+    // A news article (RFC 5536 §3.1.4: Newsgroups) needs no mail recipient.
+    if recipients.is_empty() && value("Newsgroups").is_none_or(|v| v.trim().is_empty()) {
         return Err(ComposeError::NoRecipients);
     }
     let mut added = Vec::new();

@@ -24,12 +24,28 @@ pub fn render(d: &Draft) -> String {
         out.push_str(&one_line(value));
         out.push('\n');
     };
+    // A news draft shows where it goes first (Newsgroups, Followup-To).
+    let news =
+        |n: &str| n.eq_ignore_ascii_case("Newsgroups") || n.eq_ignore_ascii_case("Followup-To");
+    let newsy = d.extra.iter().any(|(n, _)| news(n));
     line("From", &d.from);
+    for (n, v) in d.extra.iter().filter(|(n, _)| news(n)) {
+        line(n, v);
+    }
+    if newsy
+        && !d
+            .extra
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("Followup-To"))
+    {
+        // Offered empty so the user can redirect answers (RFC 5536 §3.2.6).
+        line("Followup-To", "");
+    }
     line("To", &d.to.join(", "));
     line("Cc", &d.cc.join(", "));
     line("Bcc", &d.bcc.join(", "));
     line("Subject", &d.subject);
-    for (n, v) in &d.extra {
+    for (n, v) in d.extra.iter().filter(|(n, _)| !news(n)) {
         line(n, v);
     }
     for a in &d.attachments {
@@ -130,6 +146,8 @@ pub fn parse(text: &str, base: &Draft) -> Result<Draft, ComposeError> {
                 }
                 d.attachments.push(attach_file(n, &value)?);
             }
+            // An empty header (the Followup-To offered in a news draft) is left out.
+            _ if value.is_empty() => {}
             _ => d.extra.push((name, value)),
         }
     }

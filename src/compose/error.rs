@@ -32,4 +32,6 @@ pub enum ComposeError {
     Unreadable(String),
     #[error("the message cannot be built: {0}")]
     Build(String),
+    #[error("only your own articles can be cancelled (this one is from {0:?})")]
+    NotYours(String),
 }

@@ -39,9 +39,19 @@ impl Identity {
 
 /// The account's identities: `from` first (the default), then `identities`, without
 /// repeats. Entries without an address are left out (config validation reports them).
+///
+/// An NNTP account's own `from` (its `[nntp]` table) comes first: the From of articles.
 pub fn identities(cfg: &AccountConfig) -> Vec<Identity> {
     let mut out: Vec<Identity> = Vec::new();
-    for text in cfg.from.iter().chain(&cfg.identities) {
+    let news_from = match &cfg.source {
+        crate::config::Source::Nntp(s) => s.from.as_ref(),
+        _ => None,
+    };
+    for text in news_from
+        .into_iter()
+        .chain(&cfg.from)
+        .chain(&cfg.identities)
+    {
         if let Some(id) = Identity::parse(text)
             && !out.iter().any(|o| o.is(&id.address))
         {

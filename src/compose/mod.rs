@@ -17,6 +17,7 @@ pub mod build;
 pub mod editfile;
 pub mod error;
 pub mod identity;
+pub mod news;
 pub mod reply;
 pub mod resume;
 
@@ -24,5 +25,6 @@ pub use addressbook::{AddressBook, Entry};
 pub use build::{BuildOptions, Built, build, prepare_raw};
 pub use error::ComposeError;
 pub use identity::{Identity, for_reply, identities};
+pub use news::{FollowUp, cancel, follow_up, new_article};
 pub use reply::{ReplyKind, respond, respond_as};
 pub use resume::from_message;

@@ -73,13 +73,23 @@ fn account_of_dir(name: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-/// Each account's From choices: `from`, then `identities`.
+/// Each account's From choices: `from`, then `identities` (an NNTP account's own
+/// `from`, the From of its articles, first).
 pub fn identities(config: &Config) -> HashMap<AccountId, Vec<String>> {
     config
         .accounts
         .iter()
         .map(|(name, a)| {
-            let list = a.from.iter().chain(&a.identities).cloned().collect();
+            let news_from = match &a.source {
+                crate::config::Source::Nntp(s) => s.from.as_ref(),
+                _ => None,
+            };
+            let mut list: Vec<String> = Vec::new();
+            for f in news_from.into_iter().chain(&a.from).chain(&a.identities) {
+                if !list.contains(f) {
+                    list.push(f.clone());
+                }
+            }
             (AccountId(name.clone()), list)
         })
         .collect()
@@ -172,12 +182,28 @@ impl ComposeRunner {
                 account,
                 original,
             } => match self.start(how, &account, original.as_deref()) {
+                Ok((file, draft)) if how == ComposeHow::Cancel => {
+                    // Asked y/n already: the cancel goes out without the editor.
+                    self.send_message(file, draft);
+                }
                 Ok((file, draft)) => {
                     let replaces = original.filter(|_| how == ComposeHow::Resume);
                     return self.edit(guard, events, file, draft, replaces).await;
                 }
                 Err(e) => self.send(ComposeEvent::Failed(e)),
             },
+            ComposeEffect::StartArticle { account, group } => {
+                let cfg = self.accounts.get(&account);
+                let started = glue::new_article(&account.0, cfg, &group.0).and_then(|draft| {
+                    let file = self.new_file(&account.0)?;
+                    editor::write_file(&file, &glue::render(&draft), true)?;
+                    Ok((file, draft))
+                });
+                match started {
+                    Ok((file, draft)) => return self.edit(guard, events, file, draft, None).await,
+                    Err(e) => self.send(ComposeEvent::Failed(e)),
+                }
+            }
             ComposeEffect::Edit { file, draft } => {
                 if let Err(e) = editor::write_file(&file, &glue::render(&draft), true) {
                     self.send(ComposeEvent::Failed(e));
@@ -216,7 +242,16 @@ impl ComposeRunner {
                 account,
                 folder,
                 copy,
-            } => file_copy(exec, account, folder, copy),
+            } => {
+                // A news account has no Sent folder: a posted article is on the server.
+                let news = self
+                    .accounts
+                    .get(&account)
+                    .is_some_and(|a| matches!(a.source, crate::config::Source::Nntp(_)));
+                if !news {
+                    file_copy(exec, account, folder, copy);
+                }
+            }
             ComposeEffect::OutboxList => self.sender.list(self.tx.clone()),
             ComposeEffect::OutboxRetry { id: _ } => self.sender.retry(),
             ComposeEffect::OutboxDelete { id } => self.sender.delete(id),
@@ -242,7 +277,11 @@ impl ComposeRunner {
                     .read(&env.folder, &env.id)
                     .map_err(|e| format!("cannot read the message: {e}"))?
                     .ok_or("the message is not downloaded yet: open it first, then try again")?;
-                glue::from_original(how, &account.0, cfg, &bytes)?
+                let (draft, note) = glue::from_original(how, &account.0, cfg, &bytes)?;
+                if let Some(note) = note {
+                    self.send(ComposeEvent::Note(note));
+                }
+                draft
             }
             _ => glue::new_draft(&account.0, cfg)?,
         };

@@ -572,6 +572,23 @@ impl NntpConn {
         Ok(parse_date(&r.status)?)
     }
 
+    /// POST (RFC 3977 §6.3.1): 340, then the article (dot-stuffed by the session),
+    /// then 240. Ok(None) when posted; Ok(Some(status)) when the server refused it
+    /// (440 before the article, 441 after it, or anything else), with its text.
+    /// A 480 before the article logs in and asks again (RFC 4643 §2.1).
+    pub async fn post(&mut self, article: &[u8]) -> Result<Option<NntpStatus>, Fail> {
+        let first = self.call_auth(NntpCommand::Post).await?.status;
+        if first.code != 340 {
+            return Ok(Some(first));
+        }
+        self.session.send_article(article)?;
+        match self.event("the reply to the posted article").await? {
+            NntpEvent::Status { status, .. } if status.code == 240 => Ok(None),
+            NntpEvent::Status { status, .. } => Ok(Some(status)),
+            _ => Err(self.protocol("something unexpected after the posted article")),
+        }
+    }
+
     /// QUIT; the answer does not matter.
     pub async fn quit(mut self) {
         if self.session.send(NntpCommand::Quit).is_ok() {

@@ -16,16 +16,16 @@
 mod conn;
 mod fetch;
 mod groups;
+mod post;
 pub mod score;
 mod sync;
 
 pub use conn::{Fail, NntpConn, NntpServer, Reply};
 pub use groups::GroupListing;
+pub use post::{NntpPoster, missing_headers, newsgroups};
 pub use sync::{NntpSync, fields as overview_fields};
 
-use super::{
-    Account, AccountError, AccountErrorKind, Capabilities, Outgoing, RawMessage, SyncStep,
-};
+use super::{Account, AccountError, Capabilities, Outgoing, RawMessage, SyncStep};
 use crate::config::{Secret, ServerConfig, Tls};
 use crate::core::{
     AccountId, AccountState, ErrorKind, FlagOp, Flags, Folder, FolderPath, MessageRef, SubmitKind,
@@ -430,7 +430,7 @@ impl Account for NntpAccount {
             server_flags: true,
             server_delete: false,
             push: false,
-            submit: SubmitKind::None,
+            submit: SubmitKind::NntpPost,
         }
     }
 
@@ -563,11 +563,12 @@ impl Account for NntpAccount {
         Err(self.cannot("delete articles (mark them read, or catch up)"))
     }
 
-    async fn submit(&mut self, _msg: &Outgoing) -> Result<(), AccountError> {
-        Err(self.error(
-            AccountErrorKind::Unsupported,
-            "posting to newsgroups is not available in this version yet",
-        ))
+    /// POST over a fresh connection (`post.rs`); the outbox uses `Submitter::Nntp`,
+    /// which does the same.
+    async fn submit(&mut self, msg: &Outgoing) -> Result<(), AccountError> {
+        NntpPoster::with_server(self.id.clone(), self.server.clone(), self.secret.clone())
+            .post(&msg.bytes)
+            .await
     }
 
     async fn folder_op(&mut self, op: &crate::core::FolderOp) -> Result<(), AccountError> {

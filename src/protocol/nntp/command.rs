@@ -75,6 +75,9 @@ pub enum NntpCommand {
     NewGroups(String),
     Date,
     Quit,
+    /// POST (RFC 3977 §6.3.1): 340 asks for the article, which the session sends with
+    /// `NntpSession::send_article`; its 240/441 comes back as a second reply to POST.
+    Post,
 }
 
 /// How a positive reply continues.
@@ -143,6 +146,7 @@ impl NntpCommand {
             C::NewGroups(_) => "NEWGROUPS".into(),
             C::Date => "DATE".into(),
             C::Quit => "QUIT".into(),
+            C::Post => "POST".into(),
         }
     }
 
@@ -306,6 +310,7 @@ impl NntpCommand {
             }
             C::Date => p(b"DATE"),
             C::Quit => p(b"QUIT"),
+            C::Post => p(b"POST"),
         }
         out.extend_from_slice(&parts.join(&b' '));
         if out.len() - start > MAX_COMMAND {

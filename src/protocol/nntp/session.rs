@@ -13,7 +13,7 @@
 use super::NntpError;
 use super::command::{NntpBody, NntpCommand};
 use super::reply::{NntpStatus, preview};
-use crate::protocol::lines::{DotDecoder, Eol, LineBuffer};
+use crate::protocol::lines::{DotDecoder, DotEncoder, Eol, LineBuffer};
 use std::collections::VecDeque;
 
 /// Longest status or list line accepted. RFC 3977 §3.1.1 allows 512 octets for
@@ -65,6 +65,8 @@ pub struct NntpSession {
     out: Vec<u8>,
     pending: VecDeque<Pending>,
     reading: Reading,
+    /// A POST got its 340 and the article has not been sent yet (RFC 3977 §6.3.1).
+    post_ready: bool,
 }
 
 impl Default for NntpSession {
@@ -80,6 +82,7 @@ impl NntpSession {
             out: Vec::new(),
             pending: VecDeque::new(),
             reading: Reading::Greeting,
+            post_ready: false,
         }
     }
 
@@ -130,6 +133,27 @@ impl NntpSession {
         }
         cmd.encode(&mut self.out)?;
         self.pending.push_back(Pending { cmd, limit });
+        Ok(())
+    }
+
+    /// Sends the article a POST's 340 asked for (RFC 3977 §6.3.1): line endings become
+    /// CRLF, lines starting with "." are dot-stuffed (§3.1.1) and a "." line ends it.
+    /// Its reply (240 posted, 441 refused) comes back as a second `Status` for `Post`.
+    /// Only valid right after that 340; anything else is `WrongState` and queues nothing.
+    pub fn send_article(&mut self, article: &[u8]) -> Result<(), NntpError> {
+        if !self.post_ready {
+            return Err(NntpError::WrongState(
+                "an article without a 340 reply to POST".into(),
+            ));
+        }
+        self.post_ready = false;
+        let mut enc = DotEncoder::new();
+        enc.encode(article, &mut self.out);
+        enc.finish(&mut self.out);
+        self.pending.push_back(Pending {
+            cmd: NntpCommand::Post,
+            limit: DEFAULT_ARTICLE_LIMIT,
+        });
         Ok(())
     }
 
@@ -238,6 +262,9 @@ impl NntpSession {
         let Some(Pending { cmd, .. }) = self.pending.pop_front() else {
             return Err(NntpError::Unexpected(preview(&line)));
         };
+        // RFC 3977 §6.3.1: 340 to POST means "send the article"; nothing may be
+        // pipelined behind a POST, as the server reads the next lines as the article.
+        self.post_ready = cmd == NntpCommand::Post && status.code == 340;
         Ok(Some(NntpEvent::Status { cmd, status }))
     }
 }
