@@ -75,3 +75,42 @@ fn sync_list_and_read_a_group() {
     let raw = String::from_utf8_lossy(&o.stdout);
     assert!(raw.contains("Newsgroups:") && raw.contains(arr[0]["message_id"].as_str().unwrap()));
 }
+
+/// A new user's .newsrc: before any sync (and with no server at all), the subscribed
+/// groups are the account's folders, so the folder pane lists them at once.
+#[test]
+fn subscribed_groups_are_folders_before_the_first_sync() {
+    use posthorn::account::CacheView;
+    use posthorn::config::{Source, parse_config};
+    use posthorn::core::AccountId;
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("cache");
+    std::fs::write(
+        home.path().join("newsrc"),
+        "test.general: \ncomp.mail.archive: 1-5\nalt.gone! 1-3\n",
+    )
+    .unwrap();
+    // Port 9 on loopback: nothing answers; the folders must not need the server.
+    let text = format!(
+        "[accounts.news.nntp]\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nnewsrc = \"{}\"\ncache = \"{}\"\n",
+        home.path().join("newsrc").display(),
+        cache.display()
+    );
+    let cfg = parse_config(std::path::Path::new("c.toml"), &text).unwrap();
+    let Source::Nntp(server) = &cfg.accounts["news"].source else {
+        panic!()
+    };
+    let index = home.path().join("index.sqlite");
+    let id = AccountId("news".into());
+    let _acc = posthorn::account::nntp::from_config(id.clone(), server, &index).unwrap();
+    let tree = posthorn::store::MaildirTree::open(&cache).unwrap();
+    let view = CacheView::new(id, Some(tree), &index);
+    let mut names: Vec<String> = view
+        .folder_names()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.path.0)
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["comp.mail.archive", "test.general"]);
+}

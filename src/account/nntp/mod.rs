@@ -207,7 +207,15 @@ impl NntpAccount {
         crate::store::roles::save(cache, &[])?;
         let (index, note) = Index::open(index_path)?;
         let newsrc = Newsrc::load(newsrc_path)?;
-        let notes: Vec<String> = note.map(|n| format!("{id}: {n}")).into_iter().collect();
+        let mut notes: Vec<String> = note.map(|n| format!("{id}: {n}")).into_iter().collect();
+        // Every subscribed group is a folder of the cache from the start, so the folder
+        // pane (which reads the cache) lists them before the first sync.
+        for g in newsrc.subscribed() {
+            let path = FolderPath(g);
+            if let Err(e) = tree.ensure_folder(&path) {
+                notes.push(format!("{id}: group {path}: {e}"));
+            }
+        }
         Ok(NntpAccount {
             disk: Arc::new(Disk {
                 id: id.clone(),
