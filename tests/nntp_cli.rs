@@ -102,15 +102,30 @@ fn subscribed_groups_are_folders_before_the_first_sync() {
     };
     let index = home.path().join("index.sqlite");
     let id = AccountId("news".into());
-    let _acc = posthorn::account::nntp::from_config(id.clone(), server, &index).unwrap();
-    let tree = posthorn::store::MaildirTree::open(&cache).unwrap();
-    let view = CacheView::new(id, Some(tree), &index);
-    let mut names: Vec<String> = view
-        .folder_names()
-        .unwrap()
-        .into_iter()
-        .map(|f| f.path.0)
-        .collect();
-    names.sort();
-    assert_eq!(names, vec!["comp.mail.archive", "test.general"]);
+    let mut acc = posthorn::account::nntp::from_config(id.clone(), server, &index).unwrap();
+    let names = || {
+        let tree = posthorn::store::MaildirTree::open(&cache).unwrap();
+        let view = CacheView::new(id.clone(), Some(tree), &index);
+        let mut names: Vec<String> = view
+            .folder_names()
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path.0)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(), vec!["comp.mail.archive", "test.general"]);
+    // Unsubscribing takes the group off the list for good (a restart included); its
+    // cached articles stay, and subscribing again brings it back.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(acc.subscribe("comp.mail.archive", false))
+        .unwrap();
+    drop(acc);
+    let mut acc = posthorn::account::nntp::from_config(id.clone(), server, &index).unwrap();
+    assert_eq!(names(), vec!["test.general"]);
+    assert!(cache.join("comp.mail.archive").is_dir() || cache.join(".comp.mail.archive").is_dir());
+    rt.block_on(acc.subscribe("comp.mail.archive", true))
+        .unwrap();
+    assert_eq!(names(), vec!["comp.mail.archive", "test.general"]);
 }

@@ -123,9 +123,11 @@ impl CacheView {
         };
         // Roles a server gave, where it did; else the name decides.
         let roles = crate::store::roles::load(&tree.root);
+        let listed = crate::store::roles::load_listed(&tree.root);
         Ok(tree
             .folders()?
             .into_iter()
+            .filter(|d| listed.as_ref().is_none_or(|l| l.contains(&d.path)))
             .map(|d| {
                 let mut f = Folder::mail(self.account.clone(), d.path);
                 if let Some(r) = &roles {

@@ -37,3 +37,33 @@ pub fn save(root: &Path, roles: &[(FolderPath, FolderRole)]) -> Result<(), Store
     };
     write().map_err(StoreError::io("write", root.join(FILE)))
 }
+
+/// The folders an account shows, when it decides rather than its cache directories
+/// (a news account: its subscribed groups; an unsubscribed group keeps its cached
+/// articles but leaves the list). Kept as `.posthorn-folders`, one path per line.
+const LISTED: &str = ".posthorn-folders";
+
+/// The folders to show; None when every cache folder shows (no file).
+pub fn load_listed(root: &Path) -> Option<std::collections::HashSet<FolderPath>> {
+    let text = std::fs::read_to_string(root.join(LISTED)).ok()?;
+    Some(
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| FolderPath(l.to_string()))
+            .collect(),
+    )
+}
+
+/// Replaces the list of folders to show durably (tmp, fsync, rename).
+pub fn save_listed(root: &Path, folders: &[FolderPath]) -> Result<(), StoreError> {
+    let tmp = root.join(format!("{LISTED}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        for path in folders {
+            writeln!(f, "{}", path.0.replace('\n', " "))?;
+        }
+        f.sync_all()?;
+        std::fs::rename(&tmp, root.join(LISTED))
+    };
+    write().map_err(StoreError::io("write", root.join(LISTED)))
+}

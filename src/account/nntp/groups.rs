@@ -119,7 +119,14 @@ impl NntpAccount {
             if on {
                 d.tree.ensure_folder(&path)?;
             }
-            d.edit_newsrc(|n| n.set_subscribed(&path.0, on))
+            d.edit_newsrc(|n| n.set_subscribed(&path.0, on))?;
+            let listed: Vec<FolderPath> = d
+                .newsrc()?
+                .subscribed()
+                .into_iter()
+                .map(FolderPath)
+                .collect();
+            crate::store::roles::save_listed(&d.tree.root, &listed)
         })
         .await
     }

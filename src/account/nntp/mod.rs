@@ -210,12 +210,16 @@ impl NntpAccount {
         let mut notes: Vec<String> = note.map(|n| format!("{id}: {n}")).into_iter().collect();
         // Every subscribed group is a folder of the cache from the start, so the folder
         // pane (which reads the cache) lists them before the first sync.
+        let mut listed = Vec::new();
         for g in newsrc.subscribed() {
             let path = FolderPath(g);
-            if let Err(e) = tree.ensure_folder(&path) {
-                notes.push(format!("{id}: group {path}: {e}"));
+            match tree.ensure_folder(&path) {
+                Ok(_) => listed.push(path),
+                Err(e) => notes.push(format!("{id}: group {path}: {e}")),
             }
         }
+        // Unsubscribed groups keep their cached articles but leave the list.
+        crate::store::roles::save_listed(cache, &listed)?;
         Ok(NntpAccount {
             disk: Arc::new(Disk {
                 id: id.clone(),
