@@ -28,6 +28,14 @@ use std::sync::Arc;
 const FIRST_RANGE: u64 = 1000;
 const RANGE: u64 = 20_000;
 
+/// What recording one range did.
+struct Recorded {
+    added: usize,
+    removed: usize,
+    bytes: u64,
+    hidden: usize,
+}
+
 /// A group sync in progress.
 pub struct NntpSync {
     folder: FolderPath,
@@ -39,9 +47,9 @@ pub struct NntpSync {
     score: Option<Arc<ScoreFile>>,
     hidden: usize,
     read: Arc<ArticleSet>,
-    /// The previous range being recorded in the index while the next is fetched and
-    /// parsed (three stages on two cores: network, decoding, SQLite).
-    writing: Option<tokio::task::JoinHandle<Result<(), StoreError>>>,
+    /// The range being decoded and recorded in the index while the next is fetched
+    /// (one at a time: the network overlaps decoding and SQLite).
+    writing: VecDeque<tokio::task::JoinHandle<Result<Recorded, StoreError>>>,
     finish: SyncState,
     report: SyncReport,
     done: usize,
@@ -149,7 +157,7 @@ pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSyn
         score,
         hidden: 0,
         read: Arc::new(read),
-        writing: None,
+        writing: VecDeque::new(),
         finish: SyncState {
             low_water: Some(info.low),
             high_water: Some(info.high),
@@ -199,26 +207,19 @@ pub async fn step(
         job.score.clone(),
     );
     let d = acc.disk.clone();
-    let parsed = tokio::task::spawn_blocking(move || {
-        envelopes(&f, &fmt, &read, &known, score.as_deref(), &lines, &d)
-    })
-    .await
-    .map_err(|e| acc.error(ErrorKind::Store, format!("worker failed: {e}")))?;
-    let Parsed {
-        rows,
-        bytes,
-        hidden,
-        unhide,
-    } = parsed;
+    // The previous range (decoded and written while this one was fetched) is done
+    // before this one starts: one range in the background at a time.
     written(acc, &mut job).await?;
-    job.report.added += rows.len();
-    job.report.removed += unhide.len();
-    job.report.bytes += bytes;
-    job.hidden += hidden;
-    let (d, f) = (acc.disk.clone(), job.folder.clone());
-    job.writing = Some(tokio::task::spawn_blocking(move || {
-        drop_rows(&d, &f, &unhide)?;
-        d.index().add_overview(&d.id, &f, &rows)
+    job.writing.push_back(tokio::task::spawn_blocking(move || {
+        let p = envelopes(&f, &fmt, &read, &known, score.as_deref(), &lines, &d);
+        drop_rows(&d, &f, &p.unhide)?;
+        d.index().add_overview(&d.id, &f, &p.rows)?;
+        Ok(Recorded {
+            added: p.rows.len(),
+            removed: p.unhide.len(),
+            bytes: p.bytes,
+            hidden: p.hidden,
+        })
     }));
     if job.done == 0 {
         // The newest range is on screen at once; later ones overlap the next fetch.
@@ -233,15 +234,28 @@ pub async fn step(
     Ok(SyncStep::More(job, p))
 }
 
-/// Waits until the previous range is recorded.
+/// Waits until every range fetched so far is recorded.
 async fn written(acc: &NntpAccount, job: &mut NntpSync) -> Result<(), AccountError> {
-    match job.writing.take() {
-        None => Ok(()),
-        Some(h) => match h.await {
-            Ok(r) => r.map_err(|e| acc.store_err(e)),
-            Err(e) => Err(acc.error(ErrorKind::Store, format!("worker failed: {e}"))),
-        },
+    while !job.writing.is_empty() {
+        oldest_written(acc, job).await?;
     }
+    Ok(())
+}
+
+/// Waits for the oldest range in the background and counts what it recorded.
+async fn oldest_written(acc: &NntpAccount, job: &mut NntpSync) -> Result<(), AccountError> {
+    let Some(h) = job.writing.pop_front() else {
+        return Ok(());
+    };
+    let r = match h.await {
+        Ok(r) => r.map_err(|e| acc.store_err(e))?,
+        Err(e) => return Err(acc.error(ErrorKind::Store, format!("worker failed: {e}"))),
+    };
+    job.report.added += r.added;
+    job.report.removed += r.removed;
+    job.report.bytes += r.bytes;
+    job.hidden += r.hidden;
+    Ok(())
 }
 
 /// What one range of overview lines comes to.
