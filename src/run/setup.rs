@@ -114,10 +114,17 @@ impl Setup {
         let names = super::demo::unpack(&dir.path().join("mail")).map_err(SetupError::Other)?;
         let mut config = Config::default();
         for name in names {
-            config.accounts.insert(
-                name.clone(),
-                config::AccountConfig::maildir(dir.path().join("mail").join(&name)),
-            );
+            let mut account = config::AccountConfig::maildir(dir.path().join("mail").join(&name));
+            // The sample's owner, so composing works; "sending" goes nowhere (the copy
+            // is filed in Sent as usual), so trying it cannot mail anyone.
+            account.from = Some(match name.as_str() {
+                "work" => "Robin Post <r.post@corp.example>".into(),
+                _ => "Robin Post <robin@example.net>".into(),
+            });
+            account.sending = Some(config::Sending::Sendmail(config::SendmailConfig {
+                command: "cat > /dev/null".into(),
+            }));
+            config.accounts.insert(name.clone(), account);
         }
         let index_path = dir.path().join("index.sqlite");
         Setup::with_index(config, &index_path, Some(dir))
