@@ -5,6 +5,7 @@
 //!
 //! Only the account's actor calls these, through its own `Index`.
 
+use super::write::{INSERT_ENVELOPE, insert_envelope};
 use super::{Index, NewEnvelope, err};
 use crate::core::{AccountId, Flags, FolderPath, LocalId};
 use crate::store::StoreError;
@@ -95,35 +96,14 @@ impl Index {
         let e = |x| err("record fetched envelopes", &path, x);
         let tx = self.conn.transaction().map_err(e)?;
         {
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
-                )
-                .map_err(e)?;
+            let mut ins = tx.prepare_cached(INSERT_ENVELOPE).map_err(e)?;
             let mut rr = tx
                 .prepare_cached(
                     "INSERT OR REPLACE INTO remote_refs VALUES (?1, ?2, 'imap', ?3, ?4, NULL, NULL, NULL)",
                 )
                 .map_err(e)?;
             for (n, uid) in rows {
-                let f = &n.fields;
-                ins.execute(params![
-                    fid,
-                    n.uid,
-                    n.file_name,
-                    n.size as i64,
-                    f.date,
-                    f.from,
-                    f.from_addr,
-                    f.to,
-                    f.subject,
-                    f.message_id,
-                    f.in_reply_to,
-                    f.references.join(" "),
-                    n.flags.bits(),
-                    f.has_attachments
-                ])
-                .map_err(e)?;
+                insert_envelope(&mut ins, fid, n).map_err(e)?;
                 rr.execute(params![fid, n.uid, uidvalidity as i64, *uid as i64])
                     .map_err(e)?;
             }

@@ -7,6 +7,7 @@
 //!
 //! Only the account's actor calls these, through its own `Index`.
 
+use super::write::{INSERT_ENVELOPE, insert_envelope};
 use super::{Index, NewEnvelope, err};
 use crate::core::{AccountId, Flags, FolderPath, LocalId};
 use crate::store::StoreError;
@@ -103,32 +104,11 @@ impl Index {
         let e = |x| err("record overview data", &path, x);
         let tx = self.conn.transaction().map_err(e)?;
         {
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
-                )
-                .map_err(e)?;
+            let mut ins = tx.prepare_cached(INSERT_ENVELOPE).map_err(e)?;
             for (n, number) in rows {
                 // The article number is part of the id: that is its server name.
                 debug_assert_eq!(article_number(&n.uid), Some(*number));
-                let f = &n.fields;
-                ins.execute(params![
-                    fid,
-                    n.uid,
-                    n.file_name,
-                    n.size as i64,
-                    f.date,
-                    f.from,
-                    f.from_addr,
-                    f.to,
-                    f.subject,
-                    f.message_id,
-                    f.in_reply_to,
-                    f.references.join(" "),
-                    n.flags.bits(),
-                    f.has_attachments
-                ])
-                .map_err(e)?;
+                insert_envelope(&mut ins, fid, n).map_err(e)?;
             }
         }
         tx.commit().map_err(e)

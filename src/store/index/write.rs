@@ -35,6 +35,36 @@ impl FolderChanges {
     }
 }
 
+/// One envelope row, replacing any with the same (folder, uid): the statement every
+/// writer of new envelopes prepares (`insert_envelope` binds it).
+pub(super) const INSERT_ENVELOPE: &str =
+    "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)";
+
+/// Binds and runs `INSERT_ENVELOPE` for `n` in `folder_id`.
+pub(super) fn insert_envelope(
+    ins: &mut rusqlite::CachedStatement<'_>,
+    folder_id: i64,
+    n: &NewEnvelope,
+) -> rusqlite::Result<usize> {
+    let f = &n.fields;
+    ins.execute(params![
+        folder_id,
+        n.uid,
+        n.file_name,
+        n.size as i64,
+        f.date,
+        f.from,
+        f.from_addr,
+        f.to,
+        f.subject,
+        f.message_id,
+        f.in_reply_to,
+        f.references.join(" "),
+        n.flags.bits(),
+        f.has_attachments
+    ])
+}
+
 impl Index {
     /// uid -> file name of the rows that have a cached file, for the folder's rescan.
     pub fn file_map(&self, folder_id: i64) -> Result<HashMap<String, String>, StoreError> {
@@ -62,30 +92,9 @@ impl Index {
         };
         let tx = self.conn.transaction().map_err(e("begin"))?;
         {
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
-                )
-                .map_err(e("insert"))?;
+            let mut ins = tx.prepare_cached(INSERT_ENVELOPE).map_err(e("insert"))?;
             for n in &ch.added {
-                let f = &n.fields;
-                ins.execute(params![
-                    folder_id,
-                    n.uid,
-                    n.file_name,
-                    n.size as i64,
-                    f.date,
-                    f.from,
-                    f.from_addr,
-                    f.to,
-                    f.subject,
-                    f.message_id,
-                    f.in_reply_to,
-                    f.references.join(" "),
-                    n.flags.bits(),
-                    f.has_attachments
-                ])
-                .map_err(e("insert"))?;
+                insert_envelope(&mut ins, folder_id, n).map_err(e("insert"))?;
             }
             let mut upd = tx
                 .prepare_cached(
