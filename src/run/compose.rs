@@ -31,6 +31,8 @@ pub struct ComposeRunner {
     counter: u64,
     /// The outbox's background sender.
     sender: super::compose_send::Sender,
+    /// Address completion's book, loaded once and kept for a while.
+    book: glue::BookCache,
 }
 
 /// The outbox sender's reports, for the UI loop to wait on.
@@ -118,6 +120,7 @@ impl ComposeRunner {
                 .collect(),
             counter: 0,
             sender,
+            book: glue::BookCache::default(),
         };
         (runner, events)
     }
@@ -225,9 +228,17 @@ impl ComposeRunner {
             }
             ComposeEffect::CompleteAddress { input } => {
                 let (tx, index) = (self.tx.clone(), self.index_path.clone());
+                let book = self.book.clone();
                 tokio::task::spawn_blocking(move || {
                     let prefix = crate::app::compose::last_address(&input).to_string();
-                    let list = glue::complete(&index, &prefix, 12);
+                    let list = match book.complete(&index, &prefix, 12) {
+                        Ok(list) => list,
+                        Err(why) => {
+                            // Say why tab did nothing, instead of an empty list.
+                            let _ = tx.send(AppEvent::Error(why));
+                            Vec::new()
+                        }
+                    };
                     let e = ComposeEvent::Completions { input, list };
                     let _ = tx.send(AppEvent::Compose(e));
                 });

@@ -129,19 +129,49 @@ pub fn build_draft(d: &Draft) -> Result<crate::compose::Built, String> {
     crate::compose::build(d, &opts).map_err(|e| e.to_string())
 }
 
-/// Address-book entries completing `prefix`, as `Name <addr>`, from every account's
-/// cached mail.
-pub fn complete(index: &std::path::Path, prefix: &str, limit: usize) -> Vec<String> {
-    let Ok(reader) = crate::store::IndexReader::open(index) else {
-        return Vec::new();
-    };
-    match crate::compose::AddressBook::load(&reader.view(), None) {
-        Ok(book) => book
+/// The address book, read from the index once and kept for a minute: a tab in an
+/// address prompt must not group every envelope of the index again.
+/// A loaded book and when it was read.
+type Loaded = Option<(
+    std::time::Instant,
+    std::sync::Arc<crate::compose::AddressBook>,
+)>;
+
+#[derive(Clone, Default)]
+pub struct BookCache(std::sync::Arc<std::sync::Mutex<Loaded>>);
+
+/// How long a loaded address book answers before it is read again (new mail adds names).
+const BOOK_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl BookCache {
+    /// Address-book entries completing `prefix`, as `Name <addr>`, from every account's
+    /// cached mail. Blocking (runs the index query when the book is stale).
+    pub fn complete(
+        &self,
+        index: &std::path::Path,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, String> {
+        let book = {
+            let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            match slot.as_ref() {
+                Some((at, book)) if at.elapsed() < BOOK_FRESH => book.clone(),
+                _ => {
+                    let reader = crate::store::IndexReader::open(index)
+                        .map_err(|e| format!("address book: {e}"))?;
+                    let book = crate::compose::AddressBook::load(&reader.view(), None)
+                        .map_err(|e| format!("address book: {e}"))?;
+                    let book = std::sync::Arc::new(book);
+                    *slot = Some((std::time::Instant::now(), book.clone()));
+                    book
+                }
+            }
+        };
+        Ok(book
             .complete(prefix, limit)
             .into_iter()
             .map(|e| e.display())
-            .collect(),
-        Err(_) => Vec::new(),
+            .collect())
     }
 }
 
@@ -181,5 +211,43 @@ Subject: Plans\r\nMessage-ID: <z1@example.org>\r\n\r\nbody\r\n";
         let mail = AccountConfig::maildir(std::path::PathBuf::new());
         let (d, _) = from_original(ComposeHow::Reply, "m", Some(&mail), ART).unwrap();
         assert_eq!(d.to, vec!["Zoe <zoe@example.org>"]);
+    }
+
+    /// The book is read once and then answers from memory (a tab must not query every
+    /// envelope again); an index that cannot be read is an error that says so.
+    #[test]
+    fn completion_reads_the_book_once_and_says_why_it_cannot() {
+        use crate::core::{AccountId, Flags, FolderPath};
+        use crate::store::index::{FolderChanges, Index, NewEnvelope};
+        let dir = tempfile::tempdir().unwrap_or_else(|_| panic!("a temp dir"));
+        let path = dir.path().join("index.sqlite");
+        {
+            let (mut ix, _) = Index::open(&path).unwrap_or_else(|_| panic!("an index"));
+            let fid = ix
+                .folder_id(&AccountId("a".into()), &FolderPath::inbox())
+                .unwrap_or_else(|_| panic!("a folder"));
+            let changes = FolderChanges {
+                added: vec![NewEnvelope {
+                    uid: "1".into(),
+                    file_name: None,
+                    size: 1,
+                    flags: Flags::empty(),
+                    fields: crate::mime::header_fields(
+                        b"From: Zoe Quill <zoe@example.org>\r\nSubject: x\r\n\r\n",
+                    ),
+                }],
+                ..Default::default()
+            };
+            ix.apply(fid, &changes).unwrap_or_else(|_| panic!("a row"));
+        }
+        let book = BookCache::default();
+        let first = book.complete(&path, "quill", 5);
+        assert_eq!(first, Ok(vec!["Zoe Quill <zoe@example.org>".to_string()]));
+        // Gone from disk: the book in memory still answers.
+        drop(dir);
+        assert_eq!(book.complete(&path, "zo", 5), first);
+        let fresh = BookCache::default();
+        let err = fresh.complete(&path, "zo", 5).unwrap_err();
+        assert!(err.starts_with("address book:"), "{err}");
     }
 }
