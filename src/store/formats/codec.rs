@@ -23,6 +23,7 @@ use super::{Mail, MboxVariant};
 use crate::core::Flags;
 use memchr::memmem;
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// How `From ` lines in an mbox body are unquoted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,6 +120,23 @@ fn from_of(l: &[u8]) -> Option<Vec<u8>> {
 
 /// The message a whole record holds.
 pub fn decode(framing: Framing, record: &[u8], pref: ReadPref) -> Mail {
+    let d = decode_ref(framing, record, pref);
+    Mail {
+        bytes: d.bytes.into_owned(),
+        flags: d.flags,
+        from_line: d.from_line,
+    }
+}
+
+/// A record's message, borrowed from the record where nothing had to change.
+pub struct Decoded<'a> {
+    pub bytes: Cow<'a, [u8]>,
+    pub flags: Flags,
+    pub from_line: Option<Vec<u8>>,
+}
+
+/// The message a whole record holds, without copying it when it can be borrowed.
+pub fn decode_ref(framing: Framing, record: &[u8], pref: ReadPref) -> Decoded<'_> {
     match framing {
         Framing::Mbox => decode_mbox(record, pref),
         Framing::Mmdf => {
@@ -137,10 +155,9 @@ pub fn decode(framing: Framing, record: &[u8], pref: ReadPref) -> Mail {
                 }
             }
             let msg = strip_one_eol(&record[start.min(end)..end]);
-            let flags = header::status_flags(header_of(msg));
-            Mail {
-                bytes: msg.to_vec(),
-                flags,
+            Decoded {
+                flags: header::status_flags(header_of(msg)),
+                bytes: Cow::Borrowed(msg),
                 from_line,
             }
         }
@@ -159,8 +176,8 @@ pub fn decode(framing: Framing, record: &[u8], pref: ReadPref) -> Mail {
                 }
             }
             bytes.extend_from_slice(body);
-            Mail {
-                bytes,
+            Decoded {
+                bytes: Cow::Owned(bytes),
                 flags: labels_flags(&p.labels),
                 from_line: None,
             }
@@ -176,7 +193,7 @@ fn strip_one_eol(b: &[u8]) -> &[u8] {
     }
 }
 
-fn decode_mbox(record: &[u8], pref: ReadPref) -> Mail {
+fn decode_mbox(record: &[u8], pref: ReadPref) -> Decoded<'_> {
     let (l, from_end) = line(record, 0);
     let from_line = from_of(l);
     let rest = &record[from_end..];
@@ -207,10 +224,9 @@ fn decode_mbox(record: &[u8], pref: ReadPref) -> Mail {
             // would be wrong once the body is unquoted or stored elsewhere).
             let mut bytes = header::without(&rest[..h], &["content-length"]);
             bytes.extend_from_slice(&unquote(body, mode));
-            let flags = header::status_flags(header_of(&bytes));
-            return Mail {
-                bytes,
-                flags,
+            return Decoded {
+                flags: header::status_flags(header_of(&bytes)),
+                bytes: Cow::Owned(bytes),
                 from_line,
             };
         }
@@ -225,17 +241,18 @@ fn decode_mbox(record: &[u8], pref: ReadPref) -> Mail {
             (m, pref.plain())
         }
     };
-    let flags = header::status_flags(header_of(msg));
-    Mail {
-        bytes: unquote(msg, mode).into_owned(),
-        flags,
+    Decoded {
+        flags: header::status_flags(header_of(msg)),
+        bytes: unquote(msg, mode),
         from_line,
     }
 }
 
 /// Whether a body holds a line starting with `From ` (unquoted).
 fn has_from_line(body: &[u8]) -> bool {
-    body.starts_with(b"From ") || memmem::find(body, b"\nFrom ").is_some()
+    static FROM_LINE: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"\nFrom "));
+    body.starts_with(b"From ") || FROM_LINE.find(body).is_some()
 }
 
 /// Takes the quoting off `From ` lines.
@@ -243,9 +260,12 @@ pub fn unquote(msg: &[u8], mode: Unquote) -> Cow<'_, [u8]> {
     if mode == Unquote::None {
         return Cow::Borrowed(msg);
     }
+    // Built once: a conversion unquotes every message.
+    static QUOTED: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b">From "));
     let mut out: Option<Vec<u8>> = None;
     let mut last = 0;
-    for p in memmem::find_iter(msg, b">From ") {
+    for p in QUOTED.find_iter(msg) {
         let mut s = p;
         while s > 0 && msg[s - 1] == b'>' {
             s -= 1;
@@ -316,6 +336,15 @@ fn split_clean(msg: &[u8], drop_length: bool) -> (Vec<u8>, &[u8]) {
 
 /// The message as a file of a directory format (Maildir, MH): its flag fields removed.
 pub fn plain(msg: &[u8]) -> Cow<'_, [u8]> {
+    match plain_parts(msg) {
+        (Cow::Borrowed(h), body) if h.len() + body.len() == msg.len() => Cow::Borrowed(msg),
+        (h, body) => Cow::Owned([&h[..], body].concat()),
+    }
+}
+
+/// `plain` as (header block, body), so a writer can write the two without joining
+/// them (a copy of every message that had a Status field).
+pub fn plain_parts(msg: &[u8]) -> (Cow<'_, [u8]>, &[u8]) {
     let hend = header::header_end(msg).unwrap_or(msg.len());
     let hdr = &msg[..hend];
     if header::fields(hdr).iter().any(|(n, _)| {
@@ -324,9 +353,9 @@ pub fn plain(msg: &[u8]) -> Cow<'_, [u8]> {
             .any(|f| n.eq_ignore_ascii_case(f.as_bytes()))
     }) {
         let (h, body) = split_clean(msg, false);
-        Cow::Owned([h.as_slice(), body].concat())
+        (Cow::Owned(h), body)
     } else {
-        Cow::Borrowed(msg)
+        (Cow::Borrowed(hdr), &msg[hend..])
     }
 }
 

@@ -166,11 +166,17 @@ pub fn convert(
             String::new()
         };
         let kept = to.kept_flags();
-        let result = s.each(&mut |mail: Mail, size: u64| {
-            if mail.flags.bits() & !kept.bits() != 0 {
-                report.lost_flags += 1;
+        let raw = sink.keeps_all_flags();
+        let result = s.each(raw, &mut |item: Item, size: u64| {
+            match item {
+                Item::Mail(mail) => {
+                    if mail.flags.bits() & !kept.bits() != 0 {
+                        report.lost_flags += 1;
+                    }
+                    sink.put(mail)?;
+                }
+                Item::Record(rec, framing, pref) => sink.put_record(rec, framing, pref)?,
             }
-            sink.put(mail)?;
             done.messages += 1;
             done.bytes += size;
             if done.messages % 256 == 0 {
@@ -202,6 +208,12 @@ fn same_path(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
+}
+
+/// A message as a source hands it over: decoded, or a single file's raw record.
+enum Item<'a> {
+    Mail(Mail),
+    Record(&'a [u8], Framing, ReadPref),
 }
 
 /// A mailbox to read.
@@ -306,9 +318,12 @@ fn folder_pairs(
 
 impl Src {
     /// Calls `f` with every message (and its stored size); returns the problems found.
+    /// With `raw`, a single file's records are handed over undecoded (only for a sink
+    /// that keeps every flag: the flags lost are counted on decoded messages).
     fn each(
         &self,
-        f: &mut dyn FnMut(Mail, u64) -> Result<(), StoreError>,
+        raw: bool,
+        f: &mut dyn FnMut(Item<'_>, u64) -> Result<(), StoreError>,
     ) -> Result<Vec<Problem>, StoreError> {
         match self {
             Src::Maildir(md) => {
@@ -318,11 +333,11 @@ impl Src {
                         Ok(bytes) => {
                             let n = bytes.len() as u64;
                             f(
-                                Mail {
+                                Item::Mail(Mail {
                                     bytes,
                                     flags: e.flags,
                                     from_line: None,
-                                },
+                                }),
                                 n,
                             )?
                         }
@@ -342,11 +357,11 @@ impl Src {
                         Ok(bytes) => {
                             let size = bytes.len() as u64;
                             f(
-                                Mail {
+                                Item::Mail(Mail {
                                     bytes,
                                     flags: seqs.flags(n),
                                     from_line: None,
-                                },
+                                }),
                                 size,
                             )?
                         }
@@ -369,8 +384,12 @@ impl Src {
                     let rec = sc
                         .bytes(p.start, p.end())
                         .map_err(StoreError::io("read", path))?;
-                    let mail = codec::decode(*framing, rec, *pref);
-                    f(mail, p.len)?;
+                    let item = if raw {
+                        Item::Record(rec, *framing, *pref)
+                    } else {
+                        Item::Mail(codec::decode(*framing, rec, *pref))
+                    };
+                    f(item, p.len)?;
                 }
                 Ok(sc.problems)
             }
