@@ -164,7 +164,7 @@ fn a_schema_1_index_upgrades_and_queues_every_envelope() {
     {
         let conn = rusqlite::Connection::open(&c.index).unwrap();
         conn.execute_batch(
-            "DROP TRIGGER fts_envelope_added; DROP TRIGGER fts_envelope_fetched;
+            "DROP TRIGGER IF EXISTS fts_envelope_added; DROP TRIGGER fts_envelope_fetched;
              DROP TRIGGER fts_envelope_moved; DROP TRIGGER fts_envelope_removed;
              DROP TABLE fts; DROP TABLE fts_docs; DROP TABLE fts_pending; DROP TABLE fts_meta;
              PRAGMA user_version = 1;",

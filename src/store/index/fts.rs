@@ -6,9 +6,11 @@
 //!   `core::query::fold` follows).
 //! - `fts_docs` maps an FTS row to its envelope (folder id, uid). The body is the
 //!   first column: FTS5 marks postings in any other column, so this is the smallest.
-//! - `fts_pending` queues the envelopes whose text is not indexed yet. Triggers on
-//!   `envelopes` keep all three in step in the same transaction as the envelope change:
-//!   a new envelope (any account, any protocol) is queued, a moved one keeps its text
+//! - `fts_pending` queues the envelopes whose text is not indexed yet. A new envelope
+//!   (any account, any protocol) is queued by the statement that writes it
+//!   (`write::EnvelopeWriter`; a trigger there cost a statement journal per row).
+//!   Triggers on `envelopes` keep the rest in step in the same transaction as the
+//!   envelope change: a moved one keeps its text
 //!   under its new key, a deleted one leaves the index, one whose body was just fetched
 //!   is queued again. Flags are not in the full-text index; searches join `envelopes`
 //!   for them, so a flag change needs nothing here.
@@ -39,10 +41,7 @@ CREATE TABLE IF NOT EXISTS fts_pending(
     folder_id INTEGER NOT NULL, uid TEXT NOT NULL, gen INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY(folder_id, uid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS fts_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS fts_envelope_added AFTER INSERT ON envelopes BEGIN
-    INSERT INTO fts_pending(folder_id, uid) VALUES (new.folder_id, new.uid)
-        ON CONFLICT(folder_id, uid) DO UPDATE SET gen = gen + 1;
-END;
+DROP TRIGGER IF EXISTS fts_envelope_added;
 CREATE TRIGGER IF NOT EXISTS fts_envelope_fetched AFTER UPDATE OF file_name ON envelopes
     WHEN old.file_name IS NULL AND new.file_name IS NOT NULL BEGIN
     INSERT INTO fts_pending(folder_id, uid) VALUES (new.folder_id, new.uid)
@@ -66,6 +65,10 @@ CREATE TRIGGER IF NOT EXISTS fts_envelope_removed AFTER DELETE ON envelopes BEGI
     DELETE FROM fts_pending WHERE folder_id = old.folder_id AND uid = old.uid;
 END;
 ";
+
+/// Queues one envelope (?1 folder id, ?2 uid), or marks its queued text stale.
+pub(super) const QUEUE_ONE: &str = "INSERT INTO fts_pending(folder_id, uid) VALUES (?1, ?2)
+    ON CONFLICT(folder_id, uid) DO UPDATE SET gen = gen + 1";
 
 /// Queues every envelope (the 1 -> 2 migration).
 pub(super) const QUEUE_ALL: &str =

@@ -5,7 +5,7 @@
 //!
 //! Only the account's actor calls these, through its own `Index`.
 
-use super::write::{INSERT_ENVELOPE, insert_envelope};
+use super::write::EnvelopeWriter;
 use super::{Index, NewEnvelope, err};
 use crate::core::{AccountId, Flags, FolderPath, LocalId};
 use crate::store::StoreError;
@@ -96,14 +96,14 @@ impl Index {
         let e = |x| err("record fetched envelopes", &path, x);
         let tx = self.conn.transaction().map_err(e)?;
         {
-            let mut ins = tx.prepare_cached(INSERT_ENVELOPE).map_err(e)?;
+            let mut ins = EnvelopeWriter::new(&tx).map_err(e)?;
             let mut rr = tx
                 .prepare_cached(
                     "INSERT OR REPLACE INTO remote_refs VALUES (?1, ?2, 'imap', ?3, ?4, NULL, NULL, NULL)",
                 )
                 .map_err(e)?;
             for (n, uid) in rows {
-                insert_envelope(&mut ins, fid, n).map_err(e)?;
+                ins.insert(fid, n).map_err(e)?;
                 rr.execute(params![fid, n.uid, uidvalidity as i64, *uid as i64])
                     .map_err(e)?;
             }

@@ -131,7 +131,8 @@ impl Index {
         };
         let mut conn = Connection::open(path).map_err(damaged)?;
         conn.execute_batch(
-            "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+             PRAGMA cache_size=-32000;",
         )
         .map_err(damaged)?;
         let found = schema::prepare(&mut conn).map_err(damaged)?;

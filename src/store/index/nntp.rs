@@ -7,7 +7,7 @@
 //!
 //! Only the account's actor calls these, through its own `Index`.
 
-use super::write::{INSERT_ENVELOPE, insert_envelope};
+use super::write::EnvelopeWriter;
 use super::{Index, NewEnvelope, err};
 use crate::core::{AccountId, Flags, FolderPath, LocalId};
 use crate::store::StoreError;
@@ -104,11 +104,11 @@ impl Index {
         let e = |x| err("record overview data", &path, x);
         let tx = self.conn.transaction().map_err(e)?;
         {
-            let mut ins = tx.prepare_cached(INSERT_ENVELOPE).map_err(e)?;
+            let mut ins = EnvelopeWriter::new(&tx).map_err(e)?;
             for (n, number) in rows {
                 // The article number is part of the id: that is its server name.
                 debug_assert_eq!(article_number(&n.uid), Some(*number));
-                insert_envelope(&mut ins, fid, n).map_err(e)?;
+                ins.insert(fid, n).map_err(e)?;
             }
         }
         tx.commit().map_err(e)

@@ -14,9 +14,9 @@
 //! leave-on-server download each message once, so it lives apart from the envelopes: a
 //! downloaded message the user deletes locally leaves its row (it must not come back).
 
-use super::{Index, err};
+use super::{Index, NewEnvelope, err};
 use crate::core::envelope::HeaderFields;
-use crate::core::{AccountId, FolderPath, LocalId, RemoteRef};
+use crate::core::{AccountId, Flags, FolderPath, LocalId, RemoteRef};
 use crate::store::StoreError;
 use rusqlite::params;
 
@@ -152,24 +152,20 @@ impl Index {
         let path = self.path.clone();
         let e = |x| err("record a listed message", &path, x);
         let tx = self.conn.transaction().map_err(e)?;
-        tx.execute(
-            "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,NULL,?3,?4,?5,?6,?7,?8,?9,?10,?11,0,?12)",
-            params![
-                id,
-                row.uid.0,
-                size as i64,
-                f.date,
-                f.from,
-                f.from_addr,
-                f.to,
-                f.subject,
-                f.message_id,
-                f.in_reply_to,
-                f.references.join(" "),
-                f.has_attachments
-            ],
-        )
-        .map_err(e)?;
+        super::write::EnvelopeWriter::new(&tx)
+            .and_then(|mut w| {
+                w.insert(
+                    id,
+                    &NewEnvelope {
+                        uid: row.uid.0.clone(),
+                        file_name: None,
+                        size,
+                        flags: Flags::empty(),
+                        fields: f.clone(),
+                    },
+                )
+            })
+            .map_err(e)?;
         tx.execute(
             "INSERT OR REPLACE INTO remote_refs VALUES (?1, ?2, 'pop3', NULL, NULL, ?3, NULL, NULL)",
             params![id, row.uid.0, row.uidl],

@@ -118,10 +118,11 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<Found> {
     }
     tx.execute_batch(V1_TABLES)?;
     tx.execute_batch(super::pop3::POP3_TABLES)?;
-    // The triggers exist before the v0 rows are copied back, so the copy queues them.
+    // The triggers exist before the v0 rows are copied back.
     tx.execute_batch(super::fts::OBJECTS)?;
     if migrated_from == Some(0) {
         tx.execute_batch(V0_REFILL)?;
+        tx.execute_batch(super::fts::QUEUE_ALL)?;
     } else if migrated_from.is_some() {
         // 1 -> 2: every envelope waits for the full-text indexer.
         tx.execute_batch(super::fts::QUEUE_ALL)?;

@@ -35,34 +35,48 @@ impl FolderChanges {
     }
 }
 
-/// One envelope row, replacing any with the same (folder, uid): the statement every
-/// writer of new envelopes prepares (`insert_envelope` binds it).
-pub(super) const INSERT_ENVELOPE: &str =
-    "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)";
+/// Writes new envelope rows, each replacing any with the same (folder, uid), and queues
+/// each for the full-text indexer: what every writer of new envelopes (scan, IMAP
+/// mirror, POP3, NNTP overview) goes through. The queueing was a trigger; a trigger on
+/// the insert made SQLite keep a statement journal for every row (a copy of each page
+/// it touched), a fifth of an NNTP sync.
+pub(super) struct EnvelopeWriter<'c> {
+    insert: rusqlite::CachedStatement<'c>,
+    queue: rusqlite::CachedStatement<'c>,
+}
 
-/// Binds and runs `INSERT_ENVELOPE` for `n` in `folder_id`.
-pub(super) fn insert_envelope(
-    ins: &mut rusqlite::CachedStatement<'_>,
-    folder_id: i64,
-    n: &NewEnvelope,
-) -> rusqlite::Result<usize> {
-    let f = &n.fields;
-    ins.execute(params![
-        folder_id,
-        n.uid,
-        n.file_name,
-        n.size as i64,
-        f.date,
-        f.from,
-        f.from_addr,
-        f.to,
-        f.subject,
-        f.message_id,
-        f.in_reply_to,
-        f.references.join(" "),
-        n.flags.bits(),
-        f.has_attachments
-    ])
+impl<'c> EnvelopeWriter<'c> {
+    pub(super) fn new(c: &'c rusqlite::Connection) -> rusqlite::Result<Self> {
+        Ok(EnvelopeWriter {
+            insert: c.prepare_cached(
+                "INSERT OR REPLACE INTO envelopes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+            )?,
+            queue: c.prepare_cached(super::fts::QUEUE_ONE)?,
+        })
+    }
+
+    /// One envelope `n` in `folder_id`, queued for the full-text index.
+    pub(super) fn insert(&mut self, folder_id: i64, n: &NewEnvelope) -> rusqlite::Result<()> {
+        let f = &n.fields;
+        self.insert.execute(params![
+            folder_id,
+            n.uid,
+            n.file_name,
+            n.size as i64,
+            f.date,
+            f.from,
+            f.from_addr,
+            f.to,
+            f.subject,
+            f.message_id,
+            f.in_reply_to,
+            f.references.join(" "),
+            n.flags.bits(),
+            f.has_attachments
+        ])?;
+        self.queue.execute(params![folder_id, n.uid])?;
+        Ok(())
+    }
 }
 
 impl Index {
@@ -92,9 +106,9 @@ impl Index {
         };
         let tx = self.conn.transaction().map_err(e("begin"))?;
         {
-            let mut ins = tx.prepare_cached(INSERT_ENVELOPE).map_err(e("insert"))?;
+            let mut ins = EnvelopeWriter::new(&tx).map_err(e("insert"))?;
             for n in &ch.added {
-                insert_envelope(&mut ins, folder_id, n).map_err(e("insert"))?;
+                ins.insert(folder_id, n).map_err(e("insert"))?;
             }
             let mut upd = tx
                 .prepare_cached(
