@@ -90,6 +90,57 @@ pub fn header_fields(raw: &[u8]) -> HeaderFields {
     }
 }
 
+/// Some header values of a message without its header block (an NNTP overview line,
+/// RFC 3977 §8.3: tabs and line ends already replaced by spaces).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KnownValues<'a> {
+    pub subject: &'a [u8],
+    pub from: &'a [u8],
+    pub date: &'a [u8],
+    pub message_id: &'a [u8],
+    pub references: &'a [u8],
+}
+
+/// The index fields of `v`: what `header_fields` gives for a block of just these
+/// headers, without building and parsing one. A plain ASCII value (nearly every value
+/// of a news overview) is taken as it is; any other goes through the same decoder.
+pub fn known_fields(v: &KnownValues<'_>) -> HeaderFields {
+    let (from, from_addr) = first_address(&known_value(v.from));
+    HeaderFields {
+        date: parse_date(&known_value(v.date)).unwrap_or(0),
+        from,
+        from_addr,
+        to: String::new(),
+        subject: sanitize::line(known_value(v.subject).trim()).into_owned(),
+        message_id: msg_ids(&known_value(v.message_id))
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+        in_reply_to: String::new(),
+        references: msg_ids(&known_value(v.references)),
+        has_attachments: false,
+    }
+}
+
+/// One value decoded as `first_value` decodes it in a header block.
+fn known_value(raw: &[u8]) -> String {
+    let raw = raw.trim_ascii();
+    let plain = raw.len() <= MAX_HEADER_BYTES
+        && raw.iter().all(|b| (0x20..0x7f).contains(b))
+        && !raw.windows(2).any(|w| w == b"=?");
+    if plain {
+        return String::from_utf8_lossy(raw).into_owned();
+    }
+    let mut line = Vec::with_capacity(raw.len() + 4);
+    line.extend_from_slice(b"X: ");
+    line.extend_from_slice(raw);
+    line.push(b'\n');
+    match mailparse::parse_header(&line) {
+        Ok((h, _)) => header_value(&h),
+        Err(_) => String::from_utf8_lossy(raw).into_owned(),
+    }
+}
+
 /// Parses an RFC 5322 §3.3 date into seconds since the epoch: mailparse first, then
 /// chrono's RFC 2822 parser (which keeps the zone), else None.
 pub fn parse_date(value: &str) -> Option<i64> {
@@ -191,6 +242,87 @@ pub fn msg_ids(value: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `known_fields` against `header_fields` of the block the values would make.
+    fn via_block(v: &KnownValues<'_>) -> HeaderFields {
+        let mut h = Vec::new();
+        for (name, val) in [
+            (&b"Subject: "[..], v.subject),
+            (b"From: ", v.from),
+            (b"Date: ", v.date),
+            (b"Message-ID: ", v.message_id),
+            (b"References: ", v.references),
+        ] {
+            if !val.is_empty() {
+                h.extend_from_slice(name);
+                h.extend_from_slice(val);
+                h.push(b'\n');
+            }
+        }
+        h.push(b'\n');
+        header_fields(&h)
+    }
+
+    #[test]
+    fn known_values_decode_as_a_header_block_does() {
+        let samples: &[&[u8]] = &[
+            b"",
+            b" ",
+            b"Re: plain  subject ",
+            b"  leading",
+            b"=?UTF-8?Q?Zo=C3=AB?= <zoe@example.org>",
+            b"=?ISO-8859-1?Q?R=E9union?= =?ISO-8859-1?Q?_b?=",
+            b"\"Doe, John\" <JD@Example.ORG> (comment)",
+            b"jd@example.org (John Doe)",
+            b"MAILER-DAEMON <>",
+            b"Caf\xc3\xa9 8-bit utf-8",
+            b"Caf\xe9 latin-1",
+            b"Tue, 14 Nov 2023 22:13:20 +0100",
+            b"14 Nov 2023 22:13 GMT",
+            b"<a@x> <b@y>  <c@z>",
+            b"bare@id",
+            b"=? not encoded",
+            b"\x1b[31mred\x1b[0m",
+            b"a\x7fdel",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let alphabet = b"ab <>@.\"(),:;=?_QBqb\\ \xc3\xa9\x1b";
+        let mut random = Vec::new();
+        for _ in 0..3000 {
+            let n = (seed % 24) as usize;
+            let mut v = Vec::new();
+            for _ in 0..n {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                v.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            random.push(v);
+        }
+        let all = samples
+            .iter()
+            .map(|s| s.to_vec())
+            .chain(random)
+            .collect::<Vec<_>>();
+        for v in &all {
+            for k in 0..5 {
+                let mut kv = KnownValues::default();
+                *[
+                    &mut kv.subject,
+                    &mut kv.from,
+                    &mut kv.date,
+                    &mut kv.message_id,
+                    &mut kv.references,
+                ][k] = v;
+                assert_eq!(
+                    known_fields(&kv),
+                    via_block(&kv),
+                    "field {k} of {:?}",
+                    String::from_utf8_lossy(v)
+                );
+            }
+        }
+    }
 
     #[test]
     fn fields_from_a_header_block() {
