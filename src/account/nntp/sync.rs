@@ -47,9 +47,11 @@ pub struct NntpSync {
     score: Option<Arc<ScoreFile>>,
     hidden: usize,
     read: Arc<ArticleSet>,
-    /// The range being decoded and recorded in the index while the next is fetched
-    /// (one at a time: the network overlaps decoding and SQLite).
-    writing: VecDeque<tokio::task::JoinHandle<Result<Recorded, StoreError>>>,
+    /// A pipeline of three: while one range is fetched, the one before it is decoded
+    /// and the one before that is recorded in the index (one write at a time, in range
+    /// order, as the ranges were fetched).
+    decoding: Option<tokio::task::JoinHandle<Parsed>>,
+    writing: Option<tokio::task::JoinHandle<Result<Recorded, StoreError>>>,
     finish: SyncState,
     report: SyncReport,
     done: usize,
@@ -157,7 +159,8 @@ pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSyn
         score,
         hidden: 0,
         read: Arc::new(read),
-        writing: VecDeque::new(),
+        decoding: None,
+        writing: None,
         finish: SyncState {
             low_water: Some(info.low),
             high_water: Some(info.high),
@@ -199,6 +202,12 @@ pub async fn step(
         Ok(l) => l,
         Err(f) => return Err(acc.failed(f)),
     };
+    // The range decoded meanwhile goes to the index once the write before it is done.
+    if let Some(parsed) = job.decoding.take() {
+        oldest_written(acc, &mut job).await?;
+        let parsed = decoded(acc, parsed).await?;
+        write(acc, &mut job, parsed);
+    }
     let (f, fmt, read, known, score) = (
         job.folder.clone(),
         job.fmt.clone(),
@@ -207,19 +216,8 @@ pub async fn step(
         job.score.clone(),
     );
     let d = acc.disk.clone();
-    // The previous range (decoded and written while this one was fetched) is done
-    // before this one starts: one range in the background at a time.
-    written(acc, &mut job).await?;
-    job.writing.push_back(tokio::task::spawn_blocking(move || {
-        let p = envelopes(&f, &fmt, &read, &known, score.as_deref(), &lines, &d);
-        drop_rows(&d, &f, &p.unhide)?;
-        d.index().add_overview(&d.id, &f, &p.rows)?;
-        Ok(Recorded {
-            added: p.rows.len(),
-            removed: p.unhide.len(),
-            bytes: p.bytes,
-            hidden: p.hidden,
-        })
+    job.decoding = Some(tokio::task::spawn_blocking(move || {
+        envelopes(&f, &fmt, &read, &known, score.as_deref(), &lines, &d)
     }));
     if job.done == 0 {
         // The newest range is on screen at once; later ones overlap the next fetch.
@@ -234,17 +232,44 @@ pub async fn step(
     Ok(SyncStep::More(job, p))
 }
 
+/// Records a decoded range in the background (after any write before it).
+fn write(acc: &NntpAccount, job: &mut NntpSync, p: Parsed) {
+    debug_assert!(job.writing.is_none());
+    let (d, f) = (acc.disk.clone(), job.folder.clone());
+    job.writing = Some(tokio::task::spawn_blocking(move || {
+        drop_rows(&d, &f, &p.unhide)?;
+        d.index().add_overview(&d.id, &f, &p.rows)?;
+        Ok(Recorded {
+            added: p.rows.len(),
+            removed: p.unhide.len(),
+            bytes: p.bytes,
+            hidden: p.hidden,
+        })
+    }));
+}
+
+async fn decoded(
+    acc: &NntpAccount,
+    h: tokio::task::JoinHandle<Parsed>,
+) -> Result<Parsed, AccountError> {
+    h.await
+        .map_err(|e| acc.error(ErrorKind::Store, format!("worker failed: {e}")))
+}
+
 /// Waits until every range fetched so far is recorded.
 async fn written(acc: &NntpAccount, job: &mut NntpSync) -> Result<(), AccountError> {
-    while !job.writing.is_empty() {
+    oldest_written(acc, job).await?;
+    if let Some(parsed) = job.decoding.take() {
+        let parsed = decoded(acc, parsed).await?;
+        write(acc, job, parsed);
         oldest_written(acc, job).await?;
     }
     Ok(())
 }
 
-/// Waits for the oldest range in the background and counts what it recorded.
+/// Waits for the range being written, if any, and counts what it recorded.
 async fn oldest_written(acc: &NntpAccount, job: &mut NntpSync) -> Result<(), AccountError> {
-    let Some(h) = job.writing.pop_front() else {
+    let Some(h) = job.writing.take() else {
         return Ok(());
     };
     let r = match h.await {
@@ -340,29 +365,13 @@ fn envelopes(
 /// The index fields of an article from its overview: the same decoding (RFC 2047,
 /// 8-bit, dates, addresses) as a header block read from a file.
 pub fn fields(o: &NntpOverview<'_>) -> HeaderFields {
-    let mut h = Vec::with_capacity(
-        o.subject.len()
-            + o.from.len()
-            + o.date.len()
-            + o.message_id.len()
-            + o.references.len()
-            + 64,
-    );
-    for (name, v) in [
-        (&b"Subject: "[..], o.subject),
-        (b"From: ", o.from),
-        (b"Date: ", o.date),
-        (b"Message-ID: ", o.message_id),
-        (b"References: ", o.references),
-    ] {
-        if !v.is_empty() {
-            h.extend_from_slice(name);
-            h.extend_from_slice(v);
-            h.push(b'\n');
-        }
-    }
-    h.push(b'\n');
-    crate::mime::header_fields(&h)
+    crate::mime::known_fields(&crate::mime::KnownValues {
+        subject: o.subject,
+        from: o.from,
+        date: o.date,
+        message_id: o.message_id,
+        references: o.references,
+    })
 }
 
 /// Forgets expired articles: their rows and any cached file.
