@@ -273,6 +273,8 @@ fn warm(index_path: &Path) {
 }
 
 fn main() {
+    // As the binary does (src/main.rs).
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")

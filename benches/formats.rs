@@ -217,6 +217,8 @@ fn flag(file: &Path) -> Result<(), String> {
 }
 
 fn main() {
+    // As the binary does (src/main.rs).
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let r = match args
         .iter()

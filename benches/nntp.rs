@@ -21,7 +21,13 @@ use posthorn::protocol::nntp::NntpOverviewFmt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// The binary's allocator, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
+    // As the binary does (src/main.rs).
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
