@@ -126,6 +126,7 @@ fn main() -> ExitCode {
     // No transparent huge pages: mimalloc asks for them, and every fresh 2 MiB page is
     // zeroed whole, again after each purge. A fifth of an NNTP overview sync and of a
     // 1 GB conversion went to that; without them both are faster (benches/nntp.rs).
+    // Inherited by the programs we start (editor, sendmail, password commands): harmless.
     let _ = rustix::thread::disable_transparent_huge_pages(true);
     let args = Args::parse();
     match real_main(args) {
