@@ -7,7 +7,7 @@
 //! account's listing into `GroupInfo`).
 
 use super::action::Action;
-use super::event::{Effect, TriageOp};
+use super::event::Effect;
 use super::folder_ops::{Confirmed, FolderJob};
 use super::key::{Key, KeyCode};
 use super::state::{AppState, Focus, Pending, ViewSource};
@@ -404,13 +404,7 @@ fn mark_thread_read(state: &mut AppState, fx: &mut Vec<Effect>) {
         return;
     }
     triage::set_flags(state, &changed, op, fx);
-    let inverse = triage::group(&changed)
-        .into_iter()
-        .map(|((a, folder), ids)| {
-            let op = op.inverse();
-            (a, TriageOp::SetFlags { folder, ids, op })
-        })
-        .collect();
+    let inverse = triage::flags_undo(&changed, op);
     let desc = format!(
         "Marked the thread read ({})",
         super::count::messages(changed.len())

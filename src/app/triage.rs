@@ -49,6 +49,17 @@ pub(super) fn group(envs: &[Envelope]) -> Groups {
     g
 }
 
+/// What undoes `op` on `changed`: the inverse change, per account and folder.
+pub(super) fn flags_undo(changed: &[Envelope], op: FlagOp) -> Vec<(AccountId, TriageOp)> {
+    group(changed)
+        .into_iter()
+        .map(|((a, folder), ids)| {
+            let op = op.inverse();
+            (a, TriageOp::SetFlags { folder, ids, op })
+        })
+        .collect()
+}
+
 pub(super) fn push_undo(
     state: &mut AppState,
     description: String,
@@ -91,19 +102,7 @@ pub(super) fn toggle_flag(state: &mut AppState, flag: Flags, reader: bool, fx: &
         _ => "Unflagged",
     };
     set_flags(state, &changed, op, fx);
-    let inverse = group(&changed)
-        .into_iter()
-        .map(|((a, f), ids)| {
-            (
-                a,
-                TriageOp::SetFlags {
-                    folder: f,
-                    ids,
-                    op: op.inverse(),
-                },
-            )
-        })
-        .collect();
+    let inverse = flags_undo(&changed, op);
     let desc = format!("{what} {}", plural(changed.len()));
     state.info(desc.clone());
     push_undo(state, desc, inverse);
@@ -131,19 +130,7 @@ fn mark_deleted(state: &mut AppState, envs: Vec<Envelope>, delete: bool, fx: &mu
         return;
     }
     set_flags(state, &changed, op, fx);
-    let inverse = group(&changed)
-        .into_iter()
-        .map(|((a, f), ids)| {
-            (
-                a,
-                TriageOp::SetFlags {
-                    folder: f,
-                    ids,
-                    op: op.inverse(),
-                },
-            )
-        })
-        .collect();
+    let inverse = flags_undo(&changed, op);
     let n = plural(changed.len());
     let desc = if delete {
         format!("Marked {n} deleted")

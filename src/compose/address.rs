@@ -111,27 +111,8 @@ pub fn mailboxes(value: &str) -> Vec<(Option<String>, String)> {
         .collect()
 }
 
-/// The `<...>` message identifiers in a header value (RFC 5322 §3.6.4), in order; a
-/// bare identifier without brackets gets them.
-pub fn msg_ids(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    while let Some(l) = rest.find('<') {
-        let Some(r) = rest[l..].find('>') else { break };
-        let id = &rest[l..l + r + 1];
-        if id.len() > 2 && !id.contains(char::is_whitespace) {
-            out.push(id.to_string());
-        }
-        rest = &rest[l + r + 1..];
-    }
-    if out.is_empty() {
-        let t = value.trim();
-        if !t.is_empty() && !t.contains(char::is_whitespace) {
-            out.push(format!("<{}>", t.trim_matches(['<', '>'])));
-        }
-    }
-    out
-}
+/// The `<...>` message identifiers in a header value: the index's own reading.
+pub use crate::mime::msg_ids;
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ use super::address::{bare, mailboxes, msg_ids};
 use super::draft::{AttachmentData, Draft};
 use super::editfile::guess_type;
 use super::error::ComposeError;
+use super::outbox::to_crlf;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 
@@ -40,8 +41,8 @@ pub struct Built {
 }
 
 /// Headers the draft's own fields write; the same names in `extra` are ignored so the
-/// message never carries two of them.
-const OWN: &[&str] = &[
+/// message never carries two of them (and resuming a draft keeps only the others there).
+pub(super) const OWN: &[&str] = &[
     "from",
     "to",
     "cc",
@@ -517,20 +518,6 @@ fn lone_cr_to_crlf(b: &[u8]) -> Vec<u8> {
         if c == b'\r' && b.get(i + 1) != Some(&b'\n') {
             out.push(b'\n');
         }
-    }
-    out
-}
-
-/// Bare LF becomes CRLF; CRLF stays.
-pub fn to_crlf(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
-    let mut prev = 0u8;
-    for &b in bytes {
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(b);
-        prev = b;
     }
     out
 }

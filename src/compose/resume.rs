@@ -10,23 +10,9 @@ use super::draft::{Attachment, AttachmentData, Draft};
 use super::error::ComposeError;
 use mailparse::{DispositionType, MailHeader, ParsedMail};
 
-/// Headers the draft keeps in its own fields or that building writes anew; every other
-/// header goes to `extra`.
-const NOT_EXTRA: &[&str] = &[
-    "from",
-    "to",
-    "cc",
-    "bcc",
-    "subject",
-    "date",
-    "message-id",
-    "in-reply-to",
-    "references",
-    "mime-version",
-    "content-type",
-    "content-transfer-encoding",
-    "content-disposition",
-];
+/// Headers the draft keeps in its own fields or that building writes anew (the list
+/// `build` skips in `extra`); every other header goes to `extra`.
+use super::build::OWN as NOT_EXTRA;
 
 /// A stored draft back into a Draft (`account` is left empty for the caller to set).
 pub fn from_message(raw: &[u8]) -> Result<Draft, ComposeError> {

@@ -19,7 +19,7 @@ mod search;
 pub use flowed::unflow;
 pub use headers::{
     HeaderFields, KnownValues, MAX_ENCODED_WORDS, MAX_HEADER_BYTES, header_fields, header_value,
-    known_fields, parse_date,
+    known_fields, msg_ids, parse_date,
 };
 pub use html::{
     HTML_MAX_BYTES, HTML_MAX_DEPTH, HTML_MAX_ELEMENTS, HtmlShape, html_shape, html_to_text,
