@@ -424,3 +424,56 @@ fn the_score_file_hides_articles_and_is_read_again_when_it_changes() {
     assert_eq!(ours(&f.index()).len(), 20);
     assert!(f.account.take_notes().iter().any(|n| n.contains("line 1")));
 }
+
+#[test]
+fn a_sync_of_many_ranges_records_every_article_once() {
+    let tb = testbed();
+    let seed = fresh_seed();
+    tb.seed_news("test.misc", 250, seed);
+    let rt = rt();
+    let mut f = plain();
+    // Ranges of 10, then 40: the fetch / decode / write pipeline runs all its stages
+    // (the whole production path, only with smaller OVER requests).
+    f.account.set_overview_ranges(10, 40);
+    let group = FolderPath("test.misc".into());
+    let report = rt
+        .block_on(f.account.sync_folder(&group, &mut |_| {}))
+        .unwrap();
+    let ours = |index: &Path| -> Vec<String> {
+        let mut ids: Vec<String> = envelopes(index, "test.misc")
+            .into_iter()
+            .filter(|e| e.message_id.contains(&format!(".s{seed}.")))
+            .map(|e| e.message_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let ids = ours(&f.index());
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids.len(), 250, "every seeded article is in the index");
+    assert_eq!(unique.len(), 250, "none twice");
+    let all = envelopes(&f.index(), "test.misc").len();
+    assert_eq!(report.added, all, "{report:?}");
+    // The whole group, not just the newest articles: the same as one OVER of it all.
+    let mut whole = plain();
+    whole
+        .account
+        .set_overview_ranges(u64::MAX / 2, u64::MAX / 2);
+    rt.block_on(whole.account.sync_folder(&group, &mut |_| {}))
+        .unwrap();
+    let every = |index: &Path| -> Vec<String> {
+        let mut ids: Vec<String> = envelopes(index, "test.misc")
+            .into_iter()
+            .map(|e| e.message_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(every(&f.index()), every(&whole.index()));
+    let again = rt
+        .block_on(f.account.sync_folder(&group, &mut |_| {}))
+        .unwrap();
+    assert_eq!(again.added, 0, "{again:?}");
+    assert_eq!(ours(&f.index()).len(), 250);
+}

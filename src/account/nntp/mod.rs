@@ -106,6 +106,8 @@ pub struct NntpAccount {
     /// The score file (`score-file`), read again when it changes.
     score_path: Option<PathBuf>,
     score: Option<LoadedScore>,
+    /// Overview lines per OVER: (the first range, the others).
+    ranges: (u64, u64),
 }
 
 /// A score file as last read: its modification time, rules and content hash.
@@ -241,7 +243,14 @@ impl NntpAccount {
             auth_failed: false,
             score_path: None,
             score: None,
+            ranges: (sync::FIRST_RANGE, sync::RANGE),
         })
+    }
+
+    /// Smaller OVER ranges (a test walks a many-range sync on a small group).
+    #[doc(hidden)]
+    pub fn set_overview_ranges(&mut self, first: u64, rest: u64) {
+        self.ranges = (first.max(1), rest.max(1));
     }
 
     /// Uses a score file (rules that hide articles); None: no scoring.

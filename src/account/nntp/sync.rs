@@ -25,8 +25,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 /// Overview lines per OVER: the first range small so the first screen comes quickly.
-const FIRST_RANGE: u64 = 1000;
-const RANGE: u64 = 20_000;
+pub(super) const FIRST_RANGE: u64 = 1000;
+pub(super) const RANGE: u64 = 20_000;
 
 /// What recording one range did.
 struct Recorded {
@@ -132,7 +132,8 @@ pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSyn
             _ => info.low.max(1),
         };
         let mut hi = info.high;
-        let mut size = FIRST_RANGE;
+        let (first, rest) = acc.ranges;
+        let mut size = first;
         while hi >= start {
             // Skip the top numbers already known (an interrupted first sync).
             while !rescore && hi >= start && known.contains_key(&hi) {
@@ -144,7 +145,7 @@ pub async fn begin(acc: &mut NntpAccount, folder: &FolderPath) -> Result<NntpSyn
             let lo = hi.saturating_sub(size - 1).max(start);
             ranges.push_back((lo, hi));
             total += hi - lo + 1;
-            size = RANGE;
+            size = rest;
             if lo == 0 || lo == start {
                 break;
             }
